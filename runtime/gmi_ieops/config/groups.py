@@ -1,0 +1,133 @@
+"""The variable groups of DESIGN §3.1 (seed names and defaults), plus this runtime's own."""
+
+from __future__ import annotations
+
+from .parsers import (
+    bounded,
+    non_negative_float,
+    parse_bool,
+    parse_int,
+    positive_float,
+)
+from .variable import EnvGroup, EnvVar
+
+MAX_NFS_CHUNK = 1024 * 1024
+
+
+def _optional_str(raw: str) -> str | None:
+    return raw
+
+
+def _log_level(raw: str) -> str:
+    level = raw.strip().upper()
+    if level not in {"CRITICAL", "ERROR", "WARNING", "WARN", "INFO", "DEBUG", "NOTSET"}:
+        raise ValueError("expected one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+    return "WARNING" if level == "WARN" else level
+
+
+def _nfs_chunk(raw: str) -> int:
+    """Chunk sizes are capped at 1 MiB, the largest single NFS read/write the kernel takes."""
+    return min(bounded(parse_int, low=4096)(raw), MAX_NFS_CHUNK)
+
+
+def _octal_mode(raw: str) -> int:
+    try:
+        mode = int(raw.strip(), 8)
+    except ValueError:
+        raise ValueError("expected an octal file mode such as 0660") from None
+    if not 0 <= mode <= 0o777:
+        raise ValueError("expected an octal file mode between 000 and 777")
+    return mode
+
+
+_port = bounded(parse_int, low=0, high=65535)
+_positive_int = bounded(parse_int, low=1)
+_non_negative_int = bounded(parse_int, low=0)
+
+
+class AppEnv(EnvGroup):
+    name = EnvVar("APP_NAME", "ieops", doc="Worker name: socket file name, registry id, endpoint.")
+
+
+class LogEnv(EnvGroup):
+    level = EnvVar("LOG_LEVEL", "INFO", _log_level)
+    path = EnvVar("LOG_FILE_PATH", "/var/log/ieops", doc="Directory for log files.")
+    file_enabled = EnvVar("LOG_FILE_ENABLED", False, parse_bool)
+
+
+class ServerEnv(EnvGroup):
+    host = EnvVar("MODEL_SERVER_HOST", "127.0.0.1")
+    port = EnvVar("MODEL_SERVER_PORT", 8001, _port)
+    socket: EnvVar[str | None] = EnvVar(
+        "MODEL_SERVER_SOCKET",
+        None,
+        _optional_str,
+        doc='Unset: a Unix socket at an automatic path; "": TCP; a path: that socket.',
+    )
+    socket_dir = EnvVar("MODEL_SERVER_SOCKET_DIR", "", doc="Directory of the automatic socket.")
+    socket_mode = EnvVar("MODEL_SERVER_SOCKET_MODE", 0o660, _octal_mode)
+    graceful_shutdown_time = EnvVar("GRACEFUL_SHUTDOWN_TIME", 3.0, non_negative_float)
+
+
+class ModelEnv(EnvGroup):
+    path = EnvVar("MODEL_PATH", "")
+    name = EnvVar("MODEL_NAME", "model")
+    timeout = EnvVar("MODEL_TIMEOUT", 600.0, positive_float, doc="Default route timeout (s).")
+    concurrency = EnvVar(
+        "MODEL_THREAD_CONCURRENCY",
+        8,
+        _positive_int,
+        doc="Requests handled at once, and threads for synchronous handlers.",
+    )
+    queue_size: EnvVar[int | None] = EnvVar(
+        "MODEL_QUEUE_SIZE",
+        None,
+        _non_negative_int,
+        doc="Requests that may wait for a slot before 503 (default: the concurrency).",
+    )
+
+
+class DeviceEnv(EnvGroup):
+    cuda_visible = EnvVar("CUDA_VISIBLE_DEVICES", "0")
+    device = EnvVar("DEVICE", "auto")
+    torch_dtype = EnvVar("TORCH_DTYPE", "float16")
+
+
+class ApiEnv(EnvGroup):
+    max_body_size = EnvVar(
+        "API_MAX_BODY_SIZE", 64 * 1024 * 1024, _positive_int, doc="Largest request body (bytes)."
+    )
+    cors_origins = EnvVar("API_CORS_ORIGINS", "*", doc="Comma-separated origins when CORS is on.")
+
+
+class StorageEnv(EnvGroup):
+    nfs_server = EnvVar("IEOPS_NFS_SERVER", "", doc="host:port of the NFS server; empty: local.")
+    local_root = EnvVar(
+        "IEOPS_STORAGE_LOCAL_ROOT", "", doc="Directory for gmifs:// when no NFS server is set."
+    )
+    pid = EnvVar("IEOPS_STORAGE_PID", "u-00000000")
+    fs_name = EnvVar("IEOPS_STORAGE_FS_NAME", "jfs-dev")
+    oid = EnvVar("IEOPS_STORAGE_OID", "gmicloud.ieops")
+    uid = EnvVar("IEOPS_STORAGE_UID", "gmicloud.ieops")
+    write_chunk_size = EnvVar("IEOPS_NFS_WRITE_CHUNK_SIZE", 524288, _nfs_chunk)
+    read_chunk_size = EnvVar("IEOPS_NFS_READ_CHUNK_SIZE", 524288, _nfs_chunk)
+    timeout = EnvVar("IEOPS_NFS_TIMEOUT", 30000, _positive_int, doc="NFS call timeout (ms).")
+
+
+class RegisterEnv(EnvGroup):
+    enabled = EnvVar("REGISTER_ENABLED", True, parse_bool)
+    interval = EnvVar("REGISTER_INTERVAL", 10.0, positive_float)
+    proxy_socket = EnvVar("IEOPS_PROXY_SOCKET", "/var/run/ieops/proxy.sock")
+    proxy_url = EnvVar("IEOPS_PROXY_URL", "", doc="HTTP address of the proxy (instead of socket).")
+
+
+__all__ = [
+    "ApiEnv",
+    "AppEnv",
+    "DeviceEnv",
+    "LogEnv",
+    "ModelEnv",
+    "RegisterEnv",
+    "ServerEnv",
+    "StorageEnv",
+]

@@ -53,6 +53,7 @@ class LogEnv(EnvGroup):
     level = EnvVar("LOG_LEVEL", "INFO", _log_level)
     path = EnvVar("LOG_FILE_PATH", "/var/log/ieops", doc="Directory for log files.")
     file_enabled = EnvVar("LOG_FILE_ENABLED", False, parse_bool)
+    access = EnvVar("LOG_ACCESS", False, parse_bool, doc="Log one line per request (uvicorn).")
 
 
 class ServerEnv(EnvGroup):

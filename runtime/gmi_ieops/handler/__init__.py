@@ -1,0 +1,36 @@
+"""The seed-compatible entry point: ``from gmi_ieops.handler import Server, Handler, ...``.
+
+Importing it also turns on ``gmifs://`` paths in ``open()`` (see ``gmi_ieops.storage``).
+"""
+
+from ..routing import (
+    HTTPMethod,
+    RequestContext,
+    RequestError,
+    RouterConfig,
+    RouterDef,
+    RouterKind,
+    Server,
+    WebSocketSession,
+    error_body,
+    format_error_response,
+)
+from ..serving.lifecycle import request_shutdown
+from ..serving.runner import Handler
+from ..tracing import generate_trace_id
+
+__all__ = [
+    "HTTPMethod",
+    "Handler",
+    "RequestContext",
+    "RequestError",
+    "RouterConfig",
+    "RouterDef",
+    "RouterKind",
+    "Server",
+    "WebSocketSession",
+    "error_body",
+    "format_error_response",
+    "generate_trace_id",
+    "request_shutdown",
+]

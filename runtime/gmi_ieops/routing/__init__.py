@@ -1,0 +1,23 @@
+"""Routes and the app: declarations, endpoints, wire formats, errors."""
+
+from .app import Server
+from .callables import CallableKind, kind_of
+from .context import RequestContext
+from .definitions import HTTPMethod, RouterConfig, RouterDef, RouterKind
+from .errors import RequestError, error_body, format_error_response
+from .websocket import WebSocketSession
+
+__all__ = [
+    "CallableKind",
+    "HTTPMethod",
+    "RequestContext",
+    "RequestError",
+    "RouterConfig",
+    "RouterDef",
+    "RouterKind",
+    "Server",
+    "WebSocketSession",
+    "error_body",
+    "format_error_response",
+    "kind_of",
+]

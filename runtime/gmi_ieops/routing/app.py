@@ -1,0 +1,248 @@
+"""``Server``: routes, hooks and built-in endpoints assembled into one ASGI app.
+
+Route endpoints are plain Starlette routes wrapping our own ASGI callables: FastAPI is
+kept for what users may add to ``server.app`` and for its docs page, not on the hot path.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+
+from ..config import env
+from ..serving.lifecycle import Lifecycle
+from ..tracing import accept_trace_id, current_trace_id
+from ..utils import log
+from .definitions import RouterConfig, RouterDef, RouterKind, join_path
+from .errors import ErrorInfo, error_for_exception
+from .http import HTTPEndpoint
+from .openapi import build_openapi
+from .runtime import RouteRuntime
+from .websocket import WebSocketEndpoint
+
+Hook = Callable[[], Any] | Callable[[], Awaitable[Any]]
+Hooks = Hook | Sequence[Hook] | None
+
+_logger = log.get_logger("server")
+
+
+def _hook_list(hooks: Hooks) -> list[Hook]:
+    if hooks is None:
+        return []
+    if callable(hooks):
+        return [hooks]
+    return list(hooks)
+
+
+async def _run_hook(hook: Hook) -> None:
+    result = hook()
+    if inspect.isawaitable(result):
+        await result
+
+
+class Server:
+    """The seed's ``Server``: groups of :class:`RouterDef` under a prefix, plus hooks."""
+
+    def __init__(
+        self,
+        routers: dict[str, list[RouterDef]] | None = None,
+        router_config: RouterConfig | None = None,
+        prefix: str = "",
+        on_startup: Hooks = None,
+        on_shutdown: Hooks = None,
+        enable_cors: bool = False,
+        app_name: str | None = None,
+        openapi: dict[str, Any] | None = None,
+        version: str = "0.1.0",
+    ) -> None:
+        self.routers: dict[str, list[RouterDef]] = {
+            group: list(defs) for group, defs in (routers or {}).items()
+        }
+        self.router_config = router_config or RouterConfig()
+        self.prefix = prefix
+        self.on_startup = _hook_list(on_startup)
+        self.on_shutdown = _hook_list(on_shutdown)
+        self.enable_cors = enable_cors
+        self.app_name = app_name
+        self.openapi_document = openapi
+        self.version = version
+        self.lifecycle = Lifecycle()
+        self._app: FastAPI | None = None
+        self._runtime: RouteRuntime | None = None
+        self._openapi_cache: tuple[int, dict[str, Any]] | None = None
+
+    # -- building -------------------------------------------------------------------------
+
+    def add_routes(self, group: str, routes: list[RouterDef]) -> None:
+        if self._app is not None:
+            raise RuntimeError("routes must be added before server.app is built")
+        self.routers.setdefault(group, []).extend(routes)
+
+    def resolved_routes(self) -> list[tuple[str, RouterDef]]:
+        """Each route with its full path: prefix + "/" + group + "/" + path."""
+        return [
+            (join_path(self.prefix, group, route.path), route)
+            for group, routes in self.routers.items()
+            for route in routes
+        ]
+
+    @property
+    def name(self) -> str:
+        return self.app_name or env.app.name
+
+    @property
+    def runtime(self) -> RouteRuntime:
+        if self._runtime is None:
+            concurrency = env.model.concurrency
+            queue = env.model.queue_size
+            self._runtime = RouteRuntime(
+                concurrency=concurrency,
+                queue_size=concurrency if queue is None else queue,
+                max_body_size=env.api.max_body_size,
+                default_timeout=env.model.timeout,
+            )
+        return self._runtime
+
+    @property
+    def app(self) -> FastAPI:
+        """The ASGI app, built on first access (reading the environment then)."""
+        if self._app is None:
+            self._app = self._build()
+        return self._app
+
+    def _build(self) -> FastAPI:
+        app = FastAPI(
+            title=self.name,
+            version=self.version,
+            lifespan=self._lifespan,
+            openapi_url=None,
+            docs_url=None,
+            redoc_url=None,
+        )
+        app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
+        app.add_exception_handler(RequestValidationError, _validation_exception_handler)
+        app.add_exception_handler(Exception, _unhandled_exception_handler)
+        routes: list[BaseRoute] = [
+            Route("/health", self._health, methods=["GET"], include_in_schema=False),
+            Route("/ready", self._ready, methods=["GET"], include_in_schema=False),
+            Route("/openapi.json", self._openapi, methods=["GET"], include_in_schema=False),
+            Route("/docs", self._docs, methods=["GET"], include_in_schema=False),
+        ]
+        seen: set[tuple[str, str]] = set()
+        for path, route in self.resolved_routes():
+            key = (path, "WS" if route.kind is RouterKind.WS else route.method.value)
+            if key in seen:
+                raise ValueError(f"two routes for {key[1]} {path}")
+            seen.add(key)
+            routes.append(self._route(path, route))
+        app.router.routes.extend(routes)
+        if self.enable_cors:
+            origins = [o.strip() for o in env.api.cors_origins.split(",") if o.strip()]
+            app.add_middleware(
+                CORSMiddleware,
+                allow_origins=origins,
+                allow_methods=["*"],
+                allow_headers=["*"],
+                expose_headers=["X-Trace-Id"],
+            )
+        return app
+
+    def _route(self, path: str, route: RouterDef) -> BaseRoute:
+        if route.kind is RouterKind.WS:
+            return WebSocketRoute(path, WebSocketEndpoint(route, self.router_config, self.runtime))
+        endpoint = HTTPEndpoint(route, self.router_config, self.runtime)
+        return Route(path, endpoint, methods=[route.method.value])
+
+    @asynccontextmanager
+    async def _lifespan(self, app: FastAPI) -> AsyncIterator[None]:
+        for hook in self.on_startup:
+            await _run_hook(hook)
+        self.lifecycle.started = True
+        _logger.info("startup hooks finished")
+        try:
+            yield
+        finally:
+            self.lifecycle.draining = True
+            for hook in self.on_shutdown:
+                try:
+                    await _run_hook(hook)
+                except Exception:
+                    _logger.exception("shutdown hook %r failed", hook)
+            self.runtime.shutdown()
+
+    # -- built-in endpoints ---------------------------------------------------------------
+
+    async def _health(self, request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def _ready(self, request: Request) -> Response:
+        lifecycle = self.lifecycle
+        if lifecycle.ready:
+            return JSONResponse({"status": "ready"})
+        state = "draining" if lifecycle.draining else "starting"
+        return JSONResponse({"status": state}, status_code=503)
+
+    async def _openapi(self, request: Request) -> Response:
+        return JSONResponse(self.openapi())
+
+    async def _docs(self, request: Request) -> Response:
+        page: HTMLResponse = get_swagger_ui_html(openapi_url="openapi.json", title=self.name)
+        return page
+
+    def openapi(self) -> dict[str, Any]:
+        """The served document: the bundled one, or one built from the routes."""
+        if self.openapi_document is not None:
+            return self.openapi_document
+        app = self.app
+        if self._openapi_cache is not None and self._openapi_cache[0] == len(app.routes):
+            return self._openapi_cache[1]
+        document = build_openapi(self.name, self.version, self.resolved_routes())
+        user_routes = [route for route in app.routes if isinstance(route, APIRoute)]
+        if user_routes:
+            extra = get_openapi(title=self.name, version=self.version, routes=user_routes)
+            document["paths"].update(extra.get("paths", {}))
+            schemas = extra.get("components", {}).get("schemas", {})
+            document["components"]["schemas"].update(schemas)
+        self._openapi_cache = (len(app.routes), document)
+        return document
+
+
+# -- error handlers for everything outside our own endpoints (404s, user FastAPI routes) ---
+
+
+def _error_response(request: Request, info: ErrorInfo) -> Response:
+    trace_id = current_trace_id.get() or accept_trace_id(request.headers.get("x-trace-id"))
+    headers = {**info.headers, "X-Trace-Id": trace_id}
+    return JSONResponse(info.body(trace_id), status_code=info.status, headers=headers)
+
+
+async def _http_exception_handler(request: Request, exc: Exception) -> Response:
+    return _error_response(request, error_for_exception(exc))
+
+
+async def _validation_exception_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    details = json.loads(json.dumps(list(exc.errors()), default=str))
+    info = ErrorInfo(422, "validation_error", "invalid request", details)
+    return _error_response(request, info)
+
+
+async def _unhandled_exception_handler(request: Request, exc: Exception) -> Response:
+    return _error_response(request, error_for_exception(exc))
+
+
+__all__ = ["Server"]

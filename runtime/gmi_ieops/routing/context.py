@@ -1,0 +1,37 @@
+"""``RequestContext``: what a typed handler may know about its request, without globals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from starlette.datastructures import Headers
+from starlette.requests import HTTPConnection
+
+from ..utils.log import TraceLogger, get_logger
+
+
+@dataclass
+class RequestContext:
+    """Passed as ``context=`` to typed handlers that ask for it."""
+
+    trace_id: str
+    connection: HTTPConnection
+    client_gone: Callable[[], bool] = field(repr=False)
+    logger: TraceLogger = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.logger = get_logger("handler", trace_id=self.trace_id)
+
+    @property
+    def headers(self) -> Headers:
+        return self.connection.headers
+
+    @property
+    def request(self) -> HTTPConnection:
+        """The Starlette ``Request`` (HTTP routes) or ``WebSocket``, for anything else."""
+        return self.connection
+
+    async def is_disconnected(self) -> bool:
+        """Whether the client has gone; long handlers may poll this to stop early."""
+        return self.client_gone()

@@ -1,0 +1,127 @@
+"""Route declarations: what a worker author writes (seed-compatible), plus typed fields."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+ParamLocation = Literal["path", "query", "header", "cookie"]
+
+
+class RouterKind(str, enum.Enum):
+    """How a route answers: one JSON body, a Server-Sent Events stream, or a WebSocket."""
+
+    API = "api"
+    SSE = "sse"
+    WS = "ws"
+
+
+class HTTPMethod(str, enum.Enum):
+    GET = "GET"
+    POST = "POST"
+    PUT = "PUT"
+    PATCH = "PATCH"
+    DELETE = "DELETE"
+    HEAD = "HEAD"
+    OPTIONS = "OPTIONS"
+
+
+DEFAULT_SSE_HEADERS: Mapping[str, str] = {
+    "Cache-Control": "no-cache",
+    "X-Accel-Buffering": "no",
+}
+
+
+@dataclass
+class RouterConfig:
+    """Defaults shared by every route of a :class:`Server`."""
+
+    timeout: float | None = None
+    """Seconds; ``None`` means ``MODEL_TIMEOUT``."""
+    sse_headers: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SSE_HEADERS))
+
+
+@dataclass
+class RouterDef:
+    """One route. The seed's fields come first; the rest make it a typed route."""
+
+    path: str
+    handler: Callable[..., Any]
+    kind: RouterKind = RouterKind.API
+    method: HTTPMethod = HTTPMethod.POST
+    summary: str | None = None
+    timeout: float | None = None
+
+    # Typed routes (see docs/typed-routes.md); all optional.
+    request_model: type[BaseModel] | None = None
+    response_model: type[BaseModel] | None = None
+    event_model: type[BaseModel] | None = None
+    stream_handler: Callable[..., Any] | None = None
+    stream_flag: str | None = None
+    params_model: type[BaseModel] | None = None
+    param_in: dict[str, ParamLocation] = field(default_factory=dict)
+    ws_receive_model: type[BaseModel] | None = None
+    ws_send_model: type[BaseModel] | None = None
+    status_code: int = 200
+    operation_id: str | None = None
+    description: str | None = None
+    tags: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.kind = RouterKind(self.kind)
+        if not isinstance(self.method, HTTPMethod):
+            self.method = HTTPMethod(str(self.method).upper())
+        if self.kind is RouterKind.WS:
+            self.method = HTTPMethod.GET
+        if not callable(self.handler):
+            raise TypeError(f"RouterDef({self.path!r}): handler {self.handler!r} is not callable")
+        if self.stream_handler is not None and self.kind is not RouterKind.API:
+            raise ValueError(
+                f"RouterDef({self.path!r}): stream_handler is for API routes that can also stream"
+            )
+
+    @property
+    def typed(self) -> bool:
+        """Whether the handler gets typed keyword arguments instead of the seed's dict."""
+        return any(
+            model is not None
+            for model in (
+                self.request_model,
+                self.response_model,
+                self.event_model,
+                self.params_model,
+                self.ws_receive_model,
+                self.ws_send_model,
+            )
+        )
+
+
+def join_path(prefix: str, group: str, path: str) -> str:
+    """``prefix + "/" + group + "/" + path``, without doubled or trailing slashes."""
+    parts = [part.strip("/") for part in (prefix, group, path)]
+    joined = "/" + "/".join(part for part in parts if part)
+    return joined
+
+
+def route_timeout(route: RouterDef, config: RouterConfig, default: float) -> float:
+    """``RouterDef.timeout`` > ``RouterConfig.timeout`` > ``MODEL_TIMEOUT``."""
+    for candidate in (route.timeout, config.timeout):
+        if candidate is not None:
+            return float(candidate)
+    return default
+
+
+__all__ = [
+    "DEFAULT_SSE_HEADERS",
+    "HTTPMethod",
+    "ParamLocation",
+    "RouterConfig",
+    "RouterDef",
+    "RouterKind",
+    "join_path",
+    "route_timeout",
+]

@@ -1,0 +1,305 @@
+"""The ASGI endpoint of an API or SSE route: limit, read, call the handler, answer."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from ..tracing import accept_trace_id, current_trace_id
+from ..utils import log
+from ._compat import timeout_after, uncancel_current_task
+from .callables import CallableKind, Signature, kind_of, signature_of
+from .context import RequestContext
+from .definitions import RouterConfig, RouterDef, RouterKind
+from .disconnect import DisconnectWatcher
+from .errors import ErrorInfo, RequestError, error_for_exception
+from .request import (
+    ClientDisconnected,
+    check_json_content_type,
+    header,
+    parse_json_object,
+    parse_model,
+    parse_params,
+    read_body,
+    seed_query,
+)
+from .runtime import RouteRuntime
+from .sse import DONE_FRAME, data_frame, encode_json, error_frame
+from .streams import aclose, as_async_iterator
+
+_logger = log.get_logger("handler")
+
+_JSON = b"application/json"
+_BODYLESS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
+
+
+class _Target:
+    """One callable a route may run (the handler, or the stream handler)."""
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
+        self.kind = kind_of(fn)
+        self.signature: Signature = signature_of(fn)
+
+
+class HTTPEndpoint:
+    """One route's ASGI app, mounted as a plain Starlette ``Route``."""
+
+    def __init__(self, route: RouterDef, config: RouterConfig, runtime: RouteRuntime) -> None:
+        self.route = route
+        self.runtime = runtime
+        self.timeout = route.timeout if route.timeout is not None else config.timeout
+        if self.timeout is None:
+            self.timeout = runtime.default_timeout
+        self.handler = _Target(route.handler)
+        self.stream_handler = _Target(route.stream_handler) if route.stream_handler else None
+        self.streams = route.kind is RouterKind.SSE
+        if route.kind is RouterKind.API and self.handler.kind.is_generator:
+            raise TypeError(
+                f"route {route.path!r}: the handler {route.handler!r} is a generator; "
+                "use kind=RouterKind.SSE to stream its items"
+            )
+        self.sse_headers = [
+            (name.lower().encode("latin-1"), value.encode("latin-1"))
+            for name, value in config.sse_headers.items()
+        ]
+        self.reads_body = route.method.value not in _BODYLESS or route.request_model is not None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        trace_id = accept_trace_id(header(scope, b"x-trace-id"))
+        token = current_trace_id.set(trace_id)
+        limiter = self.runtime.limiter
+        try:
+            if not await limiter.acquire():
+                await _send_error(send, trace_id, _overloaded(limiter.limit))
+                return
+            try:
+                await self._handle(scope, receive, send, trace_id)
+            finally:
+                limiter.release()
+        finally:
+            current_trace_id.reset(token)
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send, trace_id: str) -> None:
+        try:
+            body = await read_body(scope, receive, self.runtime.max_body_size)
+            if self.reads_body and body:
+                check_json_content_type(scope)
+            target, args, kwargs = self._prepare(scope, body, trace_id)
+        except ClientDisconnected:
+            return
+        except RequestError as exc:
+            await _send_error(send, trace_id, error_for_exception(exc))
+            return
+        if target is self.stream_handler or self.streams:
+            await self._stream(scope, receive, send, trace_id, target, args, kwargs)
+        else:
+            await self._respond(scope, receive, send, trace_id, target, args, kwargs)
+
+    # -- arguments ------------------------------------------------------------------------
+
+    def _prepare(
+        self, scope: Scope, body: bytes, trace_id: str
+    ) -> tuple[_Target, tuple[Any, ...], dict[str, Any]]:
+        route = self.route
+        if not route.typed:
+            payload = parse_json_object(body) if body else None
+            target = self.handler
+            if self.stream_handler is not None and self._wants_stream(scope, payload):
+                target = self.stream_handler
+            args = (
+                (seed_query(scope, payload, trace_id),) if target.signature.positional_count else ()
+            )
+            return target, args, {}
+        candidates: dict[str, Any] = {}
+        model: BaseModel | None = None
+        if route.request_model is not None:
+            model = parse_model(route.request_model, body)
+            candidates["body"] = model
+        if route.params_model is not None:
+            params = parse_params(route.params_model, route.param_in, scope)
+            for name in route.params_model.model_fields:
+                candidates[name] = getattr(params, name)
+        target = self.handler
+        if self.stream_handler is not None and self._wants_stream(scope, model):
+            target = self.stream_handler
+        if target.signature.accepts("context"):
+            candidates["context"] = RequestContext(
+                trace_id, Request(scope), client_gone=lambda: False
+            )
+        return target, (), target.signature.select(candidates)
+
+    def _wants_stream(self, scope: Scope, payload: Any) -> bool:
+        accept = header(scope, b"accept")
+        if accept and "text/event-stream" in accept:
+            return True
+        flag = self.route.stream_flag
+        if flag is None or payload is None:
+            return False
+        value = payload.get(flag) if isinstance(payload, dict) else getattr(payload, flag, None)
+        return bool(value)
+
+    async def _call(self, target: _Target, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        if target.kind is CallableKind.ASYNC_FUNCTION:
+            return await target.fn(*args, **kwargs)
+        if target.kind is CallableKind.SYNC_FUNCTION:
+            result = await self.runtime.run_sync(target.fn, *args, **kwargs)
+            if asyncio.iscoroutine(result):
+                result = await result
+            return result
+        return target.fn(*args, **kwargs)  # generators: creating one runs no user code
+
+    # -- JSON -----------------------------------------------------------------------------
+
+    async def _respond(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        trace_id: str,
+        target: _Target,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> None:
+        watcher = DisconnectWatcher(receive).start()
+        _bind_client_gone(kwargs, watcher)
+        try:
+            async with timeout_after(self.timeout):
+                result = await self._call(target, args, kwargs)
+        except asyncio.CancelledError:
+            if not watcher.gone:
+                raise
+            uncancel_current_task()
+            _logger.info("client disconnected; handler cancelled")
+            return
+        except Exception as exc:
+            watcher.stop()
+            await _send_error(send, trace_id, error_for_exception(exc))
+            return
+        watcher.stop()
+        if isinstance(result, Response):
+            result.headers["X-Trace-Id"] = trace_id
+            await result(scope, receive, send)
+            return
+        try:
+            payload = self._encode_result(result)
+        except Exception as exc:
+            await _send_error(send, trace_id, error_for_exception(exc))
+            return
+        await _send_json(send, self.route.status_code, payload, trace_id)
+
+    def _encode_result(self, result: Any) -> bytes:
+        model = self.route.response_model
+        if model is not None and not isinstance(result, model):
+            result = model.model_validate(result)
+        return encode_json(result)
+
+    # -- SSE ------------------------------------------------------------------------------
+
+    async def _stream(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        trace_id: str,
+        target: _Target,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> None:
+        watcher = DisconnectWatcher(receive).start()
+        _bind_client_gone(kwargs, watcher)
+        started = False
+        events: AsyncIterator[Any] | None = None
+        try:
+            async with timeout_after(self.timeout):
+                result = await self._call(target, args, kwargs)
+                if isinstance(result, Response):
+                    watcher.stop()
+                    result.headers["X-Trace-Id"] = trace_id
+                    await result(scope, receive, send)
+                    return
+                events = as_async_iterator(result, self.runtime.pool)
+                async for item in events:
+                    frame = data_frame(self._event(item))
+                    if not started:
+                        await send(_start(200, b"text/event-stream", trace_id, self.sse_headers))
+                        started = True
+                    await send({"type": "http.response.body", "body": frame, "more_body": True})
+                    # Let the disconnect watcher and other requests run even when the
+                    # handler never awaits anything itself.
+                    await asyncio.sleep(0)
+            if not started:
+                await send(_start(200, b"text/event-stream", trace_id, self.sse_headers))
+            watcher.stop()
+            await send({"type": "http.response.body", "body": DONE_FRAME, "more_body": False})
+        except asyncio.CancelledError:
+            if not watcher.gone:
+                raise
+            uncancel_current_task()
+            _logger.info("client disconnected; stream stopped")
+        except Exception as exc:
+            watcher.stop()
+            info = error_for_exception(exc)
+            if started:
+                frame = error_frame(info.body(trace_id))
+                await send({"type": "http.response.body", "body": frame, "more_body": False})
+            else:
+                await _send_error(send, trace_id, info)
+        finally:
+            watcher.stop()
+            if events is not None:
+                await aclose(events)
+
+    def _event(self, item: Any) -> Any:
+        model = self.route.event_model
+        if model is not None and not isinstance(item, (model, str, bytes)):
+            return model.model_validate(item)
+        return item
+
+
+def _bind_client_gone(kwargs: dict[str, Any], watcher: DisconnectWatcher) -> None:
+    context = kwargs.get("context")
+    if isinstance(context, RequestContext):
+        context.client_gone = watcher.client_gone
+
+
+def _overloaded(limit: int) -> ErrorInfo:
+    return ErrorInfo(
+        503,
+        "overloaded",
+        f"the worker is at its limit of {limit} requests in flight; retry shortly",
+        headers={"Retry-After": "1"},
+    )
+
+
+def _start(
+    status: int,
+    content_type: bytes,
+    trace_id: str,
+    extra: list[tuple[bytes, bytes]] | None = None,
+    length: int | None = None,
+) -> dict[str, Any]:
+    headers = [(b"content-type", content_type), (b"x-trace-id", trace_id.encode())]
+    if length is not None:
+        headers.append((b"content-length", str(length).encode()))
+    if extra:
+        headers.extend(extra)
+    return {"type": "http.response.start", "status": status, "headers": headers}
+
+
+async def _send_json(send: Send, status: int, payload: bytes, trace_id: str) -> None:
+    await send(_start(status, _JSON, trace_id, length=len(payload)))
+    await send({"type": "http.response.body", "body": payload})
+
+
+async def _send_error(send: Send, trace_id: str, info: ErrorInfo) -> None:
+    payload = encode_json(info.body(trace_id))
+    extra = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in info.headers.items()]
+    await send(_start(info.status, _JSON, trace_id, extra, len(payload)))
+    await send({"type": "http.response.body", "body": payload})

@@ -1,0 +1,201 @@
+"""WebSocket routes: the seed's message mode, raw mode, and typed sessions.
+
+- Raw mode: the handler has a parameter annotated ``WebSocket``; it gets the socket,
+  unaccepted, and owns the conversation.
+- Message mode (untyped): every text message is a JSON object, merged like the seed's
+  query dict; the handler's result (or each item it yields) is sent back as JSON.
+- Typed: the handler gets a :class:`WebSocketSession` that validates both directions.
+
+Errors are sent as ``{"error": {"message", "type", "trace_id"}}`` and the session goes on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from ..tracing import accept_trace_id, current_trace_id
+from ..utils import log
+from .callables import CallableKind, kind_of, signature_of
+from .context import RequestContext
+from .definitions import RouterConfig, RouterDef
+from .errors import ErrorInfo, RequestError, error_for_exception, validation_details
+from .request import header, parse_params, query_params
+from .runtime import RouteRuntime
+from .sse import encode_json
+from .streams import as_async_iterator
+
+_logger = log.get_logger("websocket")
+
+In = TypeVar("In", bound=BaseModel)
+Out = TypeVar("Out", bound=BaseModel)
+
+TRY_AGAIN_LATER = 1013
+
+
+class WebSocketSession(Generic[In, Out]):
+    """A typed conversation: receive ``In`` messages, send ``Out`` messages."""
+
+    def __init__(
+        self,
+        websocket: WebSocket,
+        receive_model: type[In],
+        send_model: type[Out],
+        trace_id: str,
+    ) -> None:
+        self.websocket = websocket
+        self.receive_model = receive_model
+        self.send_model = send_model
+        self.trace_id = trace_id
+
+    async def receive(self) -> In:
+        """The next valid message; invalid ones are answered with an error and skipped.
+
+        Raises ``WebSocketDisconnect`` when the client closes.
+        """
+        while True:
+            text = await self.websocket.receive_text()
+            try:
+                return self.receive_model.model_validate_json(text)
+            except ValidationError as exc:
+                details = validation_details(exc)
+                info = ErrorInfo(422, "validation_error", "invalid message", details)
+                await self.send_error(info)
+
+    async def send(self, message: Out) -> None:
+        if not isinstance(message, self.send_model):
+            message = self.send_model.model_validate(message)
+        await self.websocket.send_text(message.model_dump_json(by_alias=True))
+
+    async def send_error(self, info: ErrorInfo) -> None:
+        await self.websocket.send_text(json.dumps({"error": info.body(self.trace_id)}))
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None:
+        if self.websocket.application_state is not WebSocketState.DISCONNECTED:
+            await self.websocket.close(code, reason)
+
+    def __aiter__(self) -> AsyncIterator[In]:
+        return self._messages()
+
+    async def _messages(self) -> AsyncIterator[In]:
+        try:
+            while True:
+                yield await self.receive()
+        except WebSocketDisconnect:
+            return
+
+
+class WebSocketEndpoint:
+    """One WebSocket route's ASGI app."""
+
+    def __init__(self, route: RouterDef, config: RouterConfig, runtime: RouteRuntime) -> None:
+        self.route = route
+        self.runtime = runtime
+        self.kind = kind_of(route.handler)
+        self.signature = signature_of(route.handler)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        trace_id = accept_trace_id(header(scope, b"x-trace-id"))
+        token = current_trace_id.set(trace_id)
+        websocket = WebSocket(scope, receive, send)
+        limiter = self.runtime.limiter
+        try:
+            if not await limiter.acquire():
+                await websocket.close(TRY_AGAIN_LATER, "overloaded")
+                return
+            try:
+                await self._run(websocket, scope, trace_id)
+            except WebSocketDisconnect:
+                pass
+            finally:
+                limiter.release()
+        finally:
+            current_trace_id.reset(token)
+
+    async def _run(self, websocket: WebSocket, scope: Scope, trace_id: str) -> None:
+        route = self.route
+        if self.signature.websocket_param is not None:
+            await route.handler(**{self.signature.websocket_param: websocket})
+            return
+        if route.ws_receive_model is not None and route.ws_send_model is not None:
+            await self._run_typed(websocket, scope, trace_id)
+            return
+        await websocket.accept(headers=[(b"x-trace-id", trace_id.encode())])
+        await self._run_messages(websocket, scope, trace_id)
+
+    async def _run_typed(self, websocket: WebSocket, scope: Scope, trace_id: str) -> None:
+        route = self.route
+        assert route.ws_receive_model is not None and route.ws_send_model is not None
+        candidates: dict[str, Any] = {}
+        try:
+            if route.params_model is not None:
+                params = parse_params(route.params_model, route.param_in, scope)
+                candidates.update({n: getattr(params, n) for n in route.params_model.model_fields})
+        except RequestError as exc:
+            await websocket.close(1008, exc.message[:120])
+            return
+        await websocket.accept(headers=[(b"x-trace-id", trace_id.encode())])
+        session: WebSocketSession[Any, Any] = WebSocketSession(
+            websocket, route.ws_receive_model, route.ws_send_model, trace_id
+        )
+        candidates["session"] = session
+        candidates["context"] = RequestContext(
+            trace_id,
+            websocket,
+            client_gone=lambda: websocket.client_state is WebSocketState.DISCONNECTED,
+        )
+        try:
+            await route.handler(**self.signature.select(candidates))
+        except WebSocketDisconnect:
+            return
+        except Exception as exc:
+            await session.send_error(error_for_exception(exc))
+            await session.close(1011)
+            return
+        await session.close()
+
+    async def _run_messages(self, websocket: WebSocket, scope: Scope, trace_id: str) -> None:
+        base: dict[str, Any] = dict(scope.get("path_params") or {})
+        base.update(query_params(scope))
+        while True:
+            text = await websocket.receive_text()
+            try:
+                message = json.loads(text)
+                if not isinstance(message, dict):
+                    raise RequestError(422, "validation_error", "messages must be JSON objects")
+            except ValueError as exc:
+                await _send_error(websocket, trace_id, ErrorInfo(400, "invalid_json", str(exc)))
+                continue
+            except RequestError as exc:
+                await _send_error(websocket, trace_id, error_for_exception(exc))
+                continue
+            query = {**base, **message, "trace_id": trace_id}
+            try:
+                await self._answer(websocket, query)
+            except WebSocketDisconnect:
+                raise
+            except Exception as exc:
+                await _send_error(websocket, trace_id, error_for_exception(exc))
+
+    async def _answer(self, websocket: WebSocket, query: dict[str, Any]) -> None:
+        handler = self.route.handler
+        if self.kind is CallableKind.ASYNC_FUNCTION:
+            result = await handler(query)
+        elif self.kind is CallableKind.SYNC_FUNCTION:
+            result = await self.runtime.run_sync(handler, query)
+        else:
+            result = handler(query)
+        if self.kind.is_generator or hasattr(result, "__aiter__"):
+            async for item in as_async_iterator(result, self.runtime.pool):
+                await websocket.send_text(encode_json(item).decode())
+        elif result is not None:
+            await websocket.send_text(encode_json(result).decode())
+
+
+async def _send_error(websocket: WebSocket, trace_id: str, info: ErrorInfo) -> None:
+    await websocket.send_text(json.dumps({"error": info.body(trace_id)}))

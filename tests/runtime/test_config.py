@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-
 from gmi_ieops.config import ConfigError, Env, EnvGroup, EnvVar
 
 
@@ -15,10 +14,23 @@ def test_defaults_match_the_seed() -> None:
     assert e.app.name == "ieops"
     assert (e.server.host, e.server.port, e.server.socket) == ("127.0.0.1", 8001, None)
     assert e.server.graceful_shutdown_time == 3
-    assert (e.model.path, e.model.name, e.model.timeout, e.model.concurrency) == ("", "model", 600, 8)
-    assert (e.device.cuda_visible, e.device.device, e.device.torch_dtype) == ("0", "auto", "float16")
+    assert (e.model.path, e.model.name, e.model.timeout, e.model.concurrency) == (
+        "",
+        "model",
+        600,
+        8,
+    )
+    assert (e.device.cuda_visible, e.device.device, e.device.torch_dtype) == (
+        "0",
+        "auto",
+        "float16",
+    )
     assert e.storage.nfs_server == "" and e.storage.pid == "u-00000000"
-    assert (e.storage.fs_name, e.storage.oid, e.storage.uid) == ("jfs-dev", "gmicloud.ieops", "gmicloud.ieops")
+    assert (e.storage.fs_name, e.storage.oid, e.storage.uid) == (
+        "jfs-dev",
+        "gmicloud.ieops",
+        "gmicloud.ieops",
+    )
     assert e.storage.write_chunk_size == e.storage.read_chunk_size == 524288
     assert e.storage.timeout == 30000
     assert (e.register.enabled, e.register.interval) == (True, 10)
@@ -50,7 +62,9 @@ def test_chunk_sizes_are_capped_at_one_mib() -> None:
     assert Env({"IEOPS_NFS_WRITE_CHUNK_SIZE": str(8 << 20)}).storage.write_chunk_size == 1 << 20
 
 
-@pytest.mark.parametrize(("raw", "value"), [("1", True), ("TRUE", True), ("off", False), ("no", False)])
+@pytest.mark.parametrize(
+    ("raw", "value"), [("1", True), ("TRUE", True), ("off", False), ("no", False)]
+)
 def test_booleans(raw: str, value: bool) -> None:
     assert Env({"REGISTER_ENABLED": raw}).register.enabled is value
 
@@ -78,7 +92,7 @@ def test_dump_masks_secrets() -> None:
     assert Secrets.variables()["token"].masked("abc") == "***"
 
 
-def test_import_has_no_side_effects(tmp_path) -> None:  # noqa: ANN001
+def test_import_has_no_side_effects(tmp_path) -> None:
     code = (
         "import os, sys; before = set(os.listdir('.'));"
         "import gmi_ieops, gmi_ieops.config, gmi_ieops.handler, gmi_ieops.utils;"

@@ -5,38 +5,37 @@ from __future__ import annotations
 import functools
 import json
 
-import httpx
 import pytest
+from gmi_ieops.routing.callables import CallableKind, kind_of
 from websockets.sync.client import unix_connect
 
-from gmi_ieops.routing.callables import CallableKind, kind_of
 from tests.support.worker import WorkerProcess
 
 from .sse import collect
 
 
 class Obj:
-    async def agen(self, q):  # noqa: ANN001
+    async def agen(self, q):
         yield q
 
-    def gen(self, q):  # noqa: ANN001
+    def gen(self, q):
         yield q
 
-    async def coro(self, q):  # noqa: ANN001
+    async def coro(self, q):
         return q
 
-    def func(self, q):  # noqa: ANN001
+    def func(self, q):
         return q
 
 
 class CallableCoro:
-    async def __call__(self, q):  # noqa: ANN001
+    async def __call__(self, q):
         return q
 
 
-def decorated(fn):  # noqa: ANN001, ANN201
+def decorated(fn):
     @functools.wraps(fn)
-    def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def wrapper(*args, **kwargs):
         return fn(*args, **kwargs)
 
     return wrapper
@@ -56,23 +55,25 @@ def decorated(fn):  # noqa: ANN001, ANN201
         (print, CallableKind.SYNC_FUNCTION),
     ],
 )
-def test_kind_detection(handler, kind: CallableKind) -> None:  # noqa: ANN001
+def test_kind_detection(handler, kind: CallableKind) -> None:
     assert kind_of(handler) is kind
 
 
 def test_async_generator_route(kinds_worker: WorkerProcess) -> None:
-    with kinds_worker.client() as client, client.stream(
-        "POST", "/api/kinds/async_gen", json={"n": 4}
-    ) as r:
+    with (
+        kinds_worker.client() as client,
+        client.stream("POST", "/api/kinds/async_gen", json={"n": 4}) as r,
+    ):
         assert r.headers["x-custom-sse"] == "yes"  # RouterConfig.sse_headers
         items, end, _ = collect(r)
     assert [i["i"] for i in items] == [0, 1, 2, 3] and end == "[DONE]"
 
 
 def test_sync_generator_runs_in_the_pool(kinds_worker: WorkerProcess) -> None:
-    with kinds_worker.client() as client, client.stream(
-        "POST", "/api/kinds/sync_gen", json={"n": 3}
-    ) as r:
+    with (
+        kinds_worker.client() as client,
+        client.stream("POST", "/api/kinds/sync_gen", json={"n": 3}) as r,
+    ):
         items, end, _ = collect(r)
     assert [i["i"] for i in items] == [0, 1, 2] and end == "[DONE]"
     assert all(i["thread"].startswith("ieops-handler") for i in items)
@@ -94,7 +95,7 @@ def test_sync_partial_runs_in_the_pool(kinds_worker: WorkerProcess) -> None:
 def test_callable_object(kinds_worker: WorkerProcess) -> None:
     with kinds_worker.client() as client, client.stream("POST", "/api/kinds/callable") as r:
         items, end, _ = collect(r)
-    assert items == [{"kind": "callable_async_gen"}]
+    assert items == [{"kind": "callable_async_gen"}] and end == "[DONE]"
 
 
 def test_query_merge_order_body_wins(kinds_worker: WorkerProcess) -> None:
@@ -118,7 +119,10 @@ def test_cors(kinds_worker: WorkerProcess) -> None:
             "/api/misc/traced",
             headers={"Origin": "http://example.test", "Access-Control-Request-Method": "POST"},
         )
-    assert r.status_code == 200 and r.headers["access-control-allow-origin"] in ("*", "http://example.test")
+    assert r.status_code == 200 and r.headers["access-control-allow-origin"] in (
+        "*",
+        "http://example.test",
+    )
 
 
 def test_openapi_and_docs(kinds_worker: WorkerProcess) -> None:
@@ -130,7 +134,7 @@ def test_openapi_and_docs(kinds_worker: WorkerProcess) -> None:
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
 
 
-def _ws(worker: WorkerProcess, path: str):  # noqa: ANN202
+def _ws(worker: WorkerProcess, path: str):
     assert worker.socket_path
     return unix_connect(worker.socket_path, f"ws://worker{path}")
 
@@ -147,7 +151,11 @@ def test_websocket_message_mode(kinds_worker: WorkerProcess) -> None:
         again = json.loads(ws.recv())
     assert first["echo"] == "hello" and first["trace_id"]
     assert bad["error"]["type"] == "invalid_json"
-    assert failed["error"] == {"message": "bad message", "type": "bad_request", "trace_id": first["trace_id"]}
+    assert failed["error"] == {
+        "message": "bad message",
+        "type": "bad_request",
+        "trace_id": first["trace_id"],
+    }
     assert again["echo"] == "again"
 
 

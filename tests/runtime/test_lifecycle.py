@@ -82,11 +82,15 @@ async def test_sigterm_drains_in_flight_streams(tmp_path: Path) -> None:
 
 def test_new_connections_refused_while_draining(tmp_path: Path) -> None:
     with running_worker(
-        APPS / "kinds.py", tmp_path, MODEL_SERVER_SOCKET_DIR=str(tmp_path), GRACEFUL_SHUTDOWN_TIME="5"
+        APPS / "kinds.py",
+        tmp_path,
+        MODEL_SERVER_SOCKET_DIR=str(tmp_path),
+        GRACEFUL_SHUTDOWN_TIME="5",
     ) as worker:
-        with worker.client() as client, client.stream(
-            "POST", "/api/slow/finite", json={"n": 10, "interval": 0.05}
-        ) as r:
+        with (
+            worker.client() as client,
+            client.stream("POST", "/api/slow/finite", json={"n": 10, "interval": 0.05}) as r,
+        ):
             worker.signal(signal.SIGTERM)
             time.sleep(0.3)
             assert worker.socket_path
@@ -102,10 +106,15 @@ def test_new_connections_refused_while_draining(tmp_path: Path) -> None:
 
 
 def test_second_signal_forces_exit(tmp_path: Path) -> None:
-    with running_worker(
-        APPS / "kinds.py", tmp_path, MODEL_SERVER_SOCKET_DIR=str(tmp_path), GRACEFUL_SHUTDOWN_TIME="30"
-    ) as worker, worker.client() as client, client.stream(
-        "POST", "/api/slow/finite", json={"n": 1000, "interval": 0.05}
+    with (
+        running_worker(
+            APPS / "kinds.py",
+            tmp_path,
+            MODEL_SERVER_SOCKET_DIR=str(tmp_path),
+            GRACEFUL_SHUTDOWN_TIME="30",
+        ) as worker,
+        worker.client() as client,
+        client.stream("POST", "/api/slow/finite", json={"n": 1000, "interval": 0.05}),
     ):
         worker.signal(signal.SIGTERM)
         time.sleep(0.3)
@@ -151,9 +160,12 @@ def test_live_socket_is_not_replaced_and_stale_one_is(tmp_path: Path) -> None:
     stale = socket.socket(socket.AF_UNIX)
     stale.bind(str(path))
     stale.close()  # a socket file with no listener, as a crashed worker leaves
-    with running_worker(
-        APPS / "seed_quickstart.py", tmp_path, MODEL_SERVER_SOCKET=str(path)
-    ) as worker, worker.client() as client:
+    with (
+        running_worker(
+            APPS / "seed_quickstart.py", tmp_path, MODEL_SERVER_SOCKET=str(path)
+        ) as worker,
+        worker.client() as client,
+    ):
         assert client.post("/chat/complete", json={}).status_code == 200
 
 

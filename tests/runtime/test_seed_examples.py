@@ -56,9 +56,12 @@ def test_quickstart(transport_env: dict[str, str], tmp_path: Path) -> None:
 
 
 def test_openai_compatible(transport_env: dict[str, str], tmp_path: Path) -> None:
-    with running_worker(
-        APPS / "seed_openai.py", tmp_path, MODEL_NAME="tiny-llm", **transport_env
-    ) as worker, worker.client() as client:
+    with (
+        running_worker(
+            APPS / "seed_openai.py", tmp_path, MODEL_NAME="tiny-llm", **transport_env
+        ) as worker,
+        worker.client() as client,
+    ):
         r = client.post("/v1/chat/completions", json={"messages": []})
         assert r.status_code == 200 and r.json()["object"] == "chat.completion"
         assert client.post("/v1/chat/completions/", json={}).status_code in (404, 307)
@@ -72,9 +75,12 @@ def test_openai_compatible(transport_env: dict[str, str], tmp_path: Path) -> Non
 
 
 def test_image_example(tmp_path: Path) -> None:
-    with running_worker(
-        APPS / "seed_image.py", tmp_path, MODEL_SERVER_SOCKET_DIR=str(tmp_path)
-    ) as worker, worker.client() as client:
+    with (
+        running_worker(
+            APPS / "seed_image.py", tmp_path, MODEL_SERVER_SOCKET_DIR=str(tmp_path)
+        ) as worker,
+        worker.client() as client,
+    ):
         assert client.post("/images/generate", json={"prompt": "cat"}).json() == {
             "images": [{"base64": "..."}]
         }
@@ -128,7 +134,9 @@ def test_trace_id_is_echoed_and_logged(errors_worker: WorkerProcess) -> None:
     assert logged and "[abc-123]" in logged[0]
     generated = ok.headers["x-trace-id"]
     assert len(generated) == 32
-    assert any(f"[{generated}]" in line and "checked prompt p1" in line for line in errors_worker.lines)
+    assert any(
+        f"[{generated}]" in line and "checked prompt p1" in line for line in errors_worker.lines
+    )
 
 
 def test_format_error_response(errors_worker: WorkerProcess) -> None:

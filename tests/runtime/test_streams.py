@@ -15,9 +15,7 @@ from .sse import collect, frames
 def _leave_after(worker: WorkerProcess, path: str, n: int) -> float:
     """Read ``n`` frames, drop the connection, and return when that happened."""
     with worker.client() as client, client.stream("POST", path, json={"interval": 0.01}) as r:
-        seen = 0
-        for _ in frames(r):
-            seen += 1
+        for seen, _ in enumerate(frames(r), start=1):
             if seen == n:
                 break
         left = time.monotonic()
@@ -38,7 +36,9 @@ def test_disconnect_stops_the_handler_within_100ms(
         time.sleep(0.01)
         events = read_events(kinds_worker.events)  # type: ignore[attr-defined]
     assert event in events, f"{event} never recorded"
-    assert events[event] - left < 0.1, f"handler stopped {events[event] - left:.3f}s after the client left"
+    assert events[event] - left < 0.1, (
+        f"handler stopped {events[event] - left:.3f}s after the client left"
+    )
     with kinds_worker.events.open("w"):  # type: ignore[attr-defined]
         pass
 
@@ -60,13 +60,18 @@ def test_disconnect_cancels_an_api_handler(kinds_worker: WorkerProcess) -> None:
 
 
 def test_failure_mid_stream_ends_with_an_error_frame(kinds_worker: WorkerProcess) -> None:
-    with kinds_worker.client() as client, client.stream(
-        "POST", "/api/misc/failing_stream", headers={"X-Trace-Id": "t-fail"}
-    ) as r:
+    with (
+        kinds_worker.client() as client,
+        client.stream("POST", "/api/misc/failing_stream", headers={"X-Trace-Id": "t-fail"}) as r,
+    ):
         assert r.status_code == 200
         items, end, error = collect(r)
     assert items == [{"i": 0}] and end == "error"
-    assert error == {"message": "internal server error", "type": "internal_error", "trace_id": "t-fail"}
+    assert error == {
+        "message": "internal server error",
+        "type": "internal_error",
+        "trace_id": "t-fail",
+    }
     assert "model crashed at token 1" in kinds_worker.output
 
 
@@ -90,8 +95,9 @@ def test_api_timeout_is_504_and_cancels(kinds_worker: WorkerProcess) -> None:
 
 
 def test_stream_timeout_ends_with_a_timeout_frame(kinds_worker: WorkerProcess) -> None:
-    with kinds_worker.client() as client, client.stream(
-        "POST", "/api/slow/stream_short_timeout", json={"interval": 0.05}
-    ) as r:
+    with (
+        kinds_worker.client() as client,
+        client.stream("POST", "/api/slow/stream_short_timeout", json={"interval": 0.05}) as r,
+    ):
         items, end, error = collect(r)
     assert items and end == "error" and error["type"] == "timeout_error"

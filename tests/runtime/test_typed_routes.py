@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from websockets.sync.client import unix_connect
@@ -30,26 +29,33 @@ def test_json_response(typed_worker: WorkerProcess) -> None:
 
 
 def test_stream_flag_switches_to_sse(typed_worker: WorkerProcess) -> None:
-    with typed_worker.client() as client, client.stream(
-        "POST", "/v1/chat", json={"prompt": "x", "max_tokens": 3, "stream": True}
-    ) as r:
+    with (
+        typed_worker.client() as client,
+        client.stream(
+            "POST", "/v1/chat", json={"prompt": "x", "max_tokens": 3, "stream": True}
+        ) as r,
+    ):
         assert r.headers["content-type"].startswith("text/event-stream")
         items, end, _ = collect(r)
     assert items == [{"index": i, "token": "x"} for i in range(3)] and end == "[DONE]"
 
 
 def test_accept_header_switches_to_sse(typed_worker: WorkerProcess) -> None:
-    with typed_worker.client() as client, client.stream(
-        "POST", "/v1/chat", json={"prompt": "y"}, headers={"Accept": "text/event-stream"}
-    ) as r:
+    with (
+        typed_worker.client() as client,
+        client.stream(
+            "POST", "/v1/chat", json={"prompt": "y"}, headers={"Accept": "text/event-stream"}
+        ) as r,
+    ):
         items, end, _ = collect(r)
     assert len(items) == 3 and end == "[DONE]"
 
 
 def test_sync_typed_stream(typed_worker: WorkerProcess) -> None:
-    with typed_worker.client() as client, client.stream(
-        "POST", "/v1/events", json={"prompt": "z", "max_tokens": 2}
-    ) as r:
+    with (
+        typed_worker.client() as client,
+        client.stream("POST", "/v1/events", json={"prompt": "z", "max_tokens": 2}) as r,
+    ):
         items, _, _ = collect(r)
     assert items == [{"index": 0, "token": "Z"}, {"index": 1, "token": "Z"}]
 

@@ -58,7 +58,9 @@ class WorkerProcess:
                 raise AssertionError(f"worker did not start listening:\n{self.output}")
 
     def transport(self) -> httpx.HTTPTransport:
-        return httpx.HTTPTransport(uds=self.socket_path) if self.socket_path else httpx.HTTPTransport()
+        return (
+            httpx.HTTPTransport(uds=self.socket_path) if self.socket_path else httpx.HTTPTransport()
+        )
 
     def client(self, timeout: float = 10) -> httpx.Client:
         base = self.url or "http://worker"
@@ -70,7 +72,9 @@ class WorkerProcess:
             if self.socket_path
             else httpx.AsyncHTTPTransport()
         )
-        return httpx.AsyncClient(base_url=self.url or "http://worker", transport=transport, timeout=timeout)
+        return httpx.AsyncClient(
+            base_url=self.url or "http://worker", transport=transport, timeout=timeout
+        )
 
     def signal(self, sig: int = signal.SIGTERM) -> None:
         self.proc.send_signal(sig)
@@ -91,7 +95,9 @@ class WorkerProcess:
 
 
 def worker_env(**overrides: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MODEL_", "IEOPS_", "REGISTER_"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("MODEL_", "IEOPS_", "REGISTER_"))
+    }
     env.update({"REGISTER_ENABLED": "false", "PYTHONUNBUFFERED": "1", "LOG_LEVEL": "INFO"})
     env.update(overrides)
     return env
@@ -101,7 +107,9 @@ def worker_env(**overrides: str) -> dict[str, str]:
 def running_worker(
     script: str | Path, cwd: str | Path, *, args: list[str] | None = None, **env_overrides: str
 ) -> Iterator[WorkerProcess]:
-    worker = WorkerProcess([sys.executable, str(script), *(args or [])], worker_env(**env_overrides), cwd)
+    worker = WorkerProcess(
+        [sys.executable, str(script), *(args or [])], worker_env(**env_overrides), cwd
+    )
     try:
         worker.wait_listening()
         yield worker

@@ -14,8 +14,6 @@ import time
 from typing import Any
 
 from fastapi import HTTPException
-from starlette.websockets import WebSocket
-
 from gmi_ieops.config import env
 from gmi_ieops.handler import (
     Handler,
@@ -26,6 +24,7 @@ from gmi_ieops.handler import (
     Server,
 )
 from gmi_ieops.utils import log
+from starlette.websockets import WebSocket
 
 EVENTS = os.environ.get("EVENTS_FILE", "")
 _lock = threading.Lock()
@@ -173,7 +172,12 @@ server = Server(
             RouterDef(path="sync_stream", handler=slow_sync_stream, kind=RouterKind.SSE),
             RouterDef(path="api", handler=slow_api, kind=RouterKind.API),
             RouterDef(path="api_short_timeout", handler=slow_api, timeout=0.3),
-            RouterDef(path="stream_short_timeout", handler=slow_async_stream, kind=RouterKind.SSE, timeout=0.3),
+            RouterDef(
+                path="stream_short_timeout",
+                handler=slow_async_stream,
+                kind=RouterKind.SSE,
+                timeout=0.3,
+            ),
             RouterDef(path="finite", handler=finite_stream, kind=RouterKind.SSE),
         ],
         "misc": [

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from typing import Literal
 
-from pydantic import BaseModel, Field
-
 from gmi_ieops.handler import (
     Handler,
     HTTPMethod,
@@ -16,6 +14,7 @@ from gmi_ieops.handler import (
     Server,
     WebSocketSession,
 )
+from pydantic import BaseModel, Field
 
 
 class ChatRequest(BaseModel):
@@ -75,7 +74,9 @@ class Service:
     async def bad_response(self, body: ChatRequest) -> ChatResponse:
         return {"text": 1}  # type: ignore[return-value]
 
-    async def pingpong(self, session: WebSocketSession[Ping, Pong], context: RequestContext) -> None:
+    async def pingpong(
+        self, session: WebSocketSession[Ping, Pong], context: RequestContext
+    ) -> None:
         async for message in session:
             await session.send(Pong(n=message.n + 1))
 

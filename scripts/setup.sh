@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Everything a fresh Debian 12 machine needs, installed idempotently:
+# system packages (when root), the virtualenv .venv, and this project with its extras.
+# Sourced by scripts/demo.sh and scripts/test.sh; safe to run again.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+PYTHON="${PYTHON:-python3}"
+VENV="$ROOT/.venv"
+# torch: the CPU build that lies on these machines' disk; an unpinned torch downloads GBs.
+TORCH_PIN="torch==2.13.0"
+
+apt_install() {
+    local missing=()
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" != 0 ]; then
+        echo "setup: not root; please install: ${missing[*]}" >&2
+        return 0
+    fi
+    echo "setup: apt-get install ${missing[*]}" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+apt_install python3-venv curl
+if [ -x scripts/nfs-test-server.sh ]; then
+    scripts/nfs-test-server.sh install
+fi
+
+if [ ! -x "$VENV/bin/python" ]; then
+    "$PYTHON" -m venv "$VENV"
+fi
+stamp="$VENV/.setup-stamp"
+want="$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -d' ' -f1)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    "$VENV/bin/python" -m pip install -q --upgrade pip
+    "$VENV/bin/python" -m pip install -q "$TORCH_PIN"
+    "$VENV/bin/python" -m pip install -q -e ".[gen,test,fsspec,example]" "$TORCH_PIN"
+    echo "$want" >"$stamp"
+fi
+export PATH="$VENV/bin:$PATH"

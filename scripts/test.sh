@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine: set-up, generated code up to date, lint, types, tests.
+set -euo pipefail
+source "$(dirname "$0")/setup.sh"
+cd "$ROOT"
+
+if [ -d generator/ieops_gen ] && [ -f generator/ieops_gen/cli.py ]; then
+    echo "== ieops-gen schemas/ --check"
+    ieops-gen schemas/ --check
+fi
+echo "== ruff"
+ruff check .
+echo "== mypy --strict"
+mypy runtime generator $( [ -f generated/__init__.py ] && echo generated )
+echo "== pytest"
+python -m pytest "$@"

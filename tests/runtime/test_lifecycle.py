@@ -24,12 +24,14 @@ def test_ready_only_after_startup_hooks(tmp_path: Path) -> None:
     socket_path = tmp_path / "w.sock"
     worker = WorkerProcess(
         [sys.executable, str(APPS / "kinds.py")],
-        worker_env(MODEL_SERVER_SOCKET=str(socket_path), STARTUP_DELAY="1.0"),
+        worker_env(MODEL_SERVER_SOCKET=str(socket_path), STARTUP_DELAY="2.0"),
         tmp_path,
     )
     try:
-        time.sleep(0.5)
-        assert socket_path.exists(), "the socket is bound early so a bad path fails fast"
+        deadline = time.monotonic() + 15
+        while not socket_path.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)  # the socket is bound early, so a bad path fails fast
+        assert socket_path.exists(), worker.output
         probe = socket.socket(socket.AF_UNIX)
         with pytest.raises(ConnectionRefusedError):
             probe.connect(str(socket_path))  # bound, not listening: hooks still running

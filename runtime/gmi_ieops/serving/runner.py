@@ -91,6 +91,7 @@ class Handler:
         port: int | None = None,
         announcer: Announcer | None = None,
     ) -> None:
+        """``announcer`` defaults to the IEOPS proxy registrar configured by ``REGISTER_*``."""
         self.server = server
         self._socket_path = socket_path
         self._host = host
@@ -153,8 +154,17 @@ class Handler:
         assert self.listener is not None
         _logger.info("listening on %s", self.listener.describe())
         print(f"gmi_ieops: listening on {self.listener.describe()}", file=sys.stderr, flush=True)
-        if self.announcer is not None:
-            await self.announcer.start()
+        if self.announcer is None:
+            self.announcer = self._registrar(self.listener)
+        await self.announcer.start()
+
+    @staticmethod
+    def _registrar(listener: Listener) -> Announcer:
+        """The IEOPS proxy registrar for this listener (it does nothing when disabled)."""
+        from ..registry import Registrar, advertised_address
+
+        address = advertised_address(listener.unix_path, listener.host, listener.port)
+        return Registrar.from_env(address)
 
     async def _before_drain(self) -> None:
         if self.announcer is not None:

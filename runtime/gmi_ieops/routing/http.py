@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -240,6 +241,9 @@ class HTTPEndpoint:
             await send({"type": "http.response.body", "body": DONE_FRAME, "more_body": False})
         except asyncio.CancelledError:
             if not watcher.gone:
+                # The server is stopping (drain deadline passed): say so before closing.
+                if started:
+                    await _send_final(send, error_frame(_SHUTDOWN.body(trace_id)))
                 raise
             uncancel_current_task()
             _logger.info("client disconnected; stream stopped")
@@ -267,6 +271,17 @@ def _bind_client_gone(kwargs: dict[str, Any], watcher: DisconnectWatcher) -> Non
     context = kwargs.get("context")
     if isinstance(context, RequestContext):
         context.client_gone = watcher.client_gone
+
+
+_SHUTDOWN = ErrorInfo(
+    503, "server_shutdown", "the worker stopped before the stream ended (drain deadline)"
+)
+
+
+async def _send_final(send: Send, frame: bytes) -> None:
+    """Best effort: the connection may already be gone."""
+    with contextlib.suppress(Exception):
+        await send({"type": "http.response.body", "body": frame, "more_body": False})
 
 
 def _overloaded(limit: int) -> ErrorInfo:

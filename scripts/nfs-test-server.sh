@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A throwaway NFS server for the storage tests and benchmark (DESIGN §3.6).
 #
-#   scripts/nfs-test-server.sh install   apt-get the packages (root)
+#   scripts/nfs-test-server.sh install   apt-get the packages (as root; otherwise it says which)
 #   scripts/nfs-test-server.sh start     start nfs-ganesha on 127.0.0.1, wait until a mount works
 #   scripts/nfs-test-server.sh stop      stop it by PID (ganesha, then rpcbind)
 #   scripts/nfs-test-server.sh status    exit 0 and print the URL when it is serving
@@ -18,6 +18,7 @@
 # daemons share a private mount namespace in which $STATE/run is bind-mounted on /run, where
 # ganesha finds rpcbind's /run/rpcbind.sock. Only the two ports above open, on 127.0.0.1.
 set -euo pipefail
+export PATH="$PATH:/usr/sbin:/sbin"  # rpcbind lives in sbin; non-login shells may lack it
 
 STATE="${NFS_TEST_STATE_DIR:-/tmp/gmi-ieops-nfs}"
 EXPORT_DIR="${NFS_TEST_EXPORT_DIR:-$STATE/export}"
@@ -34,13 +35,17 @@ url() { echo "nfs://127.0.0.1${PSEUDO}?nfsport=${NFS_PORT}&mountport=${MOUNT_POR
 need_root() { [ "$(id -u)" = 0 ] || die "$1 needs root (nfs-ganesha and namespaces)"; }
 
 cmd_install() {
-    need_root install
     local missing=()
     for p in "${PACKAGES[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
             || missing+=("$p")
     done
     [ ${#missing[@]} -eq 0 ] && { echo "nfs-test-server: packages present"; return 0; }
+    if [ "$(id -u)" != 0 ]; then
+        # Like scripts/setup.sh: a developer without root gets told, and the NFS tests skip.
+        echo "nfs-test-server: not root; to run the NFS tests install: ${missing[*]}" >&2
+        return 0
+    fi
     export DEBIAN_FRONTEND=noninteractive
     # The package lists of a fresh machine may be empty or old: update when a package is unknown.
     if ! apt-get install -y -q --no-install-recommends "${missing[@]}"; then
@@ -97,12 +102,15 @@ cmd_start() {
         mount_works && { url; return 0; }
         die "a ganesha (pid $(cat "$STATE/ganesha.pid")) runs on $STATE but does not serve"
     fi
+    # A ganesha that crashed (or was killed) leaves its rpcbind: stop it before a new one.
+    stop_pid rpcbind "$STATE/rpcbind.pid"
     mkdir -p "$STATE/run/rpcbind" "$STATE/recovery" "$EXPORT_DIR"
     STATE="$(cd "$STATE" && pwd)"
     EXPORT_DIR="$(cd "$EXPORT_DIR" && pwd)"
     rm -f "$STATE/run/rpcbind.sock" "$STATE/run/rpcbind.lock" "$STATE/ganesha.pid"
     write_config
     # One private mount namespace for both daemons; rpcbind also gets its own network.
+    # shellcheck disable=SC2016  # the inner script expands its own variables
     STATE="$STATE" setsid unshare --mount --propagation private bash -c '
         set -e
         mount --bind "$STATE/run" /run

@@ -3,6 +3,7 @@
 Importing it also turns on ``gmifs://`` paths in ``open()`` (see ``gmi_ieops.storage``).
 """
 
+from .. import storage  # noqa: F401  (turns on gmifs:// in open(), as the seed did)
 from ..routing import (
     HTTPMethod,
     RequestContext,

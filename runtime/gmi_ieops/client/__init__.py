@@ -1,0 +1,60 @@
+"""The client runtime that generated ``Client`` / ``AsyncClient`` classes subclass.
+
+Shared logic lives here once: Unix-socket/TCP transport, timeouts, safe retries, trace
+ids, typed errors, SSE decoding and typed WebSocket sessions. It imports no server code
+(FastAPI, uvicorn, Starlette), so callers of a worker need only httpx, pydantic and
+websockets. See docs/client.md.
+"""
+
+from ._async import AsyncBaseClient
+from ._sync import BaseClient
+from .errors import (
+    APIConnectionError,
+    APIStatusError,
+    BadRequestError,
+    ClientError,
+    GatewayTimeoutError,
+    IEOPSError,
+    NotFoundError,
+    OverloadedError,
+    RateLimitError,
+    RequestTimeoutError,
+    RequestValidationError,
+    ResponseValidationError,
+    ServerError,
+    WebSocketClosedError,
+)
+from .options import CallOptions, RetryPolicy, Timeout
+from .response import APIResponse
+from .sse import ServerSentEvent, SSEDecoder
+from .streams import AsyncEventStream, EventStream
+from .websocket import AsyncWebSocketSession, WebSocketSession
+
+__all__ = [
+    "APIConnectionError",
+    "APIResponse",
+    "APIStatusError",
+    "AsyncBaseClient",
+    "AsyncEventStream",
+    "AsyncWebSocketSession",
+    "BadRequestError",
+    "BaseClient",
+    "CallOptions",
+    "ClientError",
+    "EventStream",
+    "GatewayTimeoutError",
+    "IEOPSError",
+    "NotFoundError",
+    "OverloadedError",
+    "RateLimitError",
+    "RequestTimeoutError",
+    "RequestValidationError",
+    "ResponseValidationError",
+    "RetryPolicy",
+    "SSEDecoder",
+    "ServerError",
+    "ServerSentEvent",
+    "Timeout",
+    "WebSocketClosedError",
+    "WebSocketSession",
+]

@@ -1,0 +1,307 @@
+"""``BaseClient``: the synchronous client that generated ``Client`` classes subclass."""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any, TypeVar, cast
+
+import httpx
+import pydantic
+from websockets.exceptions import InvalidStatus, WebSocketException
+from websockets.sync.client import ClientConnection, connect, unix_connect
+
+from ._base import EVENT_STREAM, JSON, ClientCore, Prepared
+from ._wire import build_headers, decode_json, pick_trace_id, safe_to_retry, transport_error
+from .errors import (
+    APIConnectionError,
+    IEOPSError,
+    RequestTimeoutError,
+    ResponseValidationError,
+    error_from_response,
+    parse_retry_after,
+)
+from .options import RetryPolicy, Timeout, _cut
+from .response import APIResponse
+from .streams import EventStream
+from .websocket import MAX_MESSAGE_BYTES, WebSocketSession, handshake_error
+
+T = TypeVar("T")
+E = TypeVar("E")
+S = TypeVar("S", bound=pydantic.BaseModel)
+R = TypeVar("R")
+_Self = TypeVar("_Self", bound="BaseClient")
+
+# websockets >= 17 warns unless a directly used connection opts into ``legacy=True``; older
+# versions have no such flag and always return the connection.
+_DIRECT: dict[str, Any] = (
+    {"legacy": True} if "legacy" in inspect.signature(connect).parameters else {}
+)
+
+
+class BaseClient(ClientCore):
+    """Sync HTTP/SSE/WebSocket client of one IEOPS worker (Unix socket or TCP)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float | Timeout = Timeout(),  # noqa: B008 - frozen, shared safely
+        retries: int | RetryPolicy = 2,
+        trace_id: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        super().__init__(
+            base_url, timeout=timeout, retries=retries, trace_id=trace_id, headers=headers
+        )
+        if http_client is not None:
+            self._http = http_client
+            self._owns_http = False
+        else:
+            uds = self._endpoint.uds
+            self._http = httpx.Client(
+                transport=httpx.HTTPTransport(uds=uds) if uds else None,
+                timeout=self._timeout.httpx_timeout(None),
+            )
+            self._owns_http = True
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close pooled connections (not those of a caller-provided ``http_client``)."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self: _Self) -> _Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- what generated methods call -----------------------------------------------------
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        path_params: Mapping[str, object] | None = None,
+        query: Mapping[str, object] | None = None,
+        headers: Mapping[str, str | None] | None = None,
+        body: object = None,
+        response_model: type[T],
+        retries: int | RetryPolicy | None = None,
+        timeout: float | Timeout | None = None,
+        trace_id: str | None = None,
+    ) -> T:
+        """One JSON call; returns the validated body. Raises ``IEOPSError`` subclasses."""
+        return self._request_raw(
+            method,
+            path,
+            path_params=path_params,
+            query=query,
+            headers=headers,
+            body=body,
+            response_model=response_model,
+            retries=retries,
+            timeout=timeout,
+            trace_id=trace_id,
+        ).data
+
+    def _request_raw(
+        self,
+        method: str,
+        path: str,
+        *,
+        path_params: Mapping[str, object] | None = None,
+        query: Mapping[str, object] | None = None,
+        headers: Mapping[str, str | None] | None = None,
+        body: object = None,
+        response_model: type[T],
+        retries: int | RetryPolicy | None = None,
+        timeout: float | Timeout | None = None,
+        trace_id: str | None = None,
+    ) -> APIResponse[T]:
+        """Like ``_request`` but also returns status, headers and the echoed trace id."""
+        p = self._prepare(
+            method,
+            path,
+            path_params=path_params,
+            query=query,
+            headers=headers,
+            body=body,
+            trace_id=trace_id,
+            timeout=timeout,
+            retries=retries,
+            accept=JSON,
+        )
+        try:
+            response = self._send(p, stream=False, read=None)
+        except IEOPSError as exc:
+            self.last_trace_id = exc.trace_id
+            raise
+        tid = response.headers.get("x-trace-id") or p.trace_id
+        self.last_trace_id = tid
+        if response.status_code >= 400:
+            raise error_from_response(response, p.trace_id)
+        data = decode_json(response_model, response.content, f"response of {p.what}", tid)
+        return APIResponse(data, response.status_code, response.headers, tid, response)
+
+    def _stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        path_params: Mapping[str, object] | None = None,
+        query: Mapping[str, object] | None = None,
+        headers: Mapping[str, str | None] | None = None,
+        body: object = None,
+        event_model: type[E],
+        retries: int | RetryPolicy | None = None,
+        timeout: float | Timeout | None = None,
+        trace_id: str | None = None,
+        idle_timeout: float | None = None,
+    ) -> EventStream[E]:
+        """A typed SSE stream; the request is sent when the stream opens."""
+        p = self._prepare(
+            method,
+            path,
+            path_params=path_params,
+            query=query,
+            headers=headers,
+            body=body,
+            trace_id=trace_id,
+            timeout=timeout,
+            retries=retries,
+            accept=EVENT_STREAM,
+        )
+        idle = p.timeout.idle if idle_timeout is None else idle_timeout
+
+        def opener() -> httpx.Response:
+            response = self._send(p, stream=True, read=idle)
+            self.last_trace_id = response.headers.get("x-trace-id") or p.trace_id
+            if response.status_code >= 400:
+                try:
+                    response.read()
+                finally:
+                    response.close()
+                raise error_from_response(response, p.trace_id)
+            ctype = response.headers.get("content-type", "")
+            if not ctype.startswith(EVENT_STREAM):
+                response.close()
+                raise ResponseValidationError(
+                    f"{p.what}: expected {EVENT_STREAM}, got {ctype or 'no content type'}",
+                    status=response.status_code,
+                    trace_id=self.last_trace_id,
+                    response=response,
+                )
+            return response
+
+        return EventStream(
+            opener, event_model, trace_id=p.trace_id, idle_timeout=idle, deadline=p.deadline
+        )
+
+    def _websocket(
+        self,
+        path: str,
+        *,
+        path_params: Mapping[str, object] | None = None,
+        query: Mapping[str, object] | None = None,
+        headers: Mapping[str, str | None] | None = None,
+        send_model: type[S],
+        receive_model: type[R],
+        retries: int | RetryPolicy | None = None,
+        timeout: float | Timeout | None = None,
+        trace_id: str | None = None,
+    ) -> WebSocketSession[S, R]:
+        """A typed WebSocket session; connects when first used or entered."""
+        uri = self._ws_uri(path, path_params, query)
+        tid = pick_trace_id(trace_id, self._trace_id)
+        hdrs = build_headers(self._headers, headers, tid, None, False)
+        t = self._timeout if timeout is None else Timeout.of(timeout)
+        policy = self._policy if retries is None else RetryPolicy.of(retries, self._policy)
+        what = f"WebSocket {path}"
+
+        def connector() -> ClientConnection:
+            deadline = None if t.total is None else time.monotonic() + t.total
+            p = Prepared("GET", uri, None, hdrs, None, tid, t, policy, deadline, what)
+            return self._ws_connect(p)
+
+        return WebSocketSession(connector, send_model, receive_model, trace_id=tid)
+
+    # -- machinery -----------------------------------------------------------------------
+
+    def _send(self, p: Prepared, *, stream: bool, read: float | None) -> httpx.Response:
+        """Send with retries where safe (connection never made, 429/503)."""
+        request = self._http.build_request(
+            p.method, p.url, params=p.params, headers=p.headers, content=p.content
+        )
+        attempt = 0
+        while True:
+            remaining = p.remaining()
+            request.extensions["timeout"] = p.timeout.extension(remaining, read)
+            try:
+                response = self._http.send(request, stream=stream)
+            except httpx.TransportError as exc:
+                delay = p.retry_delay(attempt, None) if safe_to_retry(exc) else None
+                if delay is None:
+                    raise transport_error(exc, p.trace_id, p.what) from exc
+            else:
+                if response.status_code not in p.policy.retry_statuses:
+                    return response
+                retry_after = parse_retry_after(response.headers.get("retry-after"))
+                delay = p.retry_delay(attempt, retry_after)
+                if delay is None:
+                    if stream:
+                        response.read()
+                    return response
+                response.close()
+            time.sleep(delay)
+            attempt += 1
+
+    def _ws_connect(self, p: Prepared) -> ClientConnection:
+        attempt = 0
+        uds = self._endpoint.uds
+        while True:
+            remaining = p.remaining()
+            kwargs: dict[str, Any] = {
+                "additional_headers": p.headers,
+                "open_timeout": _cut(p.timeout.connect, remaining),
+                "max_size": MAX_MESSAGE_BYTES,
+                **_DIRECT,
+            }
+            try:
+                if uds is not None:
+                    return cast(ClientConnection, unix_connect(uds, p.url, **kwargs))
+                return cast(ClientConnection, connect(p.url, **kwargs))
+            except InvalidStatus as exc:
+                error = handshake_error(exc, p.trace_id)
+                status = exc.response.status_code
+                retry_after = parse_retry_after(exc.response.headers.get("retry-after"))
+                delay = (
+                    p.retry_delay(attempt, retry_after)
+                    if status in p.policy.retry_statuses
+                    else None
+                )
+                if delay is None:
+                    raise error from exc
+            except TimeoutError as exc:
+                raise RequestTimeoutError(
+                    f"{p.what}: handshake timeout", trace_id=p.trace_id
+                ) from exc
+            except (ConnectionRefusedError, FileNotFoundError) as exc:
+                delay = p.retry_delay(attempt, None)
+                if delay is None:
+                    raise APIConnectionError(f"{p.what}: {exc}", trace_id=p.trace_id) from exc
+            except (OSError, WebSocketException) as exc:
+                raise APIConnectionError(f"{p.what}: {exc}", trace_id=p.trace_id) from exc
+            time.sleep(delay)
+            attempt += 1

@@ -1,0 +1,220 @@
+"""Turning call arguments into wire bytes and back: URLs, paths, queries, bodies, models.
+
+Pure functions shared by the sync and async clients; nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
+from urllib.parse import quote
+
+import httpx
+import pydantic
+import pydantic_core
+
+from ..tracing import current_trace_id, generate_trace_id
+from .errors import APIConnectionError, IEOPSError, RequestTimeoutError, ResponseValidationError
+
+T = TypeVar("T")
+
+TRACE_HEADER = "X-Trace-Id"
+JSON = "application/json"
+EVENT_STREAM = "text/event-stream"
+
+# The server accepts these ids as they are (else it makes a new one); refuse others early.
+_TRACE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+_PATH_PARAM = re.compile(r"\{([^{}/]+)\}")
+_NONE_TYPE = type(None)
+
+# httpx's own type for query pairs (lists are invariant, so spell it the same way).
+QueryPairs = list[tuple[str, str | int | float | bool | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """Where a client's requests go: an HTTP base URL, and a Unix socket if any."""
+
+    url: str
+    http_base: str
+    ws_base: str
+    uds: str | None
+
+
+def parse_base_url(base_url: str) -> Endpoint:
+    """``unix:///path.sock`` or ``http(s)://host:port[/prefix]``; anything else is refused."""
+    if not isinstance(base_url, str):
+        raise TypeError(f"base_url must be a str, got {type(base_url).__name__}")
+    if base_url.startswith("unix://"):
+        path = base_url[len("unix://") :]
+        if not path:
+            raise ValueError(f"base_url {base_url!r} names no socket path (unix:///path/to.sock)")
+        return Endpoint(base_url, "http://localhost", "ws://localhost", path)
+    try:
+        url = httpx.URL(base_url)
+    except httpx.InvalidURL as exc:
+        raise ValueError(f"base_url {base_url!r} is not a valid URL: {exc}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError(
+            f"base_url must be unix:///path/to.sock, http://host:port or https://host:port, "
+            f"got {base_url!r}"
+        )
+    base = base_url.rstrip("/")
+    ws_base = ("wss" if url.scheme == "https" else "ws") + base[len(url.scheme) :]
+    return Endpoint(base_url, base, ws_base, None)
+
+
+def _scalar(value: object) -> str:
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _template(template: str) -> tuple[tuple[str, ...], tuple[str, ...], frozenset[str]]:
+    """(literal parts, parameter names, name set): ``re.split`` alternates literal, name."""
+    pieces = _PATH_PARAM.split(template)
+    return tuple(pieces[0::2]), tuple(pieces[1::2]), frozenset(pieces[1::2])
+
+
+def render_path(template: str, params: Mapping[str, object] | None) -> str:
+    """Fill ``{name}`` segments with URL-escaped values; a missing or extra name is an error."""
+    if "{" not in template:
+        if params:
+            raise ValueError(f"path {template!r} has no parameters, got {sorted(params)}")
+        return template
+    literals, order, names = _template(template)
+    given = params or {}
+    if len(given) != len(names) or any(given.get(n) is None for n in names):
+        missing = sorted(n for n in names if given.get(n) is None)
+        if missing:
+            raise ValueError(f"path {template!r}: missing path parameter(s) {missing}")
+        unknown = sorted(set(given) - names)
+        raise ValueError(f"path {template!r}: unknown path parameter(s) {unknown}")
+    out = [literals[0]]
+    for name, literal in zip(order, literals[1:], strict=True):
+        out.append(quote(_scalar(given[name]), safe=""))
+        out.append(literal)
+    return "".join(out)
+
+
+def encode_query(query: Mapping[str, object] | None) -> QueryPairs | None:
+    """Query pairs: ``None`` dropped, bools ``true``/``false``, enums by value, lists repeated."""
+    if not query:
+        return None
+    pairs: QueryPairs = []
+    for key, value in query.items():
+        if value is None:
+            continue
+        if isinstance(value, (list, tuple, set, frozenset)):
+            pairs.extend((key, _scalar(v)) for v in value if v is not None)
+        else:
+            pairs.append((key, _scalar(value)))
+    return pairs or None
+
+
+def encode_body(body: object) -> bytes | None:
+    """A model as ``model_dump_json(by_alias=True, exclude_unset=True)``; other JSON data as is."""
+    if body is None:
+        return None
+    if isinstance(body, pydantic.BaseModel):
+        return body.model_dump_json(by_alias=True, exclude_unset=True).encode()
+    if isinstance(body, (str, bytes, bytearray, memoryview)):
+        raise TypeError(
+            f"body must be a pydantic model, a dict or a list, got {type(body).__name__}"
+        )
+    return pydantic_core.to_json(body, by_alias=True)
+
+
+def pick_trace_id(per_call: str | None, per_client: str | None) -> str:
+    """The call's id, else the client's, else the current request's (inside a worker), else new."""
+    trace_id = per_call or per_client or current_trace_id.get()
+    if trace_id is None:
+        return generate_trace_id()
+    check_trace_id(trace_id)
+    return trace_id
+
+
+def check_trace_id(trace_id: str) -> None:
+    if not isinstance(trace_id, str) or not _TRACE_ID.match(trace_id):
+        raise ValueError(
+            f"trace_id must be 1-128 characters of A-Z a-z 0-9 . _ : -, got {trace_id!r}"
+        )
+
+
+def build_headers(
+    client_headers: Mapping[str, str],
+    call_headers: Mapping[str, str | None] | None,
+    trace_id: str,
+    accept: str | None,
+    has_body: bool,
+) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    if accept is not None:
+        headers["Accept"] = accept
+    if has_body:
+        headers["Content-Type"] = JSON
+    headers.update(client_headers)
+    if call_headers:
+        for key, value in call_headers.items():
+            if value is not None:
+                headers[key] = value
+    headers[TRACE_HEADER] = trace_id
+    return headers
+
+
+@functools.lru_cache(maxsize=512)
+def _adapter(tp: Any) -> pydantic.TypeAdapter[Any]:
+    return pydantic.TypeAdapter(tp)
+
+
+def wants_body(model: type[Any]) -> bool:
+    return model is not _NONE_TYPE
+
+
+def decode_json(model: type[T], content: bytes | str, what: str, trace_id: str | None) -> T:
+    """Validate JSON into ``model``; a mismatch is a ``ResponseValidationError``."""
+    try:
+        if model is _NONE_TYPE:
+            return cast(T, None)
+        if isinstance(model, type) and issubclass(model, pydantic.BaseModel):
+            return cast(T, model.model_validate_json(content))
+        return cast(T, _adapter(cast(Any, model)).validate_json(content))
+    except pydantic.ValidationError as exc:
+        name = getattr(model, "__name__", repr(model))
+        raise ResponseValidationError(
+            f"{what} does not fit {name}: {exc.error_count()} error(s): {_first_error(exc)}",
+            trace_id=trace_id,
+            details=exc.errors(include_url=False, include_context=False),
+        ) from exc
+
+
+def _first_error(exc: pydantic.ValidationError) -> str:
+    err = exc.errors(include_url=False)[0]
+    loc = ".".join(str(p) for p in err["loc"]) or "<root>"
+    return f"{loc}: {err['msg']}"
+
+
+def transport_error(exc: Exception, trace_id: str | None, what: str) -> IEOPSError:
+    """Our error for an httpx transport failure (the caller chains ``exc`` as the cause)."""
+    if isinstance(exc, httpx.TimeoutException):
+        kind = {
+            httpx.ConnectTimeout: "connect",
+            httpx.ReadTimeout: "read",
+            httpx.WriteTimeout: "write",
+            httpx.PoolTimeout: "pool",
+        }.get(type(exc), "network")
+        return RequestTimeoutError(f"{what}: {kind} timeout", trace_id=trace_id)
+    detail = str(exc) or type(exc).__name__
+    return APIConnectionError(f"{what}: {detail}", trace_id=trace_id)
+
+
+def safe_to_retry(exc: Exception) -> bool:
+    """True only when the request certainly never reached the server."""
+    return isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))

@@ -1,0 +1,103 @@
+"""Error classes picked by status and by envelope type; Retry-After parsing; backoff."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+
+import httpx
+import pytest
+from gmi_ieops.client import (
+    APIStatusError,
+    BadRequestError,
+    ClientError,
+    GatewayTimeoutError,
+    NotFoundError,
+    OverloadedError,
+    RateLimitError,
+    RequestTimeoutError,
+    RequestValidationError,
+    RetryPolicy,
+    ServerError,
+)
+from gmi_ieops.client.errors import error_from_envelope, error_from_response, parse_retry_after
+
+
+@pytest.mark.parametrize(
+    ("status", "cls", "type_"),
+    [
+        (400, BadRequestError, "http_400"),
+        (401, ClientError, "http_401"),
+        (404, NotFoundError, "http_404"),
+        (422, RequestValidationError, "http_422"),
+        (429, RateLimitError, "http_429"),
+        (500, ServerError, "http_500"),
+        (502, ServerError, "http_502"),
+        (503, OverloadedError, "http_503"),
+        (504, GatewayTimeoutError, "http_504"),
+    ],
+)
+def test_class_by_status_without_envelope(
+    status: int, cls: type[APIStatusError], type_: str
+) -> None:
+    response = httpx.Response(status, content=b"")
+    err = error_from_response(response, "sent-id")
+    assert type(err) is cls and err.status == status and err.type == type_
+    assert err.trace_id == "sent-id"
+
+
+def test_envelope_wins_over_defaults() -> None:
+    body = b'{"message": "too long", "type": "context_length", "trace_id": "srv", "details": [1]}'
+    response = httpx.Response(400, content=body, headers={"X-Trace-Id": "hdr"})
+    err = error_from_response(response, "sent")
+    assert (err.message, err.type, err.trace_id, err.details) == (
+        "too long",
+        "context_length",
+        "srv",
+        [1],
+    )
+
+
+def test_gateway_timeout_is_both() -> None:
+    err = error_from_response(
+        httpx.Response(504, json={"message": "slow", "type": "timeout_error"}), None
+    )
+    assert isinstance(err, RequestTimeoutError) and isinstance(err, ServerError)
+
+
+@pytest.mark.parametrize(
+    ("type_", "cls", "status"),
+    [
+        ("validation_error", RequestValidationError, 422),
+        ("overloaded", OverloadedError, 503),
+        ("timeout_error", GatewayTimeoutError, 504),
+        ("not_found", NotFoundError, 404),
+        ("internal_error", ServerError, 500),
+        ("something_new", ServerError, 500),
+    ],
+)
+def test_class_by_envelope_type(type_: str, cls: type[APIStatusError], status: int) -> None:
+    err = error_from_envelope({"message": "m", "type": type_, "trace_id": "t"}, "fallback")
+    assert type(err) is cls and err.status == status and err.type == type_ and err.trace_id == "t"
+    assert error_from_envelope({"message": "m"}, "fallback").trace_id == "fallback"
+
+
+def test_retry_after_parsing() -> None:
+    assert parse_retry_after("2") == 2.0
+    assert parse_retry_after(" 0.5 ") == 0.5
+    assert parse_retry_after("-3") == 0.0
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after(None) is None
+    assert parse_retry_after("nan") is None
+    later = datetime.now(timezone.utc) + timedelta(seconds=30)
+    got = parse_retry_after(format_datetime(later, usegmt=True))
+    assert got is not None and 25 < got <= 30
+
+
+def test_backoff_is_jittered_and_capped() -> None:
+    policy = RetryPolicy(backoff=0.2, max_backoff=1.0, retry_after_cap=3.0)
+    first = [policy.delay(1, None) for _ in range(200)]
+    assert all(0.1 <= d <= 0.2 for d in first) and len(set(first)) > 100
+    assert all(0.5 <= policy.delay(5, None) <= 1.0 for _ in range(50))
+    assert all(2.0 <= policy.delay(1, 2.0) <= 2.2 for _ in range(50))  # Retry-After is a floor
+    assert all(3.0 <= policy.delay(1, 100.0) <= 3.3 for _ in range(50))  # ...capped

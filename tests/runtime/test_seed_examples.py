@@ -120,7 +120,7 @@ def test_internal_error_leaks_nothing(errors_worker: WorkerProcess) -> None:
     assert r.status_code == 500
     assert r.json()["type"] == "internal_error"
     assert "secret internal detail" not in r.text and "Traceback" not in r.text
-    assert "secret internal detail" in errors_worker.output  # but it is logged
+    errors_worker.wait_for_line(lambda line: "secret internal detail" in line)  # but logged
 
 
 def test_trace_id_is_echoed_and_logged(errors_worker: WorkerProcess) -> None:
@@ -130,12 +130,12 @@ def test_trace_id_is_echoed_and_logged(errors_worker: WorkerProcess) -> None:
         assert r.headers["x-trace-id"] == "abc-123" and r.json()["trace_id"] == "abc-123"
         ok = client.post("/err/checked", json={"prompt": "p1"})
     assert ok.json() == {"ok": True, "prompt": "p1"}
-    logged = [line for line in errors_worker.lines if "Inference error: boom" in line]
-    assert logged and "[abc-123]" in logged[0]
+    logged = errors_worker.wait_for_line(lambda line: "Inference error: boom" in line)
+    assert "[abc-123]" in logged
     generated = ok.headers["x-trace-id"]
     assert len(generated) == 32
-    assert any(
-        f"[{generated}]" in line and "checked prompt p1" in line for line in errors_worker.lines
+    errors_worker.wait_for_line(
+        lambda line: f"[{generated}]" in line and "checked prompt p1" in line
     )
 
 

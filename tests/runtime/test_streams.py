@@ -72,7 +72,7 @@ def test_failure_mid_stream_ends_with_an_error_frame(kinds_worker: WorkerProcess
         "type": "internal_error",
         "trace_id": "t-fail",
     }
-    assert "model crashed at token 1" in kinds_worker.output
+    kinds_worker.wait_for_line(lambda line: "model crashed at token 1" in line)
 
 
 def test_failure_before_the_first_item_is_a_plain_http_error(kinds_worker: WorkerProcess) -> None:

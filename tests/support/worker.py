@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -46,6 +46,16 @@ class WorkerProcess:
                 self.socket_path = match.group("path")
                 self.url = match.group("url")
                 self._listening.set()
+
+    def wait_for_line(self, predicate: Callable[[str], bool], timeout: float = 5) -> str:
+        """The first output line matching ``predicate`` (output arrives through a pipe)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                if predicate(line):
+                    return line
+            time.sleep(0.01)
+        raise AssertionError(f"no matching output line within {timeout}s:\n{self.output}")
 
     @property
     def output(self) -> str:

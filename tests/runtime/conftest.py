@@ -8,6 +8,8 @@ import pytest
 from tests.support.worker import WorkerProcess, running_worker
 
 APPS = Path(__file__).parent / "apps"
+# The seed README's quick start, unchanged, is the example of examples/quickstart.
+QUICKSTART = Path(__file__).parents[2] / "examples" / "quickstart" / "server.py"
 
 
 @pytest.fixture(scope="module")

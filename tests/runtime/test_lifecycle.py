@@ -15,7 +15,7 @@ import pytest
 
 from tests.support.worker import WorkerProcess, running_worker, worker_env
 
-from .conftest import APPS, read_events
+from .conftest import APPS, QUICKSTART, read_events
 from .sse import collect
 
 
@@ -129,7 +129,7 @@ def test_second_signal_forces_exit(tmp_path: Path) -> None:
 
 def test_bad_env_is_reported_all_at_once(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, str(APPS / "seed_quickstart.py")],
+        [sys.executable, str(QUICKSTART)],
         env=worker_env(
             MODEL_SERVER_PORT="abc", REGISTER_ENABLED="ture", MODEL_THREAD_CONCURRENCY="0"
         ),
@@ -148,9 +148,9 @@ def test_bad_env_is_reported_all_at_once(tmp_path: Path) -> None:
 
 def test_live_socket_is_not_replaced_and_stale_one_is(tmp_path: Path) -> None:
     path = tmp_path / "same.sock"
-    with running_worker(APPS / "seed_quickstart.py", tmp_path, MODEL_SERVER_SOCKET=str(path)):
+    with running_worker(QUICKSTART, tmp_path, MODEL_SERVER_SOCKET=str(path)):
         second = subprocess.run(
-            [sys.executable, str(APPS / "seed_quickstart.py")],
+            [sys.executable, str(QUICKSTART)],
             env=worker_env(MODEL_SERVER_SOCKET=str(path)),
             cwd=tmp_path,
             capture_output=True,
@@ -164,7 +164,7 @@ def test_live_socket_is_not_replaced_and_stale_one_is(tmp_path: Path) -> None:
     stale.close()  # a socket file with no listener, as a crashed worker leaves
     with (
         running_worker(
-            APPS / "seed_quickstart.py", tmp_path, MODEL_SERVER_SOCKET=str(path)
+            QUICKSTART, tmp_path, MODEL_SERVER_SOCKET=str(path)
         ) as worker,
         worker.client() as client,
     ):
@@ -175,7 +175,7 @@ def test_socket_path_too_long(tmp_path: Path) -> None:
     long_dir = tmp_path / ("d" * 100)
     long_dir.mkdir()
     result = subprocess.run(
-        [sys.executable, str(APPS / "seed_quickstart.py")],
+        [sys.executable, str(QUICKSTART)],
         env=worker_env(MODEL_SERVER_SOCKET_DIR=str(long_dir)),
         cwd=tmp_path,
         capture_output=True,

@@ -11,7 +11,7 @@ import pytest
 
 from tests.support.worker import WorkerProcess, running_worker
 
-from .conftest import APPS
+from .conftest import APPS, QUICKSTART
 from .sse import collect
 
 
@@ -29,7 +29,7 @@ def transport_env(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, s
 
 
 def test_quickstart(transport_env: dict[str, str], tmp_path: Path) -> None:
-    with running_worker(APPS / "seed_quickstart.py", tmp_path, **transport_env) as worker:
+    with running_worker(QUICKSTART, tmp_path, **transport_env) as worker:
         if "MODEL_SERVER_SOCKET_DIR" in transport_env:
             assert worker.socket_path is not None
             name = os.path.basename(worker.socket_path)

@@ -1,0 +1,164 @@
+"""``ieops-gen``: the command line of the generator."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+DESCRIPTION = """\
+Generate typed Python code for an IEOPS worker from OpenAPI documents.
+
+SCHEMAS_DIR holds one OpenAPI 3.0/3.1/3.2 document (YAML or JSON) per service, plus any
+JSON Schema files they reference with relative $refs. For each document ieops-gen writes a
+package OUT/<name>/ with:
+
+  models.py     Pydantic v2 models of every schema
+  service.py    an abstract service class: one method per operation (named by operationId)
+  routes.py     typed routes, create_app(service) and serve(service)
+  openapi.json  the bundled document, served at /openapi.json
+
+Implement the service by subclassing it (see --stubs), then call serve(MyService()).
+"""
+
+EPILOG = """\
+exit codes: 0 done, 1 --check found stale files (or generation failed), 2 invalid spec
+(reported as file:line: json-pointer: message; nothing is written).
+
+defaults may also be set in pyproject.toml:
+  [tool.ieops-gen]
+  schemas = "schemas"
+  out = "generated"
+  stubs = "examples/worker"
+
+examples:
+  ieops-gen schemas/                          write generated/
+  ieops-gen schemas/ --stubs examples/worker  also write handler stubs (once)
+  ieops-gen schemas/ --check                  fail if generated/ is stale (for CI)
+"""
+
+GEN_DEPENDENCIES = ("yaml", "jinja2", "datamodel_code_generator")
+
+
+def _config(cwd: Path) -> dict[str, Any]:
+    path = cwd / "pyproject.toml"
+    if not path.is_file():
+        return {}
+    if sys.version_info >= (3, 11):
+        import tomllib
+
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    else:  # Python 3.10: read the config only when tomli is installed
+        try:
+            tomli = importlib.import_module("tomli")
+        except ImportError:
+            return {}
+        with path.open("rb") as handle:
+            data = tomli.load(handle)
+    section = data.get("tool", {}).get("ieops-gen", {})
+    return section if isinstance(section, dict) else {}
+
+
+def _parser(config: dict[str, Any]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ieops-gen",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "schemas",
+        metavar="SCHEMAS_DIR",
+        nargs="?" if "schemas" in config else None,
+        default=config.get("schemas"),
+        type=Path,
+        help="folder of OpenAPI documents (or one document)",
+    )
+    parser.add_argument(
+        "-o",
+        "--out",
+        type=Path,
+        default=Path(config.get("out", "generated")),
+        help="output package folder, replaced as a whole (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--stubs",
+        type=Path,
+        default=Path(config["stubs"]) if "stubs" in config else None,
+        metavar="DIR",
+        help="write handler stubs <name>_impl.py here, once; never overwritten. Later runs "
+        "name the methods a stub is missing",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 with a diff summary if OUT is not up to date",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``ieops-gen`` console script."""
+    missing = []
+    for name in GEN_DEPENDENCIES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
+    if missing:
+        print(
+            f"ieops-gen needs the generator dependencies ({', '.join(missing)} missing): "
+            "pip install 'gmi-ieops[gen]'",
+            file=sys.stderr,
+        )
+        return 1
+    args = _parser(_config(Path.cwd())).parse_args(argv)
+    from .errors import GenerationError, SpecError
+    from .pipeline import run, stubs
+    from .write import check_tree, write_tree
+
+    out: Path = args.out
+    package = out.resolve().name
+    try:
+        result = run(args.schemas, package)
+    except SpecError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"ieops-gen: {len(exc.problems)} problem(s); nothing written", file=sys.stderr)
+        return 2
+    except GenerationError as exc:
+        print(f"ieops-gen: {exc}", file=sys.stderr)
+        return 1
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    status = 0
+    if args.check:
+        report = check_tree(out, result.files)
+        if report:
+            print(f"{out} is stale; run: ieops-gen {args.schemas} -o {out}", file=sys.stderr)
+            for line in report:
+                print(line, file=sys.stderr)
+            status = 1
+        elif not args.quiet:
+            print(f"{out} is up to date ({len(result.files)} files)")
+    else:
+        try:
+            write_tree(out, result.files)
+        except OSError as exc:
+            print(f"ieops-gen: {exc}", file=sys.stderr)
+            return 1
+        if not args.quiet:
+            print(f"wrote {len(result.files)} files to {out}")
+    if args.stubs is not None:
+        for message in stubs(result, args.stubs, package, write=not args.check):
+            print(message, file=sys.stderr if "add:" in message else sys.stdout)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,575 @@
+"""The intermediate representation the emitters read: services, operations, models.
+
+:func:`build` turns a validated, bundled OpenAPI document into a :class:`Service`. Every
+schema an operation uses becomes a named model (inline schemas are given names from the
+``operationId``), so emitters only ever deal in class names, never in raw schema dicts.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal, cast
+
+from . import names
+from . import pointer as jp
+from .load import Bundle
+from .validate import _MANY, _MAP, _ONE, HTTP_METHODS, _deref, _properties
+
+Kind = Literal["api", "sse", "ws"]
+Location = Literal["path", "query", "header", "cookie"]
+SSE = "text/event-stream"
+_SCHEMA_REF = re.compile(r"^#/components/schemas/([^/]+)(/.*)?$")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A path, query, header or cookie parameter; ``python_name`` is its keyword argument."""
+
+    name: str
+    python_name: str
+    location: Location
+    required: bool
+    description: str | None
+
+
+@dataclass
+class Operation:
+    """One route: an HTTP operation (JSON, SSE or both) or a WebSocket."""
+
+    operation_id: str
+    method_name: str
+    http_method: str
+    path: str
+    kind: Kind
+    pointer: str
+    summary: str | None = None
+    description: str | None = None
+    tags: list[str] = field(default_factory=list)
+    parameters: list[Parameter] = field(default_factory=list)
+    params_model: str | None = None
+    body_model: str | None = None
+    response_model: str | None = None
+    event_model: str | None = None
+    stream_method_name: str | None = None
+    stream_flag: str | None = None
+    ws_receive_model: str | None = None
+    ws_send_model: str | None = None
+    status_code: int = 200
+    timeout: float | None = None
+    deprecated: bool = False
+
+    @property
+    def label(self) -> str:
+        """``POST /v1/chat`` for messages."""
+        return f"{self.http_method} {self.path}"
+
+    @property
+    def models(self) -> list[str]:
+        """Every model class this operation names, in a stable order."""
+        found = [
+            self.params_model,
+            self.body_model,
+            self.response_model,
+            self.event_model,
+            self.ws_receive_model,
+            self.ws_send_model,
+        ]
+        return [m for m in found if m is not None]
+
+
+@dataclass
+class Service:
+    """One OpenAPI document: the service interface and everything it needs."""
+
+    module: str
+    class_name: str
+    title: str
+    version: str
+    description: str | None
+    source: str
+    operations: list[Operation]
+    skipped: list[str]
+    warnings: list[str]
+    schemas: dict[str, Any]
+    aliases: dict[str, str]
+    openapi: dict[str, Any]
+
+
+class _Builder:
+    def __init__(self, bundle: Bundle, module: str) -> None:
+        self.bundle = bundle
+        self.doc = bundle.document
+        self.module = module
+        self.skipped: list[str] = []
+        self.aliases: dict[str, str] = {}
+        self.class_names = names.Namer()
+        self.renamed: dict[str, str] = {}  # component name -> class name
+        source = self.doc.get("components", {}).get("schemas", {})
+        self.schemas: dict[str, Any] = {}
+        for name in source:
+            self.renamed[name] = self.class_names.unique(names.class_name(name), sep="")
+        self.warnings: list[str] = []
+        for name, schema in source.items():
+            self.schemas[self.renamed[name]] = self.rewrite(copy.deepcopy(schema))
+        for name, schema in self.schemas.items():
+            at = jp.join("/components/schemas", name)
+            if isinstance(schema, dict) and "default" in schema and not _is_object(schema):
+                self.warnings.append(
+                    f"{at}: default {schema['default']!r} of a named non-object schema ignored: "
+                    "it would become the default of every field that refers to it"
+                )
+                del schema["default"]
+            self.clean(schema, at)
+
+    def clean(self, schema: Any, at: str, depth: int = 0) -> None:
+        """Drop what models must not carry: examples, and defaults that would not type-check."""
+        if not isinstance(schema, dict) or depth > 100:
+            return
+        schema.pop("example", None)
+        schema.pop("examples", None)
+        if schema.get("nullable") is False:
+            del schema["nullable"]  # the default; explicit false confuses strict_nullable
+        if schema.get("type") == "array" and "items" not in schema and "prefixItems" not in schema:
+            schema["items"] = {}
+        if isinstance(schema.get("allOf"), list):
+            self.drop_redefined(schema["allOf"], at)
+            self.drop_inherited_required(schema, at)
+        if "default" in schema:
+            reason = self.default_problem(schema, schema["default"])
+            if reason:
+                self.warnings.append(f"{at}: default {schema['default']!r} ignored: {reason}")
+                del schema["default"]
+        for key in _ONE:
+            if key in schema:
+                self.clean(schema[key], jp.join(at, key), depth + 1)
+        for key in _MANY:
+            if isinstance(schema.get(key), list):
+                for index, sub in enumerate(schema[key]):
+                    self.clean(sub, jp.join(at, key, index), depth + 1)
+        for key in _MAP:
+            if isinstance(schema.get(key), dict):
+                for name, sub in schema[key].items():
+                    self.clean(sub, jp.join(at, key, name), depth + 1)
+
+    def drop_redefined(self, parts: list[Any], at: str) -> None:
+        """In ``allOf: [$ref Parent, {properties: ...}]``, keep the parent's property types.
+
+        A part that redeclares a property its referenced parent already has would make the
+        generated subclass override the field with another type, which mypy rejects; the
+        instance must satisfy the parent's declaration anyway.
+        """
+        inherited: set[str] = set()
+        for part in parts:
+            if isinstance(part, dict) and "$ref" in part:
+                inherited |= self.property_names(self.target(part), 0)
+        for index, part in enumerate(parts):
+            if (
+                isinstance(part, dict)
+                and "$ref" not in part
+                and isinstance(part.get("properties"), dict)
+            ):
+                for name in sorted(inherited & set(part["properties"])):
+                    del part["properties"][name]
+                    self.warnings.append(
+                        f"{at}/allOf/{index}/properties/{jp.escape(name)}: redeclares an "
+                        "inherited property; the parent's declaration is used"
+                    )
+
+    def drop_inherited_required(self, schema: dict[str, Any], at: str) -> None:
+        """Outer ``required`` names a referenced parent already requires: nothing to add."""
+        required = schema.get("required")
+        if not isinstance(required, list):
+            return
+        inherited: set[str] = set()
+        for part in schema["allOf"]:
+            target = self.target(part) if isinstance(part, dict) and "$ref" in part else None
+            if isinstance(target, dict) and isinstance(target.get("required"), list):
+                inherited |= set(target["required"])
+        kept = [name for name in required if name not in inherited]
+        if len(kept) != len(required):
+            schema["required"] = kept
+            if not kept:
+                del schema["required"]
+
+    def property_names(self, schema: Any, depth: int) -> set[str]:
+        if not isinstance(schema, dict) or depth > 16:
+            return set()
+        names = set(schema.get("properties") or {})
+        for part in schema.get("allOf", []) if isinstance(schema.get("allOf"), list) else []:
+            names |= self.property_names(self.target(part), depth + 1)
+        return names
+
+    def default_problem(self, schema: dict[str, Any], value: Any) -> str | None:
+        """Why a default cannot be written as a Python default, or ``None`` when it can."""
+        if not self.default_fits(schema, value):
+            return "it does not fit the schema's type"
+        target = self.target(schema)
+        if value is not None and _through_ref(schema):
+            return "a default for a referenced schema would not type-check as a Python default"
+        if target is not schema and isinstance(target, dict) and "enum" in target:
+            return "a default for a referenced enum is not supported"
+        for node in (target, (target or {}).get("items") if isinstance(target, dict) else None):
+            if isinstance(node, dict) and node.get("format") in _WRAPPED_FORMATS:
+                return f"format {node['format']!r} values are not plain strings"
+        if value is None and not _nullable(schema) and not _nullable(target):
+            return "null default on a schema that is not nullable"
+        if value is None and isinstance(target, dict) and ("oneOf" in target or "anyOf" in target):
+            return "a null default on a union is implied by its optional field"
+        return None
+
+    def target(self, schema: Any) -> Any:
+        """The schema behind ``$ref`` and one-element ``allOf`` wrappers."""
+        target = schema
+        for _ in range(8):
+            if not isinstance(target, dict):
+                return target
+            if "$ref" in target:
+                match = _SCHEMA_REF.match(target["$ref"])
+                if not match or match.group(2):
+                    return target
+                target = self.schemas.get(jp.unescape(match.group(1)))
+            elif isinstance(target.get("allOf"), list) and len(target["allOf"]) == 1:
+                target = target["allOf"][0]
+            else:
+                return target
+        return target
+
+    def default_fits(self, schema: dict[str, Any], value: Any) -> bool:
+        target: Any = schema
+        for _ in range(8):
+            if not isinstance(target, dict):
+                return True
+            if "$ref" in target:
+                match = _SCHEMA_REF.match(target["$ref"])
+                if not match or match.group(2):
+                    return True
+                target = self.schemas.get(jp.unescape(match.group(1)))
+            elif isinstance(target.get("allOf"), list) and len(target["allOf"]) == 1:
+                target = target["allOf"][0]
+            else:
+                break
+        if not isinstance(target, dict):
+            return True
+        kinds = target.get("type")
+        if kinds is None:
+            if "properties" in target:
+                kinds = "object"
+            elif "enum" in target:
+                return value in target["enum"] or value is None
+            elif "oneOf" in target or "anyOf" in target:
+                return value is None  # codegen copies a union's default into every branch
+            else:
+                return True
+        kinds = kinds if isinstance(kinds, list) else [kinds]
+        if value is None:
+            return (
+                "null" in kinds or schema.get("nullable") is True or target.get("nullable") is True
+            )
+        return any(_is_type(value, kind) for kind in kinds)
+
+    def rewrite(self, node: Any) -> Any:
+        """Point ``$ref``s at renamed components; copy in refs to anything else."""
+        stack = [node]
+        while stack:
+            value = stack.pop()
+            if isinstance(value, dict):
+                ref = value.get("$ref")
+                if isinstance(ref, str):
+                    value["$ref"] = self.rewrite_ref(ref)
+                stack.extend(v for k, v in value.items() if k != "$ref")
+            elif isinstance(value, list):
+                stack.extend(value)
+        return node
+
+    def rewrite_ref(self, ref: str) -> str:
+        match = _SCHEMA_REF.match(ref)
+        if match and jp.unescape(match.group(1)) in self.renamed:
+            rest = match.group(2) or ""
+            return (
+                "#/components/schemas/"
+                + jp.escape(self.renamed[jp.unescape(match.group(1))])
+                + rest
+            )
+        if not ref.startswith("#/"):
+            return ref
+        target = jp.resolve(self.doc, jp.split(ref[1:]))
+        key = "ref:" + ref
+        if key not in self.renamed:
+            name = self.class_names.unique(names.pascal(jp.split(ref[1:])[-1]), sep="")
+            self.renamed[key] = name
+            self.schemas[name] = self.rewrite(copy.deepcopy(target))
+        return "#/components/schemas/" + self.renamed[key]
+
+    def model_for(self, schema: Any, hint: str) -> str:
+        """The class name for ``schema``: its component, or a new one named ``hint``."""
+        if isinstance(schema, dict) and set(schema) == {"$ref"}:
+            match = _SCHEMA_REF.match(schema["$ref"])
+            if match and not match.group(2):
+                name = self.renamed.get(jp.unescape(match.group(1)))
+                if name is not None and not _is_enum(self.schemas.get(name)):
+                    return name
+        name = self.class_names.unique(hint, sep="")
+        self.schemas[name] = self.rewrite(copy.deepcopy(schema if schema is not None else {}))
+        self.clean(self.schemas[name], jp.join("/components/schemas", name))
+        return name
+
+    def build(self) -> Service:
+        info = self.doc.get("info", {})
+        operations: list[Operation] = []
+        methods = names.Namer()
+        for path, item in self.doc.get("paths", {}).items():
+            item = _deref(self.doc, item)
+            for method in HTTP_METHODS:
+                if not isinstance(item.get(method), dict):
+                    continue
+                op = self.operation(path, item, method, methods)
+                if op is not None:
+                    operations.append(op)
+        title = str(info.get("title", self.module))
+        return Service(
+            module=self.module,
+            class_name=names.pascal(self.module) + "Service",
+            title=title,
+            version=str(info.get("version", "")),
+            description=info.get("description")
+            if isinstance(info.get("description"), str)
+            else None,
+            source=self.bundle.root.display,
+            operations=operations,
+            skipped=self.skipped,
+            warnings=self.warnings,
+            schemas=self.schemas,
+            aliases=self.aliases,
+            openapi=self.doc,
+        )
+
+    def skip(self, method: str, path: str, reason: str) -> None:
+        self.skipped.append(f"{method.upper()} {path}: {reason}")
+
+    def operation(
+        self, path: str, item: dict[str, Any], method: str, methods: names.Namer
+    ) -> Operation | None:
+        raw: dict[str, Any] = item[method]
+        where = jp.join("/paths", path, method)
+        if "?" in path:
+            self.skip(method, path, "a query string in the path key cannot be routed")
+            return None
+        if method in ("trace", "query"):
+            self.skip(method, path, f"the runtime does not route {method.upper()} requests")
+            return None
+        op_id = raw.get("operationId") or f"{method} {path}"
+        method_name = methods.unique(names.snake(op_id))
+        hint = names.pascal(op_id)
+        op = Operation(
+            operation_id=str(raw.get("operationId") or method_name),
+            method_name=method_name,
+            http_method=method.upper(),
+            path=path,
+            kind="api",
+            pointer=where,
+            summary=_text(raw.get("summary")),
+            description=_text(raw.get("description")),
+            tags=[t for t in raw.get("tags", []) if isinstance(t, str)],
+            deprecated=raw.get("deprecated") is True,
+        )
+        timeout = raw.get("x-ieops-timeout")
+        op.timeout = float(timeout) if timeout is not None else None
+        if not self.parameters(op, item, raw, hint):
+            return None
+        websocket = raw.get("x-ieops-websocket")
+        if isinstance(websocket, dict):
+            op.kind = "ws"
+            op.ws_receive_model = self.model_for(websocket["receive"], hint + "Receive")
+            op.ws_send_model = self.model_for(websocket["send"], hint + "Send")
+            return op
+        if not self.body(op, raw, hint):
+            return None
+        if not self.response(op, raw, hint, methods):
+            return None
+        return op
+
+    def parameters(
+        self, op: Operation, item: dict[str, Any], raw: dict[str, Any], hint: str
+    ) -> bool:
+        merged: dict[tuple[str, str], dict[str, Any]] = {}
+        for owner in (item, raw):
+            for param in owner.get("parameters", []):
+                param = _deref(self.doc, param)
+                merged[(param["name"], param["in"])] = param
+        if not merged:
+            return True
+        keywords = names.Namer({"self", "body", "context", "session", "options", "extra"})
+        properties: dict[str, Any] = {}
+        required: list[str] = []
+        wire = names.Namer()
+        for (name, location), param in merged.items():
+            if location == "querystring":
+                self.skip(op.http_method, op.path, "'in: querystring' parameters are not supported")
+                return False
+            if location == "path" and op.kind == "ws":
+                pass
+            key = wire.unique(name) if name in properties else name
+            schema = param.get("schema")
+            if schema is None:
+                content = param.get("content", {})
+                schema = next((v.get("schema", {}) for v in content.values()), {})
+            properties[key] = schema
+            if param.get("required") is True:
+                required.append(key)
+            python_name = keywords.unique(names.snake(name, prefix="param"))
+            op.parameters.append(
+                Parameter(
+                    name=name,
+                    python_name=python_name,
+                    location=_location(location),
+                    required=param.get("required") is True,
+                    description=_text(param.get("description")),
+                )
+            )
+        model = self.class_names.unique(hint + "Params", sep="")
+        self.schemas[model] = self.rewrite(
+            copy.deepcopy({"type": "object", "properties": properties, "required": required})
+        )
+        self.clean(self.schemas[model], jp.join("/components/schemas", model))
+        for param, key in zip(op.parameters, properties, strict=True):
+            if param.python_name != key:
+                self.aliases[f"{model}.{key}"] = param.python_name
+        op.params_model = model
+        return True
+
+    def body(self, op: Operation, raw: dict[str, Any], hint: str) -> bool:
+        body = _deref(self.doc, raw.get("requestBody"))
+        if not isinstance(body, dict) or not body.get("content"):
+            return True
+        content: dict[str, Any] = body["content"]
+        media = _json_media(content)
+        if media is None:
+            self.skip(
+                op.http_method,
+                op.path,
+                f"request body {', '.join(content)} is not JSON; typed routes read JSON",
+            )
+            return False
+        op.body_model = self.model_for(content[media].get("schema"), hint + "Request")
+        return True
+
+    def response(self, op: Operation, raw: dict[str, Any], hint: str, methods: names.Namer) -> bool:
+        responses = raw.get("responses") or {}
+        codes = sorted(c for c in responses if c[:1] == "2")
+        if not codes:
+            return True
+        code = codes[0]
+        op.status_code = int(code) if code.isdigit() else 200
+        response = _deref(self.doc, responses[code])
+        content: dict[str, Any] = response.get("content") or {}
+        if not content:
+            return True
+        json_media = _json_media(content)
+        stream = content.get(SSE)
+        if json_media is None and stream is None:
+            self.skip(
+                op.http_method,
+                op.path,
+                f"response {', '.join(content)} is neither JSON nor text/event-stream",
+            )
+            return False
+        if json_media is not None:
+            op.response_model = self.model_for(content[json_media].get("schema"), hint + "Response")
+        if isinstance(stream, dict):
+            schema = stream.get("itemSchema", stream.get("schema"))
+            op.event_model = self.model_for(schema, hint + "Event")
+            if op.response_model is None:
+                op.kind = "sse"
+            else:
+                op.stream_method_name = methods.unique(op.method_name + "_stream")
+                flag = raw.get("x-ieops-stream-flag")
+                if flag is None and "stream" in _properties(
+                    self.doc, _body_schema(self.doc, raw), 0
+                ):
+                    flag = "stream"
+                op.stream_flag = flag
+        return True
+
+
+_WRAPPED_FORMATS = {"uri", "url", "uri-reference", "iri", "password", "binary"}
+
+
+def _is_object(schema: dict[str, Any]) -> bool:
+    return schema.get("type") == "object" or "properties" in schema
+
+
+def _through_ref(schema: Any) -> bool:
+    if not isinstance(schema, dict):
+        return False
+    if "$ref" in schema:
+        return True
+    branches = schema.get("allOf")
+    return isinstance(branches, list) and len(branches) == 1 and _through_ref(branches[0])
+
+
+def _nullable(schema: Any) -> bool:
+    if not isinstance(schema, dict):
+        return False
+    kinds = schema.get("type")
+    if (
+        schema.get("nullable") is True
+        or kinds == "null"
+        or (isinstance(kinds, list) and "null" in kinds)
+    ):
+        return True
+    branches = schema.get("oneOf", []) + schema.get("anyOf", [])
+    return isinstance(branches, list) and any(_nullable(b) for b in branches)
+
+
+def _is_type(value: Any, kind: Any) -> bool:
+    checks: dict[str, type | tuple[type, ...]] = {
+        "string": str,
+        "boolean": bool,
+        "array": list,
+        "object": dict,
+        "number": (int, float),
+        "integer": int,
+    }
+    if kind not in checks or (isinstance(value, bool) and kind in ("number", "integer")):
+        return False
+    if kind == "integer" and isinstance(value, float):
+        return value.is_integer()
+    return isinstance(value, checks[kind])
+
+
+def _location(value: str) -> Location:
+    if value not in ("path", "query", "header", "cookie"):
+        raise ValueError(value)
+    return cast(Location, value)
+
+
+def _is_enum(schema: Any) -> bool:
+    return isinstance(schema, dict) and "enum" in schema and "properties" not in schema
+
+
+def _json_media(content: dict[str, Any]) -> str | None:
+    for media in content:
+        base = media.split(";", 1)[0].strip().lower()
+        if base == "application/json" or base.endswith("+json") or base == "*/*":
+            return media
+    return None
+
+
+def _body_schema(doc: dict[str, Any], raw: dict[str, Any]) -> Any:
+    body = _deref(doc, raw.get("requestBody"))
+    if not isinstance(body, dict):
+        return None
+    content = body.get("content") or {}
+    media = _json_media(content)
+    return content[media].get("schema") if media else None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def build(bundle: Bundle, module: str) -> Service:
+    """The IR of one validated document, generated into the package ``module``."""
+    return _Builder(bundle, module).build()

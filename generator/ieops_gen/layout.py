@@ -1,0 +1,162 @@
+"""Keep generated modules within the line length without changing what they mean.
+
+A long string literal (a description in an enum, a pattern, a summary) is split into an
+implicit concatenation of pieces inside parentheses: the value is the same string.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import json
+import tokenize
+
+LINE_LENGTH = 100
+
+
+def _pieces(value: str, width: int) -> list[str]:
+    pieces: list[str] = []
+    current = ""
+    for char in value:
+        candidate = current + char
+        if current and len(json.dumps(candidate, ensure_ascii=False)) > width:
+            pieces.append(current)
+            current = char
+        else:
+            current = candidate
+    pieces.append(current)
+    return [json.dumps(piece, ensure_ascii=False) for piece in pieces]
+
+
+def split_long_strings(source: str) -> str:
+    """Rewrite lines longer than :data:`LINE_LENGTH` that hold a long one-line string."""
+    lines = source.splitlines(keepends=True)
+    if all(len(line.rstrip("\n")) <= LINE_LENGTH for line in lines):
+        return source
+    edits: list[tuple[int, int, int, str]] = []
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type != tokenize.STRING or tok.start[0] != tok.end[0]:
+            continue
+        row, col = tok.start
+        line = lines[row - 1]
+        if len(line.rstrip("\n")) <= LINE_LENGTH or tok.string[:1] not in "\"'":
+            continue
+        value = ast.literal_eval(tok.string)
+        if not isinstance(value, str) or len(tok.string) < 20:
+            continue
+        indent = len(line) - len(line.lstrip())
+        inner = " " * (indent + 4)
+        pieces = _pieces(value, LINE_LENGTH - len(inner))
+        text = "(\n" + "".join(inner + p + "\n" for p in pieces) + " " * indent + ")"
+        edits.append((row, col, tok.end[1], text))
+    for row, start, end, text in reversed(edits):
+        line = lines[row - 1]
+        lines[row - 1] = line[:start] + text + line[end:]
+    return "".join(lines)
+
+
+def reformat_long_statements(source: str) -> str:
+    """Let black lay out the top-level statements that still have over-long lines.
+
+    datamodel-code-generator's built-in formatter does not wrap long annotations; black
+    (a dependency of datamodel-code-generator) does. Only the offending statements are
+    reformatted, so a large module stays fast to generate.
+    """
+    lines = source.splitlines(keepends=True)
+    if all(len(line.rstrip("\n")) <= LINE_LENGTH for line in lines):
+        return source
+    try:
+        import black
+    except ImportError:  # pragma: no cover - black comes with datamodel-code-generator
+        return source
+    mode = black.Mode(line_length=LINE_LENGTH)
+    tree = ast.parse(source)
+    edits: list[tuple[int, int, str]] = []
+    for node in tree.body:
+        first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+        last = node.end_lineno or node.lineno
+        if any(len(lines[i].rstrip("\n")) > LINE_LENGTH for i in range(first - 1, last)):
+            chunk = "".join(lines[first - 1 : last])
+            try:
+                edits.append((first, last, black.format_str(chunk, mode=mode)))
+            except Exception:  # black refuses: keep the statement as it was
+                continue
+    for first, last, text in reversed(edits):
+        lines[first - 1 : last] = [text]
+    return "".join(lines)
+
+
+_BARE = {"list": "list[Any]", "dict": "dict[str, Any]"}
+
+
+def fill_bare_generics(source: str) -> str:
+    """``list`` / ``dict`` used as a type without arguments become ``list[Any]`` etc.
+
+    datamodel-code-generator writes a bare ``list`` for some recursive unions, which
+    ``mypy --strict`` rejects; in a models module these names only ever appear as types.
+    """
+    lines = source.splitlines(keepends=True)
+    tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    edits: list[tuple[int, int, int, str]] = []
+    for index, tok in enumerate(tokens):
+        if tok.type != tokenize.NAME or tok.string not in _BARE:
+            continue
+        after = tokens[index + 1].string if index + 1 < len(tokens) else ""
+        before = tokens[index - 1].string if index else ""
+        if after in ("[", "(", ".", "=", ":") or before in (".", "def", "class", "import"):
+            continue
+        edits.append((tok.start[0], tok.start[1], tok.end[1], _BARE[tok.string]))
+    if not edits:
+        return source
+    for row, start, end, text in reversed(edits):
+        line = lines[row - 1]
+        lines[row - 1] = line[:start] + text + line[end:]
+    result = "".join(lines)
+    tree = ast.parse(result)
+    has_any = any(
+        isinstance(node, ast.ImportFrom)
+        and node.module == "typing"
+        and any(alias.name == "Any" and alias.asname is None for alias in node.names)
+        for node in tree.body
+    )
+    if not has_any:
+        for node in tree.body:
+            if isinstance(node, ast.ImportFrom) and node.module == "typing":
+                names = sorted([*(a.name for a in node.names), "Any"], key=_member_key)
+                lines = result.splitlines(keepends=True)
+                lines[node.lineno - 1 : node.end_lineno] = [
+                    "from typing import " + ", ".join(names) + "\n"
+                ]
+                return "".join(lines)
+        future = "from __future__ import annotations\n"
+        if future in result:
+            return result.replace(future, future + "\nfrom typing import Any\n", 1)
+        return "from typing import Any\n" + result
+    return result
+
+
+def _member_key(name: str) -> tuple[int, str, str]:
+    kind = 0 if name.isupper() and len(name) > 1 else 1 if name[:1].isupper() else 2
+    return (kind, name.lower(), name)
+
+
+def rename_ambiguous_enum_members(source: str, ambiguous: set[str]) -> str:
+    """Enum members named ``l``, ``O`` or ``I`` (hard to read, ruff E741) get a ``_`` suffix."""
+    tree = ast.parse(source)
+    lines = source.splitlines(keepends=True)
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        for stmt in node.body:
+            if (
+                isinstance(stmt, ast.Assign)
+                and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], ast.Name)
+                and stmt.targets[0].id in ambiguous
+            ):
+                target = stmt.targets[0]
+                line = lines[target.lineno - 1]
+                lines[target.lineno - 1] = (
+                    line[: target.col_offset] + target.id + "_" + line[target.end_col_offset :]
+                )
+    return "".join(lines)

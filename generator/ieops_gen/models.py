@@ -1,0 +1,265 @@
+"""Pydantic v2 models through datamodel-code-generator, used as a library.
+
+The IR hands over one OpenAPI document whose ``components.schemas`` holds every model an
+operation needs, under the class names the emitters will use. The output is read back
+with :mod:`ast` to learn the parameter models' field types and the imports they need;
+nothing generated is imported or executed.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import json
+import tempfile
+import textwrap
+import tokenize
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import GenerationError
+from .ir import Service
+from .layout import fill_bare_generics, rename_ambiguous_enum_members
+from .names import AMBIGUOUS
+
+LINE_LENGTH = 100
+MODEL_BASES = {"BaseModel", "RootModel"}
+
+
+@dataclass(frozen=True)
+class Field:
+    """A field of a generated model, as the service signature needs it."""
+
+    name: str
+    annotation: str
+    names: frozenset[str]
+
+
+@dataclass
+class Models:
+    """The text of ``models.py`` and what the emitters need to know about it."""
+
+    source: str
+    classes: set[str]
+    fields: dict[str, list[Field]]
+    imports: dict[str, str]  # name -> import statement that binds it in models.py
+
+
+def generate(service: Service, header: str) -> Models:
+    """Generate ``models.py`` for ``service``; deterministic for a given input."""
+    from datamodel_code_generator import generate as codegen
+    from datamodel_code_generator.enums import DataModelType, InputFileType, OpenAPIScope
+    from datamodel_code_generator.format import Formatter, PythonVersion
+
+    if not service.schemas:
+        return _inspect(header, service)
+    document = {
+        "openapi": _version(service.openapi.get("openapi")),
+        "info": {"title": service.title, "version": service.version},
+        "paths": {},
+        "components": {"schemas": service.schemas},
+    }
+    with warnings.catch_warnings(), tempfile.TemporaryDirectory() as tmp:
+        warnings.simplefilter("ignore")
+        output_path = Path(tmp) / "models.py"
+        metadata_path = Path(tmp) / "metadata.json"
+        try:
+            codegen(
+                json.dumps(document, ensure_ascii=False, sort_keys=False),
+                input_file_type=InputFileType.OpenAPI,
+                output_model_type=DataModelType.PydanticV2BaseModel,
+                target_python_version=PythonVersion.PY_310,
+                openapi_scopes=[OpenAPIScope.Schemas],
+                formatters=[Formatter.BUILTIN],
+                use_annotated=True,
+                field_constraints=True,
+                use_union_operator=True,
+                use_standard_collections=True,
+                use_double_quotes=True,
+                use_schema_description=True,
+                use_field_description=True,
+                disable_timestamp=True,
+                allow_remote_refs=False,
+                set_default_enum_member=True,
+                use_single_value_enum_as_const=True,
+                strict_nullable=True,
+                aliases={name: name + "_" for name in AMBIGUOUS} | service.aliases,
+                output=output_path,
+                emit_model_metadata=metadata_path,
+            )
+            output = output_path.read_text(encoding="utf-8")
+            metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
+        except Exception as exc:  # the library raises many types; report which schema
+            raise GenerationError(
+                f"{service.source}: datamodel-code-generator failed: {type(exc).__name__}: {exc}"
+            ) from exc
+    _use_generated_names(service, metadata)
+    source = header + _strip_header(output)
+    source = _wrap_docstrings(source)
+    source = fill_bare_generics(source)
+    source = rename_ambiguous_enum_members(source, AMBIGUOUS)
+    if not source.endswith("\n"):
+        source += "\n"
+    return _inspect(source, service)
+
+
+def _use_generated_names(service: Service, metadata: Any) -> None:
+    """Point the operations at the class names datamodel-code-generator actually chose.
+
+    It may give a schema's name to an inline model it met first (``Model`` -> ``Model1``);
+    its model metadata maps every schema location to its class.
+    """
+    chosen: dict[str, str] = {}
+    models = metadata.get("models", []) if isinstance(metadata, dict) else []
+    for model in models:
+        path = model.get("source_path")
+        if isinstance(path, list) and len(path) == 3 and path[:2] == ["components", "schemas"]:
+            chosen[str(path[2])] = str(model.get("class_name"))
+    for op in service.operations:
+        for attr in (
+            "params_model",
+            "body_model",
+            "response_model",
+            "event_model",
+            "ws_receive_model",
+            "ws_send_model",
+        ):
+            name = getattr(op, attr)
+            if name is not None and chosen.get(name, name) != name:
+                setattr(op, attr, chosen[name])
+
+
+def _version(version: Any) -> str:
+    return version if isinstance(version, str) else "3.1.0"
+
+
+def _strip_header(output: str) -> str:
+    lines = output.splitlines(keepends=True)
+    while lines and (lines[0].startswith("#") or not lines[0].strip()):
+        lines.pop(0)
+    return "".join(lines)
+
+
+def _wrap_docstrings(source: str) -> str:
+    """Re-wrap long docstring lines so the module fits the line length (text unchanged)."""
+    tokens = tokenize.generate_tokens(io.StringIO(source).readline)
+    lines = source.splitlines(keepends=True)
+    edits: list[tuple[int, int, int, str]] = []
+    for tok in tokens:
+        if tok.type != tokenize.STRING or not tok.string.startswith('"""'):
+            continue
+        (row, col), (end_row, end_col) = tok.start, tok.end
+        if all(len(lines[i].rstrip("\n")) <= LINE_LENGTH for i in range(row - 1, end_row)):
+            continue
+        indent = " " * col
+        width = LINE_LENGTH - col
+        parts = tok.string[3:-3].split("\n")
+        if parts[0].strip():
+            parts = ["", indent + parts[0], *parts[1:]]
+        if len(parts) < 2 or parts[-1].strip():
+            parts.append(indent)
+        out: list[str] = []
+        for index, line in enumerate(parts):
+            text = line.strip()
+            if 0 < index < len(parts) - 1 and len(line.rstrip()) > LINE_LENGTH:
+                out.extend(
+                    indent + chunk
+                    for chunk in textwrap.wrap(
+                        text, width, break_long_words=False, break_on_hyphens=False
+                    )
+                )
+            else:
+                out.append(line.rstrip() if index < len(parts) - 1 else indent)
+        edits.append((row, end_row, end_col, '"""' + "\n".join(out) + '"""'))
+    for row, end_row, end_col, text in reversed(edits):
+        head = lines[row - 1][: len(lines[row - 1]) - len(lines[row - 1].lstrip())]
+        tail = lines[end_row - 1][end_col:]
+        lines[row - 1 : end_row] = [head + text + tail]
+    return "".join(lines)
+
+
+def _inspect(source: str, service: Service) -> Models:
+    tree = ast.parse(source)
+    classes: set[str] = set()
+    bases: dict[str, list[str]] = {}
+    fields: dict[str, list[Field]] = {}
+    imports: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module != "__future__":
+            for alias in node.names:
+                bound = alias.asname or alias.name
+                imports[bound] = f"from {node.module} import {alias.name}" + (
+                    f" as {alias.asname}" if alias.asname else ""
+                )
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                bound = alias.asname or alias.name.split(".")[0]
+                imports[bound] = f"import {alias.name}" + (
+                    f" as {alias.asname}" if alias.asname else ""
+                )
+        elif isinstance(node, ast.ClassDef):
+            classes.add(node.name)
+            bases[node.name] = [_base_name(b) for b in node.bases]
+            found: list[Field] = []
+            for stmt in node.body:
+                if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                    annotation = _unwrap_annotated(stmt.annotation)
+                    found.append(
+                        Field(
+                            name=stmt.target.id,
+                            annotation=ast.unparse(annotation),
+                            names=frozenset(
+                                n.id for n in ast.walk(annotation) if isinstance(n, ast.Name)
+                            ),
+                        )
+                    )
+            fields[node.name] = found
+    for op in service.operations:
+        for model in op.models:
+            if model not in classes:
+                raise GenerationError(
+                    f"{service.source}: {op.label}: model {model} is missing from the "
+                    "datamodel-code-generator output"
+                )
+            if not _is_model(model, bases):
+                raise GenerationError(
+                    f"{service.source}: {op.label}: {model} is not a pydantic model"
+                )
+        if op.params_model is not None:
+            got = [f.name for f in fields[op.params_model]]
+            want = [p.python_name for p in op.parameters]
+            if got != want:
+                raise GenerationError(
+                    f"{service.source}: {op.label}: parameter fields {got} != {want}"
+                )
+    return Models(source=source, classes=classes, fields=fields, imports=imports)
+
+
+def _base_name(node: ast.expr) -> str:
+    if isinstance(node, ast.Subscript):
+        node = node.value
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def _is_model(name: str, bases: dict[str, list[str]], depth: int = 0) -> bool:
+    if depth > 50:
+        return False
+    return any(
+        base in MODEL_BASES or (base in bases and _is_model(base, bases, depth + 1))
+        for base in bases.get(name, [])
+    )
+
+
+def _unwrap_annotated(node: ast.expr) -> ast.expr:
+    if (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "Annotated"
+        and isinstance(node.slice, ast.Tuple)
+    ):
+        return node.slice.elts[0]
+    return node

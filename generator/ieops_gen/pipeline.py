@@ -1,0 +1,145 @@
+"""The whole run: find documents, load, validate, build the IR, generate, render."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import emit, ir, load, models, names, validate
+from .errors import GenerationError, Problem, SpecError
+
+SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclass
+class Result:
+    """Everything one run produced, before anything is written."""
+
+    files: dict[str, str]
+    services: list[ir.Service]
+    models: dict[str, models.Models]
+    warnings: list[str] = field(default_factory=list)
+
+
+def discover(schemas: Path) -> list[Path]:
+    """The OpenAPI documents in ``schemas`` (a file, or a folder's top-level files)."""
+    if schemas.is_file():
+        return [schemas]
+    if not schemas.is_dir():
+        raise SpecError([Problem(str(schemas), 1, "", "no such file or directory")])
+    found = []
+    for path in sorted(schemas.iterdir()):
+        if path.suffix.lower() not in SUFFIXES or not path.is_file():
+            continue
+        data = load.read_file(path, path.name).data
+        if isinstance(data, dict) and ("openapi" in data or "swagger" in data):
+            found.append(path)
+    if not found:
+        raise SpecError(
+            [Problem(str(schemas), 1, "", "no OpenAPI document (a file with an 'openapi' key)")]
+        )
+    return found
+
+
+def run(schemas: Path, package: str) -> Result:
+    """Generate the output tree for every document under ``schemas`` (nothing written)."""
+    if not package.isidentifier():
+        raise GenerationError(f"output folder name {package!r} is not a Python package name")
+    base = schemas if schemas.is_dir() else schemas.parent
+    problems: list[Problem] = []
+    bundles: list[tuple[Path, load.Bundle]] = []
+    for path in discover(schemas):
+        try:
+            bundle = load.bundle(path, base)
+            validate.validate(bundle)
+        except SpecError as exc:
+            problems.extend(exc.problems)
+            continue
+        bundles.append((path, bundle))
+    if problems:
+        raise SpecError(problems)
+    modules = names.Namer({"models", "service", "routes", "client"})
+    files: dict[str, str] = {}
+    services: list[ir.Service] = []
+    generated: dict[str, models.Models] = {}
+    warnings: list[str] = []
+    for path, bundle in bundles:
+        module = modules.unique(names.snake(path.stem, prefix="api"))
+        service = ir.build(bundle, module)
+        header = emit.HEADER.format(source=service.source)
+        result = models.generate(service, header)
+        for rel, text in emit.render(service, result, package).items():
+            files[f"{module}/{rel}"] = text
+        warnings.extend(f"{service.source}: skipped {reason}" for reason in service.skipped)
+        warnings.extend(f"{service.source}: {warning}" for warning in service.warnings)
+        services.append(service)
+        generated[module] = result
+    files["__init__.py"] = emit.render_root(services, package)
+    return Result(files, services, generated, warnings)
+
+
+def stub_path(stubs: Path, service: ir.Service) -> Path:
+    """Where the handler stub of ``service`` lives."""
+    return stubs / f"{service.module}_impl.py"
+
+
+def stub_class(service: ir.Service) -> str:
+    """The class name written in a new stub."""
+    return service.class_name + "Impl"
+
+
+def required_methods(service: ir.Service) -> dict[str, str]:
+    """Method name -> route, for every method an implementation needs."""
+    required = {}
+    for op in service.operations:
+        required[op.method_name] = op.label
+        if op.stream_method_name:
+            required[op.stream_method_name] = op.label + " (stream)"
+    return required
+
+
+def missing_in_stub(path: Path, service: ir.Service) -> list[str] | None:
+    """Methods the stub's implementation class lacks; ``None`` when no such class is found."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and any(
+            (isinstance(b, ast.Name) and b.id == service.class_name)
+            or (isinstance(b, ast.Attribute) and b.attr == service.class_name)
+            for b in node.bases
+        ):
+            defined = {
+                item.name
+                for item in node.body
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
+            }
+            return [
+                f"{name} ({route})"
+                for name, route in required_methods(service).items()
+                if name not in defined
+            ]
+    return None
+
+
+def stubs(result: Result, directory: Path, package: str, write: bool) -> list[str]:
+    """Write missing stubs (when ``write``); report the methods existing stubs lack."""
+    messages: list[str] = []
+    for service in result.services:
+        path = stub_path(directory, service)
+        if not path.exists():
+            if write:
+                directory.mkdir(parents=True, exist_ok=True)
+                text = emit.render_stub(
+                    service, result.models[service.module], package, stub_class(service)
+                )
+                path.write_text(text, encoding="utf-8")
+                messages.append(f"wrote stub {path}")
+            continue
+        missing = missing_in_stub(path, service)
+        if missing is None:
+            messages.append(f"{path}: no subclass of {service.class_name} found")
+        elif missing:
+            messages.append(
+                f"{path}: {service.class_name} gained operations; add: {', '.join(missing)}"
+            )
+    return messages

@@ -1,0 +1,309 @@
+"""Check a bundled document before anything is generated from it.
+
+Every problem is collected (not just the first), each located as ``file:line: pointer``.
+The checks are those the generator relies on; full OpenAPI meta-validation is not the goal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from . import pointer as jp
+from .errors import SpecError
+from .load import Bundle
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace", "query")
+PARAM_LOCATIONS = ("path", "query", "header", "cookie", "querystring")
+SCHEMA_TYPES = {"string", "number", "integer", "boolean", "array", "object", "null"}
+_VERSION = re.compile(r"^3\.[012]\.\d+(-.+)?$")
+_TEMPLATE = re.compile(r"\{([^{}]+)\}")
+
+# keywords whose value is a schema / a list of schemas / a mapping of schemas
+_ONE = (
+    "items",
+    "additionalProperties",
+    "not",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "additionalItems",
+)
+_MANY = ("allOf", "anyOf", "oneOf", "prefixItems")
+_MAP = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+
+
+def validate(bundle: Bundle) -> None:
+    """Raise :class:`SpecError` listing every problem found in ``bundle``."""
+    problems = [bundle.problem(ptr, msg) for ptr, msg in _check(bundle.document)]
+    if problems:
+        raise SpecError(problems)
+
+
+def _check(doc: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    version = doc.get("openapi")
+    if "swagger" in doc:
+        yield "/swagger", "Swagger 2.0 is not supported: convert the document to OpenAPI 3"
+        return
+    if not isinstance(version, str) or not _VERSION.match(version):
+        yield "/openapi", f"expected an OpenAPI 3.0, 3.1 or 3.2 version string, got {version!r}"
+        return
+    info = doc.get("info")
+    if not isinstance(info, dict):
+        yield "/info", "'info' must be a mapping with 'title' and 'version'"
+    else:
+        for key in ("title", "version"):
+            if not isinstance(info.get(key), str):
+                yield jp.join("/info", key), f"'info.{key}' must be a string"
+    yield from _check_refs(doc, doc, "")
+    paths = doc.get("paths", {})
+    if not isinstance(paths, dict):
+        yield "/paths", "'paths' must be a mapping"
+        paths = {}
+    components = doc.get("components", {})
+    if not isinstance(components, dict):
+        yield "/components", "'components' must be a mapping"
+    elif isinstance(components.get("schemas", {}), dict):
+        for name, schema in components.get("schemas", {}).items():
+            yield from _check_schema(schema, jp.join("/components/schemas", name))
+    seen_ids: dict[str, str] = {}
+    for path, item in paths.items():
+        at = jp.join("/paths", path)
+        if not path.startswith("/"):
+            yield at, f"path must start with '/': {path!r}"
+        if not isinstance(item, dict):
+            yield at, "a path item must be a mapping"
+            continue
+        item = _deref(doc, item)
+        for method in HTTP_METHODS:
+            op = item.get(method)
+            if op is None:
+                continue
+            where = jp.join(at, method)
+            if not isinstance(op, dict):
+                yield where, "an operation must be a mapping"
+                continue
+            op_id = op.get("operationId")
+            if op_id is not None:
+                if not isinstance(op_id, str) or not op_id.strip():
+                    yield jp.join(where, "operationId"), "operationId must be a non-empty string"
+                elif op_id in seen_ids:
+                    yield (
+                        jp.join(where, "operationId"),
+                        (f"duplicate operationId {op_id!r} (also at {seen_ids[op_id]})"),
+                    )
+                else:
+                    seen_ids[op_id] = where
+            yield from _check_operation(doc, path, item, method, op, where)
+    return
+
+
+def _check_operation(
+    doc: dict[str, Any],
+    path: str,
+    item: dict[str, Any],
+    method: str,
+    op: dict[str, Any],
+    where: str,
+) -> Iterator[tuple[str, str]]:
+    params: list[Any] = []
+    for base, owner in (
+        (jp.join(where[: where.rfind("/")], "parameters"), item),
+        (jp.join(where, "parameters"), op),
+    ):
+        raw = owner.get("parameters", [])
+        if not isinstance(raw, list):
+            yield base, "'parameters' must be a list"
+            continue
+        for index, param in enumerate(raw):
+            at = jp.join(base, index)
+            param = _deref(doc, param)
+            if not isinstance(param, dict):
+                yield at, "a parameter must be a mapping"
+                continue
+            params.append(param)
+            if not isinstance(param.get("name"), str):
+                yield jp.join(at, "name"), "parameter needs a string 'name'"
+            if param.get("in") not in PARAM_LOCATIONS:
+                yield (
+                    jp.join(at, "in"),
+                    (
+                        f"parameter 'in' must be one of {', '.join(PARAM_LOCATIONS)}, "
+                        f"got {param.get('in')!r}"
+                    ),
+                )
+            if param.get("in") == "path" and param.get("required") is not True:
+                yield jp.join(at, "required"), "a path parameter must have 'required: true'"
+            if "schema" not in param and "content" not in param:
+                yield at, "parameter needs a 'schema' (or 'content')"
+            elif isinstance(param.get("schema"), dict):
+                yield from _check_schema(param["schema"], jp.join(at, "schema"))
+    path_part = path.split("?", 1)[0]
+    declared = {p.get("name") for p in params if p.get("in") == "path"}
+    for name in _TEMPLATE.findall(path_part):
+        if name not in declared:
+            yield where, f"path template variable {{{name}}} has no 'in: path' parameter"
+    responses = op.get("responses")
+    if responses is not None and not isinstance(responses, dict):
+        yield jp.join(where, "responses"), "'responses' must be a mapping"
+    if isinstance(responses, dict):
+        for code, response in responses.items():
+            at = jp.join(where, "responses", code)
+            if not re.match(r"^([1-5]([0-9]{2}|XX)|default)$", code):
+                yield at, f"response key must be a status code or 'default', got {code!r}"
+            response = _deref(doc, response)
+            if not isinstance(response, dict):
+                yield at, "a response must be a mapping"
+                continue
+            yield from _check_content(response.get("content"), jp.join(at, "content"))
+    body = op.get("requestBody")
+    if body is not None:
+        body = _deref(doc, body)
+        if not isinstance(body, dict):
+            yield jp.join(where, "requestBody"), "'requestBody' must be a mapping"
+        else:
+            yield from _check_content(body.get("content"), jp.join(where, "requestBody/content"))
+    websocket = op.get("x-ieops-websocket")
+    if websocket is not None:
+        at = jp.join(where, "x-ieops-websocket")
+        if method != "get":
+            yield at, "x-ieops-websocket is only allowed on a 'get' operation"
+        if not isinstance(websocket, dict):
+            yield at, "x-ieops-websocket must be a mapping with 'receive' and 'send' schemas"
+        else:
+            for key in ("receive", "send"):
+                if not isinstance(websocket.get(key), dict):
+                    yield jp.join(at, key), f"x-ieops-websocket needs a '{key}' schema"
+                else:
+                    yield from _check_schema(websocket[key], jp.join(at, key))
+    timeout = op.get("x-ieops-timeout")
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0
+    ):
+        yield (
+            jp.join(where, "x-ieops-timeout"),
+            (f"x-ieops-timeout must be a positive number of seconds, got {timeout!r}"),
+        )
+    flag = op.get("x-ieops-stream-flag")
+    if flag is not None:
+        at = jp.join(where, "x-ieops-stream-flag")
+        if not isinstance(flag, str):
+            yield at, "x-ieops-stream-flag must be the name of a boolean body property"
+        elif flag not in _body_properties(doc, op):
+            yield at, f"x-ieops-stream-flag names {flag!r}, which is not a request body property"
+
+
+def _check_content(content: Any, at: str) -> Iterator[tuple[str, str]]:
+    if content is None:
+        return
+    if not isinstance(content, dict):
+        yield at, "'content' must be a mapping of media types"
+        return
+    for media, entry in content.items():
+        where = jp.join(at, media)
+        if not isinstance(entry, dict):
+            yield where, "a media type entry must be a mapping"
+            continue
+        for key in ("schema", "itemSchema"):
+            if key in entry:
+                yield from _check_schema(entry[key], jp.join(where, key))
+
+
+def _check_schema(schema: Any, at: str, depth: int = 0) -> Iterator[tuple[str, str]]:
+    if isinstance(schema, bool) or depth > 200:
+        return
+    if not isinstance(schema, dict):
+        yield at, f"a schema must be a mapping or a boolean, got {type(schema).__name__}"
+        return
+    kind = schema.get("type")
+    kinds = kind if isinstance(kind, list) else [kind] if kind is not None else []
+    for value in kinds:
+        if value not in SCHEMA_TYPES:
+            yield jp.join(at, "type"), f"unknown schema type {value!r}"
+    required = schema.get("required")
+    if required is not None and not (
+        isinstance(required, list) and all(isinstance(r, str) for r in required)
+    ):
+        yield jp.join(at, "required"), "'required' must be a list of property names"
+    if "enum" in schema and not isinstance(schema["enum"], list):
+        yield jp.join(at, "enum"), "'enum' must be a list"
+    for key in _ONE:
+        if key in schema:
+            yield from _check_schema(schema[key], jp.join(at, key), depth + 1)
+    for key in _MANY:
+        if key in schema:
+            if not isinstance(schema[key], list):
+                yield jp.join(at, key), f"'{key}' must be a list of schemas"
+            else:
+                for index, sub in enumerate(schema[key]):
+                    yield from _check_schema(sub, jp.join(at, key, index), depth + 1)
+    for key in _MAP:
+        if key in schema:
+            if not isinstance(schema[key], dict):
+                yield jp.join(at, key), f"'{key}' must be a mapping"
+            else:
+                for name, sub in schema[key].items():
+                    yield from _check_schema(sub, jp.join(at, key, name), depth + 1)
+
+
+def _check_refs(doc: dict[str, Any], node: Any, at: str) -> Iterator[tuple[str, str]]:
+    stack: list[tuple[Any, str]] = [(node, at)]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, dict):
+            ref = value.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#"):
+                try:
+                    jp.resolve(doc, jp.split(ref[1:]))
+                except (KeyError, ValueError):
+                    yield jp.join(where, "$ref"), f"$ref target not found: {ref}"
+            elif "$ref" in value and not isinstance(ref, str):
+                yield jp.join(where, "$ref"), "$ref must be a string"
+            for key, sub in value.items():
+                if key not in ("example", "examples", "default", "enum", "const") and not (
+                    key.startswith("x-") and key not in ("x-ieops-websocket",)
+                ):
+                    stack.append((sub, jp.join(where, key)))
+        elif isinstance(value, list):
+            stack.extend((sub, jp.join(where, i)) for i, sub in enumerate(value))
+
+
+def _deref(doc: dict[str, Any], node: Any) -> Any:
+    for _ in range(32):
+        if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
+            return node
+        ref = node["$ref"]
+        if not ref.startswith("#"):
+            return node
+        try:
+            node = jp.resolve(doc, jp.split(ref[1:]))
+        except (KeyError, ValueError):
+            return None
+    return node
+
+
+def _body_properties(doc: dict[str, Any], op: dict[str, Any]) -> set[str]:
+    body = _deref(doc, op.get("requestBody"))
+    if not isinstance(body, dict) or not isinstance(body.get("content"), dict):
+        return set()
+    names: set[str] = set()
+    for entry in body["content"].values():
+        if isinstance(entry, dict):
+            names |= _properties(doc, entry.get("schema"), 0)
+    return names
+
+
+def _properties(doc: dict[str, Any], schema: Any, depth: int) -> set[str]:
+    schema = _deref(doc, schema)
+    if not isinstance(schema, dict) or depth > 16:
+        return set()
+    names = set(schema.get("properties", {}) if isinstance(schema.get("properties"), dict) else ())
+    for key in ("allOf", "anyOf", "oneOf"):
+        for sub in schema.get(key, []) if isinstance(schema.get(key), list) else []:
+            names |= _properties(doc, sub, depth + 1)
+    return names

@@ -1,0 +1,177 @@
+"""``ieops-gen`` as a command: --check, determinism, errors, stubs, configuration."""
+
+from __future__ import annotations
+
+import filecmp
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from .conftest import ROOT, run_gen
+
+
+def _copy_schemas(tmp_path: Path) -> Path:
+    schemas = tmp_path / "schemas"
+    shutil.copytree(ROOT / "schemas", schemas)
+    return schemas
+
+
+def test_check_passes_on_the_committed_output() -> None:
+    result = run_gen("schemas/", "--check")
+    assert result.returncode == 0, result.stderr
+    assert "up to date" in result.stdout
+
+
+def test_two_runs_are_byte_identical(tmp_path: Path) -> None:
+    first, second = tmp_path / "a" / "generated", tmp_path / "b" / "generated"
+    for out in (first, second):
+        result = run_gen(ROOT / "schemas", "-o", out, "-q")
+        assert result.returncode == 0, result.stderr
+    compared = filecmp.dircmp(first, second)
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert files, "nothing generated"
+    for rel in files:
+        assert (first / rel).read_bytes() == (second / rel).read_bytes(), rel
+    assert not compared.left_only and not compared.right_only
+    # and identical to the committed tree
+    for rel in files:
+        assert (ROOT / "generated" / rel).read_bytes() == (first / rel).read_bytes(), rel
+
+
+def test_check_reports_stale_output(tmp_path: Path) -> None:
+    out = tmp_path / "generated"
+    assert run_gen(ROOT / "schemas", "-o", out, "-q").returncode == 0
+    service = out / "chat" / "service.py"
+    service.write_text(service.read_text() + "# edited\n")
+    (out / "openai" / "routes.py").unlink()
+    result = run_gen(ROOT / "schemas", "-o", out, "--check")
+    assert result.returncode == 1
+    assert f"changed: {service}" in result.stderr
+    assert "-# edited" in result.stderr
+    assert "missing file" in result.stderr and "routes.py" in result.stderr
+
+
+def test_rewrite_keeps_files_it_does_not_own(tmp_path: Path) -> None:
+    out = tmp_path / "generated"
+    assert run_gen(ROOT / "schemas", "-o", out, "-q").returncode == 0
+    (out / "NOTES.md").write_text("mine\n")
+    (out / "chat" / "extra.py").write_text("x = 1\n")
+    assert run_gen(ROOT / "schemas", "-o", out, "-q").returncode == 0
+    assert (out / "NOTES.md").read_text() == "mine\n"
+    assert (out / "chat" / "extra.py").read_text() == "x = 1\n"
+    assert not list(tmp_path.glob(".generated.ieops-gen-*"))
+
+
+def test_invalid_spec_exits_2_with_location_and_writes_nothing(tmp_path: Path) -> None:
+    schemas = _copy_schemas(tmp_path)
+    spec = schemas / "chat.yaml"
+    text = spec.read_text()
+    spec.write_text(text.replace("operationId: chatComplete", "operationId: chatStream"))
+    (schemas / "common" / "chat.yaml").write_text(
+        (schemas / "common" / "chat.yaml").read_text().replace("type: integer", "type: int")
+    )
+    out = tmp_path / "generated"
+    result = run_gen(schemas, "-o", out)
+    assert result.returncode == 2
+    line = text.splitlines().index("      operationId: chatComplete") + 1
+    assert (
+        f"chat.yaml:{line}: /paths/~1chat~1complete/post/operationId: duplicate operationId "
+        "'chatStream'"
+    ) in result.stderr
+    assert (
+        "common/chat.yaml:17: /$defs/Usage/properties/prompt_tokens/type: unknown schema type 'int'"
+    ) in result.stderr
+    assert not out.exists()
+
+
+def test_syntax_errors_and_missing_refs_are_located(tmp_path: Path) -> None:
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "a.yaml").write_text("openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /x: [\n")
+    result = run_gen(bad, "-o", tmp_path / "out")
+    assert result.returncode == 2
+    assert result.stderr.startswith("a.yaml:5: #: invalid YAML")
+    (bad / "a.yaml").write_text(
+        "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n"
+        "  schemas:\n    A: {$ref: 'missing.json'}\n    B: {$ref: '#/components/schemas/C'}\n"
+    )
+    result = run_gen(bad, "-o", tmp_path / "out")
+    assert result.returncode == 2
+    assert (
+        "a.yaml:6: /components/schemas/A/$ref: $ref file not found: missing.json" in result.stderr
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_stubs_are_written_once_and_report_missing_methods(tmp_path: Path) -> None:
+    schemas = _copy_schemas(tmp_path)
+    stubs = tmp_path / "worker"
+    out = tmp_path / "generated"
+    first = run_gen(schemas, "-o", out, "--stubs", stubs)
+    assert first.returncode == 0, first.stderr
+    stub = stubs / "chat_impl.py"
+    assert "class ChatServiceImpl(ChatService):" in stub.read_text()
+    stub.write_text(
+        stub.read_text().replace(
+            'raise NotImplementedError("chat_complete")', 'return ChatReply(message="mine")'
+        )
+    )
+    mine = stub.read_text()
+    spec = schemas / "chat.yaml"
+    spec.write_text(
+        spec.read_text().replace(
+            "  /chat/ws:",
+            "  /chat/reset:\n    post:\n      operationId: resetChat\n      responses:\n"
+            "        '204': {description: done}\n  /chat/ws:",
+        )
+    )
+    second = run_gen(schemas, "-o", out, "--stubs", stubs)
+    assert second.returncode == 0, second.stderr
+    assert stub.read_text() == mine, "a stub was overwritten"
+    assert f"{stub}: ChatService gained operations; add: reset_chat (POST /chat/reset)" in (
+        second.stderr
+    )
+    # the generated server refuses the old implementation, naming the method
+    probe = (
+        "import sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]\n"
+        "import chat_impl\n"
+        "try:\n    chat_impl.ChatServiceImpl()\n"
+        "except TypeError as exc:\n    print(exc)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path), str(stubs)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert "reset_chat" in result.stdout, result.stdout + result.stderr
+
+
+def test_config_from_pyproject(tmp_path: Path) -> None:
+    _copy_schemas(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.ieops-gen]\nschemas = "schemas"\nout = "gen_out"\n'
+    )
+    result = run_gen(cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "gen_out" / "chat" / "routes.py").is_file()
+    assert "from gen_out.chat" not in (tmp_path / "gen_out" / "chat" / "routes.py").read_text()
+
+
+def test_help_explains_usage() -> None:
+    result = run_gen("--help")
+    assert result.returncode == 0
+    for words in ("SCHEMAS_DIR", "--out", "--stubs", "--check", "[tool.ieops-gen]", "exit codes"):
+        assert words in result.stdout
+
+
+def test_missing_generator_dependencies_name_the_extra() -> None:
+    probe = (
+        "import sys; sys.modules['jinja2'] = None\n"
+        "from ieops_gen.cli import main\nsys.exit(main(['schemas']))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 1
+    assert "pip install 'gmi-ieops[gen]'" in result.stderr
+    assert "jinja2" in result.stderr

@@ -28,6 +28,7 @@ from ..serving.lifecycle import Lifecycle
 from ..tracing import accept_trace_id, current_trace_id
 from ..utils import log
 from .definitions import RouterConfig, RouterDef, RouterKind, join_path
+from .dispatch import WEBSOCKET, App, RouteTable
 from .errors import ErrorInfo, error_for_exception
 from .http import HTTPEndpoint
 from .openapi import build_openapi
@@ -81,7 +82,7 @@ class Server:
         self.openapi_document = openapi
         self.version = version
         self.lifecycle = Lifecycle()
-        self._app: FastAPI | None = None
+        self._app: App | None = None
         self._runtime: RouteRuntime | None = None
         self._openapi_cache: tuple[int, dict[str, Any]] | None = None
 
@@ -118,14 +119,14 @@ class Server:
         return self._runtime
 
     @property
-    def app(self) -> FastAPI:
+    def app(self) -> App:
         """The ASGI app, built on first access (reading the environment then)."""
         if self._app is None:
             self._app = self._build()
         return self._app
 
-    def _build(self) -> FastAPI:
-        app = FastAPI(
+    def _build(self) -> App:
+        app = App(
             title=self.name,
             version=self.version,
             lifespan=self._lifespan,
@@ -150,6 +151,7 @@ class Server:
             seen.add(key)
             routes.append(self._route(path, route))
         app.router.routes.extend(routes)
+        app.fast_routes = self._fast_routes(routes)
         if self.enable_cors:
             origins = [o.strip() for o in env.api.cors_origins.split(",") if o.strip()]
             app.add_middleware(
@@ -160,6 +162,17 @@ class Server:
                 expose_headers=["X-Trace-Id"],
             )
         return app
+
+    @staticmethod
+    def _fast_routes(routes: list[BaseRoute]) -> RouteTable:
+        table = RouteTable()
+        for route in routes:
+            if isinstance(route, Route) and isinstance(route.app, HTTPEndpoint):
+                for method in route.methods or ():
+                    table.add(method, route.path, route.app)
+            elif isinstance(route, WebSocketRoute) and isinstance(route.app, WebSocketEndpoint):
+                table.add(WEBSOCKET, route.path, route.app)
+        return table
 
     def _route(self, path: str, route: RouterDef) -> BaseRoute:
         if route.kind is RouterKind.WS:

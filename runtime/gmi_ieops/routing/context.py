@@ -18,10 +18,14 @@ class RequestContext:
     trace_id: str
     connection: HTTPConnection
     client_gone: Callable[[], bool] = field(repr=False)
-    logger: TraceLogger = field(init=False, repr=False)
+    _logger: TraceLogger | None = field(default=None, init=False, repr=False)
 
-    def __post_init__(self) -> None:
-        self.logger = get_logger("handler", trace_id=self.trace_id)
+    @property
+    def logger(self) -> TraceLogger:
+        """A logger bound to this request's trace id (made on first use)."""
+        if self._logger is None:
+            self._logger = get_logger("handler", trace_id=self.trace_id)
+        return self._logger
 
     @property
     def headers(self) -> Headers:

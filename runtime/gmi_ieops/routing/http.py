@@ -17,7 +17,7 @@ from ..utils import log
 from ._compat import timeout_after, uncancel_current_task
 from .callables import CallableKind, Signature, kind_of, signature_of
 from .context import RequestContext
-from .definitions import RouterConfig, RouterDef, RouterKind
+from .definitions import RouterConfig, RouterDef, RouterKind, route_timeout
 from .disconnect import DisconnectWatcher
 from .errors import ErrorInfo, RequestError, error_for_exception
 from .request import (
@@ -55,9 +55,7 @@ class HTTPEndpoint:
     def __init__(self, route: RouterDef, config: RouterConfig, runtime: RouteRuntime) -> None:
         self.route = route
         self.runtime = runtime
-        self.timeout = route.timeout if route.timeout is not None else config.timeout
-        if self.timeout is None:
-            self.timeout = runtime.default_timeout
+        self.timeout = route_timeout(route, config, runtime.default_timeout)
         self.handler = _Target(route.handler)
         self.stream_handler = _Target(route.stream_handler) if route.stream_handler else None
         self.streams = route.kind is RouterKind.SSE
@@ -77,7 +75,7 @@ class HTTPEndpoint:
         token = current_trace_id.set(trace_id)
         limiter = self.runtime.limiter
         try:
-            if not await limiter.acquire():
+            if not (limiter.try_acquire() or await limiter.acquire()):
                 await _send_error(send, trace_id, _overloaded(limiter.limit))
                 return
             try:
@@ -168,22 +166,26 @@ class HTTPEndpoint:
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
     ) -> None:
-        watcher = DisconnectWatcher(receive).start()
-        _bind_client_gone(kwargs, watcher)
+        supervisor = self.runtime.supervisor
+        record = supervisor.enter(receive, self.timeout)
+        _bind_client_gone(kwargs, record.client_gone)
         try:
-            async with timeout_after(self.timeout):
-                result = await self._call(target, args, kwargs)
+            result = await self._call(target, args, kwargs)
         except asyncio.CancelledError:
-            if not watcher.gone:
+            reason = record.stop_reason
+            if reason is None:
                 raise
             uncancel_current_task()
-            _logger.info("client disconnected; handler cancelled")
+            if reason == "disconnect":
+                _logger.info("client disconnected; handler cancelled")
+                return
+            await _send_error(send, trace_id, error_for_exception(TimeoutError()))
             return
         except Exception as exc:
-            watcher.stop()
             await _send_error(send, trace_id, error_for_exception(exc))
             return
-        watcher.stop()
+        finally:
+            supervisor.leave(record)
         if isinstance(result, Response):
             result.headers["X-Trace-Id"] = trace_id
             await result(scope, receive, send)
@@ -214,7 +216,7 @@ class HTTPEndpoint:
         kwargs: dict[str, Any],
     ) -> None:
         watcher = DisconnectWatcher(receive).start()
-        _bind_client_gone(kwargs, watcher)
+        _bind_client_gone(kwargs, watcher.client_gone)
         started = False
         events: AsyncIterator[Any] | None = None
         try:
@@ -267,10 +269,10 @@ class HTTPEndpoint:
         return item
 
 
-def _bind_client_gone(kwargs: dict[str, Any], watcher: DisconnectWatcher) -> None:
+def _bind_client_gone(kwargs: dict[str, Any], client_gone: Callable[[], bool]) -> None:
     context = kwargs.get("context")
-    if isinstance(context, RequestContext):
-        context.client_gone = watcher.client_gone
+    if context is not None:
+        context.client_gone = client_gone
 
 
 _SHUTDOWN = ErrorInfo(

@@ -25,6 +25,13 @@ class InFlightLimiter:
     def waiting(self) -> int:
         return len(self._waiters)
 
+    def try_acquire(self) -> bool:
+        """Take a free slot without waiting (the common case, with no coroutine to run)."""
+        if self.in_flight < self.limit and not self._waiters:
+            self.in_flight += 1
+            return True
+        return False
+
     async def acquire(self) -> bool:
         """Take a slot, waiting in the queue if needed; ``False`` when the queue is full."""
         if self.in_flight < self.limit and not self._waiters:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .limiter import InFlightLimiter
+from .supervisor import Supervisor
 
 
 @dataclass
@@ -19,6 +20,7 @@ class RouteRuntime:
     max_body_size: int
     default_timeout: float
     limiter: InFlightLimiter = field(init=False)
+    supervisor: Supervisor = field(init=False, default_factory=Supervisor)
     _pool: concurrent.futures.ThreadPoolExecutor | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:

@@ -12,8 +12,9 @@ import asyncio
 import signal
 import socket
 import sys
+from collections.abc import Coroutine
 from types import FrameType
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 import uvicorn
 
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 _logger = log.get_logger("serving")
 
 FORCED_EXIT_CODE = 1
+
+T = TypeVar("T")
 
 
 class Announcer(Protocol):
@@ -79,6 +82,19 @@ class _Uvicorn(uvicorn.Server):
             self.should_exit = True
 
 
+def run_event_loop(main: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` on uvloop when it is installed (as uvicorn itself would choose)."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    if sys.version_info >= (3, 11):
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            return runner.run(main)
+    uvloop.install()  # pragma: no cover - Python 3.10
+    return asyncio.run(main)  # pragma: no cover
+
+
 class Handler:
     """The seed's ``Handler(server=server).serve()``: run the worker until it is stopped."""
 
@@ -108,7 +124,7 @@ class Handler:
             raise SystemExit(f"gmi_ieops: {exc}") from None
         log.configure()
         try:
-            code = asyncio.run(self.serve_async())
+            code = run_event_loop(self.serve_async())
         except SocketError as exc:
             raise SystemExit(f"gmi_ieops: {exc}") from None
         if code:

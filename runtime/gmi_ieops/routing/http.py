@@ -22,13 +22,15 @@ from .disconnect import DisconnectWatcher
 from .errors import ErrorInfo, RequestError, error_for_exception
 from .request import (
     ClientDisconnected,
+    Headers,
     check_json_content_type,
-    header,
+    headers_of,
     parse_json_object,
     parse_model,
     parse_params,
     read_body,
     seed_query,
+    text,
 )
 from .runtime import RouteRuntime
 from .sse import DONE_FRAME, data_frame, encode_json, error_frame
@@ -69,9 +71,11 @@ class HTTPEndpoint:
             for name, value in config.sse_headers.items()
         ]
         self.reads_body = route.method.value not in _BODYLESS or route.request_model is not None
+        self.typed = route.typed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        trace_id = accept_trace_id(header(scope, b"x-trace-id"))
+        headers = headers_of(scope)
+        trace_id = accept_trace_id(text(headers.get(b"x-trace-id")))
         token = current_trace_id.set(trace_id)
         limiter = self.runtime.limiter
         try:
@@ -79,18 +83,20 @@ class HTTPEndpoint:
                 await _send_error(send, trace_id, _overloaded(limiter.limit))
                 return
             try:
-                await self._handle(scope, receive, send, trace_id)
+                await self._handle(scope, receive, send, headers, trace_id)
             finally:
                 limiter.release()
         finally:
             current_trace_id.reset(token)
 
-    async def _handle(self, scope: Scope, receive: Receive, send: Send, trace_id: str) -> None:
+    async def _handle(
+        self, scope: Scope, receive: Receive, send: Send, headers: Headers, trace_id: str
+    ) -> None:
         try:
-            body = await read_body(scope, receive, self.runtime.max_body_size)
+            body = await read_body(receive, headers, self.runtime.max_body_size)
             if self.reads_body and body:
-                check_json_content_type(scope)
-            target, args, kwargs = self._prepare(scope, body, trace_id)
+                check_json_content_type(headers)
+            target, args, kwargs = self._prepare(scope, headers, body, trace_id)
         except ClientDisconnected:
             return
         except RequestError as exc:
@@ -104,13 +110,13 @@ class HTTPEndpoint:
     # -- arguments ------------------------------------------------------------------------
 
     def _prepare(
-        self, scope: Scope, body: bytes, trace_id: str
+        self, scope: Scope, headers: Headers, body: bytes, trace_id: str
     ) -> tuple[_Target, tuple[Any, ...], dict[str, Any]]:
         route = self.route
-        if not route.typed:
+        if not self.typed:
             payload = parse_json_object(body) if body else None
             target = self.handler
-            if self.stream_handler is not None and self._wants_stream(scope, payload):
+            if self.stream_handler is not None and self._wants_stream(headers, payload):
                 target = self.stream_handler
             args = (
                 (seed_query(scope, payload, trace_id),) if target.signature.positional_count else ()
@@ -122,11 +128,11 @@ class HTTPEndpoint:
             model = parse_model(route.request_model, body)
             candidates["body"] = model
         if route.params_model is not None:
-            params = parse_params(route.params_model, route.param_in, scope)
+            params = parse_params(route.params_model, route.param_in, scope, headers)
             for name in route.params_model.model_fields:
                 candidates[name] = getattr(params, name)
         target = self.handler
-        if self.stream_handler is not None and self._wants_stream(scope, model):
+        if self.stream_handler is not None and self._wants_stream(headers, model):
             target = self.stream_handler
         if target.signature.accepts("context"):
             candidates["context"] = RequestContext(
@@ -134,9 +140,9 @@ class HTTPEndpoint:
             )
         return target, (), target.signature.select(candidates)
 
-    def _wants_stream(self, scope: Scope, payload: Any) -> bool:
-        accept = header(scope, b"accept")
-        if accept and "text/event-stream" in accept:
+    def _wants_stream(self, headers: Headers, payload: Any) -> bool:
+        accept = headers.get(b"accept")
+        if accept and b"text/event-stream" in accept:
             return True
         flag = self.route.stream_flag
         if flag is None or payload is None:

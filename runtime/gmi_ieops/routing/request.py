@@ -13,18 +13,21 @@ from starlette.types import Receive, Scope
 from .definitions import ParamLocation
 from .errors import RequestError, validation_details
 
-
-def header(scope: Scope, name: bytes) -> str | None:
-    """One request header (``name`` lower-case bytes), without building a Headers object."""
-    for key, value in scope["headers"]:
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None
+Headers = Mapping[bytes, bytes]
+"""Request headers by lower-case name, built once per request (the last value wins)."""
 
 
-async def read_body(scope: Scope, receive: Receive, max_size: int) -> bytes:
+def headers_of(scope: Scope) -> dict[bytes, bytes]:
+    return dict(scope["headers"])
+
+
+def text(value: bytes | None) -> str | None:
+    return None if value is None else value.decode("latin-1")
+
+
+async def read_body(receive: Receive, headers: Headers, max_size: int) -> bytes:
     """The whole body, refusing more than ``max_size`` bytes (413) before reading it all."""
-    length = header(scope, b"content-length")
+    length = headers.get(b"content-length")
     if length is not None and length.isdigit() and int(length) > max_size:
         raise _too_large(max_size)
     chunks: list[bytes] = []
@@ -56,12 +59,12 @@ def _too_large(max_size: int) -> RequestError:
     )
 
 
-def check_json_content_type(scope: Scope) -> None:
+def check_json_content_type(headers: Headers) -> None:
     """A body must be sent as JSON; anything else gets 415 with a hint."""
-    content_type = header(scope, b"content-type")
+    content_type = headers.get(b"content-type")
     if content_type is None:
         return
-    media = content_type.split(";", 1)[0].strip().lower()
+    media = content_type.decode("latin-1").split(";", 1)[0].strip().lower()
     if media == "application/json" or media.endswith("+json"):
         return
     raise RequestError(
@@ -120,7 +123,7 @@ def seed_query(scope: Scope, body: Mapping[str, Any] | None, trace_id: str) -> d
 
 
 def parse_params(
-    model: type[BaseModel], param_in: Mapping[str, ParamLocation], scope: Scope
+    model: type[BaseModel], param_in: Mapping[str, ParamLocation], scope: Scope, headers: Headers
 ) -> BaseModel:
     """Typed path/query/header/cookie parameters, by each field's wire name (its alias)."""
     sources: dict[ParamLocation, Mapping[str, str]] = {
@@ -132,9 +135,9 @@ def parse_params(
         wire = info.alias or name
         location = param_in.get(name, "query")
         if location == "header":
-            found = header(scope, wire.lower().encode("latin-1"))
+            found = text(headers.get(wire.lower().encode("latin-1")))
         elif location == "cookie":
-            found = _cookies(scope).get(wire)
+            found = _cookies(headers).get(wire)
         else:
             if location not in sources:
                 sources[location] = {}
@@ -150,10 +153,10 @@ def parse_params(
         ) from None
 
 
-def _cookies(scope: Scope) -> dict[str, str]:
+def _cookies(headers: Headers) -> dict[str, str]:
     from http.cookies import SimpleCookie
 
-    raw = header(scope, b"cookie")
+    raw = text(headers.get(b"cookie"))
     if not raw:
         return {}
     jar: SimpleCookie = SimpleCookie()

@@ -25,7 +25,7 @@ from .callables import CallableKind, kind_of, signature_of
 from .context import RequestContext
 from .definitions import RouterConfig, RouterDef
 from .errors import ErrorInfo, RequestError, error_for_exception, validation_details
-from .request import header, parse_params, query_params
+from .request import headers_of, parse_params, query_params, text
 from .runtime import RouteRuntime
 from .sse import encode_json
 from .streams import as_async_iterator
@@ -100,7 +100,8 @@ class WebSocketEndpoint:
         self.signature = signature_of(route.handler)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        trace_id = accept_trace_id(header(scope, b"x-trace-id"))
+        headers = headers_of(scope)
+        trace_id = accept_trace_id(text(headers.get(b"x-trace-id")))
         token = current_trace_id.set(trace_id)
         websocket = WebSocket(scope, receive, send)
         limiter = self.runtime.limiter
@@ -134,7 +135,7 @@ class WebSocketEndpoint:
         candidates: dict[str, Any] = {}
         try:
             if route.params_model is not None:
-                params = parse_params(route.params_model, route.param_in, scope)
+                params = parse_params(route.params_model, route.param_in, scope, headers_of(scope))
                 candidates.update({n: getattr(params, n) for n in route.params_model.model_fields})
         except RequestError as exc:
             await websocket.close(1008, exc.message[:120])

@@ -1,35 +1,45 @@
 #!/usr/bin/env bash
-# The main job: start a worker on its default Unix socket and call it.
+# The main job: generate the typed API from schemas/, serve the example worker (a real
+# embedding model, all-MiniLM-L6-v2) on its default Unix socket, and call it with the
+# generated client.
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
 cd "$ROOT"
 
+echo "== ieops-gen schemas/  (regenerates generated/; byte-identical when up to date)"
+ieops-gen schemas/
+
 workdir="$(mktemp -d)"
 log="$workdir/worker.log"
-trap 'kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$workdir"' EXIT
+pid=""
+cleanup() {
+    [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    rm -rf "$workdir"
+}
+trap cleanup EXIT
 
-echo "== starting examples/quickstart/server.py (socket in $workdir)"
-MODEL_SERVER_SOCKET_DIR="$workdir" REGISTER_ENABLED=false APP_NAME=demo \
-    python examples/quickstart/server.py >"$log" 2>&1 &
+echo "== starting the example worker (examples/worker/openai_impl.py) in $workdir"
+(cd "$workdir" && PYTHONPATH="$ROOT" REGISTER_ENABLED=false APP_NAME=openai \
+    exec python "$ROOT/examples/worker/openai_impl.py") >"$log" 2>&1 &
 pid=$!
-for _ in $(seq 100); do
+sock=""
+for _ in $(seq 600); do
     sock="$(sed -n 's/.*listening on unix:\(.*\)$/\1/p' "$log" | head -n1)"
     [ -n "$sock" ] && break
     kill -0 "$pid" 2>/dev/null || { cat "$log"; exit 1; }
-    sleep 0.1
+    sleep 0.2
 done
-[ -n "$sock" ] || { echo "worker did not start"; cat "$log"; exit 1; }
+[ -n "$sock" ] || { echo "the worker did not start"; cat "$log"; exit 1; }
+grep -h "loaded" "$log" || true
 echo "== worker listening on $sock"
 
-echo "== POST /chat/complete"
-curl -sS --fail-with-body --unix-socket "$sock" -H 'Content-Type: application/json' \
-    -d '{}' http://worker/chat/complete
-echo
-echo "== POST /chat/stream (SSE)"
-curl -sSN --fail-with-body --unix-socket "$sock" -H 'Content-Type: application/json' \
-    -d '{"messages": [{"role": "user", "content": "hi"}]}' http://worker/chat/stream | head -n 6
-echo "..."
-echo "== stopping the worker (SIGTERM)"
+echo "== calling it with the generated client (examples/worker/call_openai.py)"
+PYTHONPATH="$ROOT" python examples/worker/call_openai.py "unix://$sock"
+
+echo "== stopping the worker (SIGTERM: drain, shutdown hooks, socket removed)"
 kill -TERM "$pid"
-wait "$pid"
-echo "== worker exited with $?; socket removed: $([ -e "$sock" ] && echo no || echo yes)"
+code=0
+wait "$pid" || code=$?
+pid=""
+echo "== worker exited with $code; socket removed: $([ -e "$sock" ] && echo no || echo yes)"
+exit "$code"

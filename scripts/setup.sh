@@ -37,9 +37,12 @@ fi
 stamp="$VENV/.setup-stamp"
 want="$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -d' ' -f1)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    "$VENV/bin/python" -m pip install -q --upgrade pip
-    "$VENV/bin/python" -m pip install -q "$TORCH_PIN"
-    "$VENV/bin/python" -m pip install -q -e ".[gen,test,fsspec,example]" "$TORCH_PIN"
+    echo "setup: installing the project into .venv (log: .venv/pip.log)" >&2
+    {
+        "$VENV/bin/python" -m pip install --upgrade pip &&
+            "$VENV/bin/python" -m pip install "$TORCH_PIN" &&
+            "$VENV/bin/python" -m pip install -e ".[gen,test,fsspec,example]" "$TORCH_PIN"
+    } >"$VENV/pip.log" 2>&1 || { tail -n 40 "$VENV/pip.log" >&2; exit 1; }
     echo "$want" >"$stamp"
 fi
 export PATH="$VENV/bin:$PATH"

@@ -11,6 +11,6 @@ fi
 echo "== ruff"
 ruff check .
 echo "== mypy --strict"
-mypy runtime generator $( [ -f generated/__init__.py ] && echo generated )
+mypy runtime generator generated examples bench
 echo "== pytest"
 python -m pytest "$@"

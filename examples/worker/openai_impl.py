@@ -1,17 +1,21 @@
 """The OpenAI-compatible service: an example implementation.
 
-Written once by ieops-gen as a stub, then filled in by hand: a toy "model" that echoes the
-last message and embeds texts by hashing them, enough to exercise every route.
+Written once by ieops-gen as a stub, then filled in by hand. Embeddings come from a real
+model, all-MiniLM-L6-v2 (see ``embedder.py``; ``EXAMPLE_EMBEDDER=hash`` swaps in a toy for
+fast tests); chat is a toy that echoes the last message, enough to exercise every route.
+
+Run from the repository root: ``PYTHONPATH=. python examples/worker/openai_impl.py`` (a Unix
+socket in the current directory; ``MODEL_SERVER_SOCKET=""`` for TCP).
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import AsyncIterator
 
 from gmi_ieops.handler import RequestContext
 
+from examples.worker.embedder import Embedder, from_env, shorten
 from generated.openai.models import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -24,23 +28,26 @@ from generated.openai.models import (
 from generated.openai.routes import serve
 from generated.openai.service import OpenaiService
 
-MODEL = "echo-1"
+CHAT_MODEL = "echo-1"
 
 
 def _reply(request: CreateChatCompletionRequest) -> str:
     return f"You said: {request.messages[-1].content}"
 
 
-def _embed(text: str, dimensions: int) -> list[float]:
-    digest = hashlib.sha256(text.encode()).digest()
-    return [digest[i % len(digest)] / 255.0 for i in range(dimensions)]
-
-
 class OpenaiServiceImpl(OpenaiService):
-    """Implements :class:`OpenaiService` with a toy echo model."""
+    """Implements :class:`OpenaiService`: real embeddings, a toy echo chat."""
+
+    def __init__(self, embedder: Embedder | None = None) -> None:
+        self.embedder = embedder or from_env()
+
+    def load(self) -> None:
+        """The startup hook: load the model before the worker listens."""
+        self.embedder.load()
 
     async def list_models(self, *, context: RequestContext) -> ModelList:
-        return ModelList.model_validate({"object": "list", "data": [await self._model(MODEL)]})
+        models = [await self._model(CHAT_MODEL), await self._model(self.embedder.name)]
+        return ModelList.model_validate({"object": "list", "data": models})
 
     async def retrieve_model(self, *, model: str, context: RequestContext) -> Model:
         return await self._model(model)
@@ -54,10 +61,10 @@ class OpenaiServiceImpl(OpenaiService):
         self, *, body: CreateEmbeddingRequest, context: RequestContext
     ) -> CreateEmbeddingResponse:
         texts = [body.input.root] if isinstance(body.input.root, str) else body.input.root
-        dimensions = body.dimensions or 8
+        vectors = await context.run_sync(self.embedder.encode, texts)
         data = [
-            {"object": "embedding", "index": i, "embedding": _embed(text, dimensions)}
-            for i, text in enumerate(texts)
+            {"object": "embedding", "index": i, "embedding": shorten(vector, body.dimensions)}
+            for i, vector in enumerate(vectors)
         ]
         tokens = sum(len(text.split()) for text in texts)
         return CreateEmbeddingResponse.model_validate(
@@ -113,4 +120,5 @@ class OpenaiServiceImpl(OpenaiService):
 
 
 if __name__ == "__main__":
-    serve(OpenaiServiceImpl())
+    service = OpenaiServiceImpl()
+    serve(service, on_startup=service.load)

@@ -78,6 +78,7 @@ def _worker(name: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wor
         ROOT / "examples" / "worker" / f"{name}_impl.py",
         ROOT,
         PYTHONPATH=str(ROOT),
+        EXAMPLE_EMBEDDER="hash",  # the real model has its own test (tests/example)
         APP_NAME=name,
         MODEL_SERVER_SOCKET_DIR=str(sockets),
     ) as worker:

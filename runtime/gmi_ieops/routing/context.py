@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from starlette.datastructures import Headers
 from starlette.requests import HTTPConnection
 
 from ..utils.log import TraceLogger, get_logger
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -18,6 +22,7 @@ class RequestContext:
     trace_id: str
     connection: HTTPConnection
     client_gone: Callable[[], bool] = field(repr=False)
+    pool_runner: Callable[..., Awaitable[Any]] | None = field(default=None, repr=False)
     _logger: TraceLogger | None = field(default=None, init=False, repr=False)
 
     @property
@@ -35,6 +40,17 @@ class RequestContext:
     def request(self) -> HTTPConnection:
         """The Starlette ``Request`` (HTTP routes) or ``WebSocket``, for anything else."""
         return self.connection
+
+    async def run_sync(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run blocking work (a model's forward pass) in the worker's bounded thread pool.
+
+        The pool has ``MODEL_THREAD_CONCURRENCY`` threads, shared with sync handlers, so an
+        async handler's heavy work is bounded like theirs and keeps the event loop free.
+        """
+        if self.pool_runner is None:
+            return await asyncio.to_thread(fn, *args, **kwargs)
+        result: T = await self.pool_runner(fn, *args, **kwargs)
+        return result
 
     async def is_disconnected(self) -> bool:
         """Whether the client has gone; long handlers may poll this to stop early."""

@@ -136,7 +136,7 @@ class HTTPEndpoint:
             target = self.stream_handler
         if target.signature.accepts("context"):
             candidates["context"] = RequestContext(
-                trace_id, Request(scope), client_gone=lambda: False
+                trace_id, Request(scope), client_gone=_not_gone, pool_runner=self.runtime.run_sync
             )
         return target, (), target.signature.select(candidates)
 
@@ -273,6 +273,10 @@ class HTTPEndpoint:
         if model is not None and not isinstance(item, (model, str, bytes)):
             return model.model_validate(item)
         return item
+
+
+def _not_gone() -> bool:
+    return False
 
 
 def _bind_client_gone(kwargs: dict[str, Any], client_gone: Callable[[], bool]) -> None:

@@ -149,6 +149,7 @@ class WebSocketEndpoint:
             trace_id,
             websocket,
             client_gone=lambda: websocket.client_state is WebSocketState.DISCONNECTED,
+            pool_runner=self.runtime.run_sync,
         )
         try:
             await route.handler(**self.signature.select(candidates))

@@ -1,0 +1,1 @@
+"""The example worker: implementations of the services generated from schemas/."""

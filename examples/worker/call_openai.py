@@ -1,0 +1,49 @@
+"""Call the example worker with the generated client: models, embeddings, chat, chat stream.
+
+PYTHONPATH=. python examples/worker/call_openai.py unix:///path/to/openai.sock
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+
+from generated.openai.client import Client
+from generated.openai.models import CreateChatCompletionRequest, CreateEmbeddingRequest
+
+
+def cosine(a: list[float], b: list[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b, strict=True))
+    return dot / (math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b)))
+
+
+def main(base_url: str) -> None:
+    with Client(base_url, timeout=60) as client:
+        models = client.list_models()
+        print("models:", ", ".join(model.id for model in models.data))
+
+        texts = ["A cat sits on the mat.", "A kitten rests on a rug.", "Stock markets fell today."]
+        request = CreateEmbeddingRequest.model_validate(
+            {"model": models.data[-1].id, "input": texts}
+        )
+        embeddings = client.create_embedding(request)
+        vectors = [item.embedding for item in embeddings.data]
+        print(f"embeddings: {len(vectors)} x {len(vectors[0])} from {embeddings.model}")
+        print(f"  cosine(cat, kitten) = {cosine(vectors[0], vectors[1]):.3f}")
+        print(f"  cosine(cat, stocks) = {cosine(vectors[0], vectors[2]):.3f}")
+
+        chat = CreateChatCompletionRequest.model_validate(
+            {"model": "echo-1", "messages": [{"role": "user", "content": "hello worker"}]}
+        )
+        reply = client.create_chat_completion(chat)
+        print("chat:", reply.choices[0].message.content)
+
+        print("chat stream:", end=" ")
+        with client.create_chat_completion_stream(chat) as stream:
+            for chunk in stream:
+                print(chunk.choices[0].delta.content or "", end="", flush=True)
+        print()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "unix:///tmp/openai.sock")

@@ -20,7 +20,7 @@ def test_sync_client_json_and_stream(openai_worker: WorkerProcess) -> None:
         assert client.list_models().data[0].id == "echo-1"
         assert client.retrieve_model(model="m 1").id == "m 1"
         embedded = client.create_embedding(
-            CreateEmbeddingRequest.model_validate({"model": "e", "input": "hello"})
+            CreateEmbeddingRequest.model_validate({"model": "e", "input": "hello", "dimensions": 8})
         )
         assert len(embedded.data[0].embedding) == 8
         request = CreateChatCompletionRequest.model_validate(

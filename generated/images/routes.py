@@ -4,11 +4,19 @@
 
 from __future__ import annotations
 
-from json import loads
 from pathlib import Path
 from typing import Any
 
-from gmi_ieops.handler import Handler, HTTPMethod, RouterDef, RouterKind, Server
+from gmi_ieops.handler import (
+    Handler,
+    HTTPMethod,
+    RouterDef,
+    RouterKind,
+    Server,
+    load_openapi,
+    require_operations,
+    unimplemented_operations,
+)
 from starlette.applications import Starlette
 
 from .models import (
@@ -30,30 +38,14 @@ OPERATIONS: dict[str, str] = {
 """Every method a ImagesService must implement, with the route it serves."""
 
 
-def openapi() -> dict[str, Any]:
-    """The bundled OpenAPI document, served verbatim at ``/openapi.json``."""
-    document: dict[str, Any] = loads(OPENAPI_PATH.read_text(encoding="utf-8"))
-    return document
-
-
 def missing_operations(service: object) -> list[str]:
     """The operations ``service`` does not implement, as ``name (METHOD /path)``."""
-    missing = []
-    for name, route in OPERATIONS.items():
-        method = getattr(service, name, None)
-        if not callable(method) or getattr(method, "__isabstractmethod__", False):
-            missing.append(f"{name} ({route})")
-    return missing
+    return unimplemented_operations(service, OPERATIONS)
 
 
 def routers(service: ImagesService) -> list[RouterDef]:
     """The typed routes of ``service``; refuses an implementation that lacks an operation."""
-    missing = missing_operations(service)
-    if missing:
-        raise TypeError(
-            f"{type(service).__name__} does not implement ImagesService: "
-            f"add {', '.join(missing)}"
-        )
+    require_operations(service, "ImagesService", OPERATIONS)
     return [
         RouterDef(
             path="/v1/images/jobs",
@@ -98,7 +90,7 @@ def routers(service: ImagesService) -> list[RouterDef]:
 
 def create_server(service: ImagesService, **options: Any) -> Server:
     """A runtime :class:`Server` for ``service``; ``options`` go to ``Server``."""
-    return Server(routers={"": routers(service)}, openapi=openapi(), **options)
+    return Server(routers={"": routers(service)}, openapi=load_openapi(OPENAPI_PATH), **options)
 
 
 def create_app(service: ImagesService, **options: Any) -> Starlette:

@@ -319,12 +319,14 @@ def render(service: Service, models: Models, package: str) -> dict[str, str]:
         routes.add("from gmi_ieops.handler import HTTPMethod")
         routes.add("from gmi_ieops.handler import RouterKind")
     for statement in (
-        "from json import loads",
         "from pathlib import Path",
         "from typing import Any",
         "from gmi_ieops.handler import Handler",
         "from gmi_ieops.handler import RouterDef",
         "from gmi_ieops.handler import Server",
+        "from gmi_ieops.handler import load_openapi",
+        "from gmi_ieops.handler import require_operations",
+        "from gmi_ieops.handler import unimplemented_operations",
         "from starlette.applications import Starlette",
     ):
         routes.add(statement)

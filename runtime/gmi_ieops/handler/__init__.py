@@ -15,6 +15,9 @@ from ..routing import (
     WebSocketSession,
     error_body,
     format_error_response,
+    load_openapi,
+    require_operations,
+    unimplemented_operations,
 )
 from ..serving.lifecycle import request_shutdown
 from ..serving.runner import Handler
@@ -33,5 +36,8 @@ __all__ = [
     "error_body",
     "format_error_response",
     "generate_trace_id",
+    "load_openapi",
     "request_shutdown",
+    "require_operations",
+    "unimplemented_operations",
 ]

@@ -5,6 +5,7 @@ from .callables import CallableKind, kind_of
 from .context import RequestContext
 from .definitions import HTTPMethod, RouterConfig, RouterDef, RouterKind
 from .errors import RequestError, error_body, format_error_response
+from .service import load_openapi, require_operations, unimplemented_operations
 from .websocket import WebSocketSession
 
 __all__ = [
@@ -20,4 +21,7 @@ __all__ = [
     "error_body",
     "format_error_response",
     "kind_of",
+    "load_openapi",
+    "require_operations",
+    "unimplemented_operations",
 ]

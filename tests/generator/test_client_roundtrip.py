@@ -19,6 +19,7 @@ def test_sync_client_json_and_stream(openai_worker: WorkerProcess) -> None:
     with OpenaiClient(f"unix://{openai_worker.socket_path}") as client:
         assert client.list_models().data[0].id == "echo-1"
         assert client.retrieve_model(model="m 1").id == "m 1"
+        assert client.retrieve_model(model="org/model").id == "org/model"  # encoded slash
         embedded = client.create_embedding(
             CreateEmbeddingRequest.model_validate({"model": "e", "input": "hello", "dimensions": 8})
         )

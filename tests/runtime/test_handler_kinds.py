@@ -106,6 +106,12 @@ def test_query_merge_order_body_wins(kinds_worker: WorkerProcess) -> None:
     assert g.json() == {"item": "8", "q": "x", "body": None}
 
 
+def test_path_parameter_may_hold_an_encoded_slash(kinds_worker: WorkerProcess) -> None:
+    with kinds_worker.client() as client:
+        r = client.get("/api/misc/items/org%2Fmodel%20v1")
+    assert r.status_code == 200 and r.json()["item"] == "org/model v1"
+
+
 def test_startup_hook_ran_before_serving(kinds_worker: WorkerProcess) -> None:
     with kinds_worker.client() as client:
         assert client.get("/api/misc/loaded").json() == {"loaded": True, "app": "kinds"}

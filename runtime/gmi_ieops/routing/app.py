@@ -28,7 +28,7 @@ from ..serving.lifecycle import Lifecycle
 from ..tracing import accept_trace_id, current_trace_id
 from ..utils import log
 from .definitions import RouterConfig, RouterDef, RouterKind, join_path
-from .dispatch import WEBSOCKET, App, RouteTable
+from .dispatch import WEBSOCKET, App, EndpointRoute, RouteTable
 from .errors import ErrorInfo, error_for_exception
 from .http import HTTPEndpoint
 from .openapi import build_openapi
@@ -178,7 +178,7 @@ class Server:
         if route.kind is RouterKind.WS:
             return WebSocketRoute(path, WebSocketEndpoint(route, self.router_config, self.runtime))
         endpoint = HTTPEndpoint(route, self.router_config, self.runtime)
-        return Route(path, endpoint, methods=[route.method.value])
+        return EndpointRoute(path, endpoint, methods=[route.method.value])
 
     @asynccontextmanager
     async def _lifespan(self, app: FastAPI) -> AsyncIterator[None]:

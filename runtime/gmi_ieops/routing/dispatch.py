@@ -12,10 +12,11 @@ from __future__ import annotations
 import contextlib
 import re
 from typing import Any
+from urllib.parse import unquote
 
 from fastapi import FastAPI
 from starlette.convertors import Convertor
-from starlette.routing import compile_path
+from starlette.routing import Match, Route, compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..utils import log
@@ -44,21 +45,58 @@ class RouteTable:
     def __bool__(self) -> bool:
         return bool(self._static or self._templated)
 
-    def match(self, method: str, path: str) -> tuple[ASGIApp, dict[str, Any] | None] | None:
+    def match(
+        self, method: str, path: str, raw_path: bytes | None = None
+    ) -> tuple[ASGIApp, dict[str, Any] | None] | None:
+        """The endpoint and its path parameters.
+
+        Templated paths are matched on the raw (still percent-encoded) path when there is
+        one, so a parameter may hold an encoded ``/`` (``org%2Fmodel`` → ``org/model``).
+        """
         endpoint = self._static.get((method, path))
         if endpoint is not None:
             return endpoint, None
+        encoded = raw_path.decode("latin-1") if raw_path else None
         for route_method, regex, convertors, endpoint in self._templated:
             if route_method != method:
                 continue
-            found = regex.match(path)
+            found = regex.match(encoded) if encoded is not None else None
+            values = (
+                {name: unquote(value) for name, value in found.groupdict().items()}
+                if found is not None
+                else None
+            )
+            if values is None:
+                found = regex.match(path)
+                if found is None:
+                    continue
+                values = found.groupdict()
+            params = {name: convertors[name].convert(value) for name, value in values.items()}
+            return endpoint, params
+        return None
+
+
+class EndpointRoute(Route):
+    """A Starlette route for our endpoints that, like :class:`RouteTable`, matches templated
+    paths on the raw path, so the slow path (behind user middleware) agrees with the fast."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        raw = scope.get("raw_path")
+        if scope["type"] == "http" and raw and self.param_convertors and not scope.get("root_path"):
+            found = self.path_regex.match(raw.decode("latin-1"))
             if found is not None:
                 params = {
-                    name: convertors[name].convert(value)
+                    name: self.param_convertors[name].convert(unquote(value))
                     for name, value in found.groupdict().items()
                 }
-                return endpoint, params
-        return None
+                child = {
+                    "endpoint": self.endpoint,
+                    "path_params": {**scope.get("path_params", {}), **params},
+                }
+                if self.methods and scope["method"] not in self.methods:
+                    return Match.PARTIAL, child
+                return Match.FULL, child
+        return super().matches(scope)
 
 
 class App(FastAPI):
@@ -72,7 +110,7 @@ class App(FastAPI):
             table = getattr(self, "fast_routes", None)
             if table and not self.user_middleware and not scope.get("root_path"):
                 method = scope["method"] if kind == "http" else WEBSOCKET
-                found = table.match(method, scope["path"])
+                found = table.match(method, scope["path"], scope.get("raw_path"))
                 if found is not None:
                     endpoint, params = found
                     scope["app"] = self

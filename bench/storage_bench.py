@@ -23,13 +23,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import cast
+from typing import TypeVar, cast
 
 from gmi_ieops.storage import FileSystem
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "nfs-test-server.sh"
 BLOCK = 1024 * 1024
+T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -47,6 +48,11 @@ def timed(fn: object) -> float:
     start = time.perf_counter()
     fn()  # type: ignore[operator]
     return time.perf_counter() - start
+
+
+def _rotated(items: list[T], by: int) -> list[T]:
+    by %= len(items)
+    return items[by:] + items[:by]
 
 
 def main() -> int:
@@ -131,17 +137,18 @@ def main() -> int:
 
         keys = ("fs_w", "cp_w", "fs_r", "cp_r", "fs_r_alloc")
         times: dict[str, list[float]] = {k: [] for k in keys}
-        for _ in range(args.rounds):  # interleaved, so drift hits both alike
+        writers = [("cp_w", cp_write), ("fs_w", fs_write)]
+        readers = [("cp_r", cp_read), ("fs_r_alloc", fs_read_alloc), ("fs_r", fs_read)]
+        for round_no in range(args.rounds):  # interleaved, so drift hits both alike
             for name in ("c.bin", "f.bin"):
                 if fs.exists(name):
                     fs.remove(name)
             for name in ("back.bin", "back-cp.bin", "back-alloc.bin"):
                 (work / name).unlink(missing_ok=True)
-            times["cp_w"].append(timed(cp_write))
-            times["fs_w"].append(timed(fs_write))
-            times["cp_r"].append(timed(cp_read))
-            times["fs_r_alloc"].append(timed(fs_read_alloc))
-            times["fs_r"].append(timed(fs_read))
+            # Rotate the order every round: whoever runs right after another 256 MiB copy
+            # pays for the memory the previous one dirtied, so a fixed order biases.
+            for key, step in _rotated(writers, round_no) + _rotated(readers, round_no):
+                times[key].append(timed(step))
         for name in ("back.bin", "back-cp.bin", "back-alloc.bin"):
             if hashlib.sha256((work / name).read_bytes()).hexdigest() != digest:
                 sys.exit(f"checksum mismatch in {name}")

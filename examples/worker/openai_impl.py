@@ -60,7 +60,7 @@ class OpenaiServiceImpl(OpenaiService):
     async def create_embedding(
         self, *, body: CreateEmbeddingRequest, context: RequestContext
     ) -> CreateEmbeddingResponse:
-        texts = [body.input.root] if isinstance(body.input.root, str) else body.input.root
+        texts = [body.input] if isinstance(body.input, str) else body.input
         vectors = await context.run_sync(self.embedder.encode, texts)
         data = [
             {"object": "embedding", "index": i, "embedding": shorten(vector, body.dimensions)}

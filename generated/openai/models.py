@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, RootModel
+from pydantic import BaseModel, Field
 
 
 class Model(BaseModel):
@@ -20,20 +20,6 @@ class ModelList(BaseModel):
     data: list[Model]
 
 
-class Input(RootModel[str]):
-    root: Annotated[str, Field(min_length=1)]
-    """
-    A text or a list of texts to embed.
-    """
-
-
-class Input1(RootModel[list[str]]):
-    root: Annotated[list[str], Field(max_length=2048, min_length=1)]
-    """
-    A text or a list of texts to embed.
-    """
-
-
 class EncodingFormat(Enum):
     float = "float"
     base64 = "base64"
@@ -41,7 +27,10 @@ class EncodingFormat(Enum):
 
 class CreateEmbeddingRequest(BaseModel):
     model: str
-    input: Input | Input1
+    input: (
+        Annotated[str, Field(min_length=1)]
+        | Annotated[list[str], Field(max_length=2048, min_length=1)]
+    )
     """
     A text or a list of texts to embed.
     """
@@ -56,14 +45,9 @@ class Embedding(BaseModel):
     embedding: list[float]
 
 
-class Stop(RootModel[list[str]]):
-    root: Annotated[list[str], Field(max_length=4)]
-
-
 class FinishReason(Enum):
     stop = "stop"
     length = "length"
-    NoneType_None = None
 
 
 class Error(BaseModel):
@@ -109,7 +93,7 @@ class ChatCompletionDelta(BaseModel):
 class ChatCompletionChunkChoice(BaseModel):
     index: int
     delta: ChatCompletionDelta
-    finish_reason: FinishReason
+    finish_reason: FinishReason | None
 
 
 class ChatCompletionChunk(BaseModel):
@@ -132,13 +116,13 @@ class CreateChatCompletionRequest(BaseModel):
     max_tokens: Annotated[int | None, Field(ge=1)] = None
     temperature: Annotated[float, Field(ge=0.0, le=2.0)] = 1
     stream: bool = False
-    stop: str | Stop | None = None
+    stop: str | Annotated[list[str], Field(max_length=4)] | None = None
 
 
 class ChatCompletionChoice(BaseModel):
     index: int
     message: ChatMessage
-    finish_reason: FinishReason
+    finish_reason: FinishReason | None
 
 
 class ChatCompletion(BaseModel):

@@ -23,9 +23,11 @@ from .errors import GenerationError
 from .ir import Service
 from .layout import fill_bare_generics, rename_ambiguous_enum_members
 from .names import AMBIGUOUS
+from .shapes import inline_root_models, split_nullable_enums
 
 LINE_LENGTH = 100
 MODEL_BASES = {"BaseModel", "RootModel"}
+SCHEMA_REF = "#/components/schemas/"
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ def generate(service: Service, header: str) -> Models:
         "openapi": _version(service.openapi.get("openapi")),
         "info": {"title": service.title, "version": service.version},
         "paths": {},
-        "components": {"schemas": service.schemas},
+        "components": {"schemas": split_nullable_enums(service.schemas, SCHEMA_REF)},
     }
     with warnings.catch_warnings(), tempfile.TemporaryDirectory() as tmp:
         warnings.simplefilter("ignore")
@@ -95,8 +97,8 @@ def generate(service: Service, header: str) -> Models:
             raise GenerationError(
                 f"{service.source}: datamodel-code-generator failed: {type(exc).__name__}: {exc}"
             ) from exc
-    _use_generated_names(service, metadata)
-    source = header + _strip_header(output)
+    named = _use_generated_names(service, metadata)
+    source = header + inline_root_models(_strip_header(output), keep=named)
     source = _wrap_docstrings(source)
     source = fill_bare_generics(source)
     source = rename_ambiguous_enum_members(source, AMBIGUOUS)
@@ -105,11 +107,12 @@ def generate(service: Service, header: str) -> Models:
     return _inspect(source, service)
 
 
-def _use_generated_names(service: Service, metadata: Any) -> None:
+def _use_generated_names(service: Service, metadata: Any) -> set[str]:
     """Point the operations at the class names datamodel-code-generator actually chose.
 
     It may give a schema's name to an inline model it met first (``Model`` -> ``Model1``);
-    its model metadata maps every schema location to its class.
+    its model metadata maps every schema location to its class. Returns the classes of
+    named schemas; the others are inline and may be folded into their fields.
     """
     chosen: dict[str, str] = {}
     models = metadata.get("models", []) if isinstance(metadata, dict) else []
@@ -129,6 +132,7 @@ def _use_generated_names(service: Service, metadata: Any) -> None:
             name = getattr(op, attr)
             if name is not None and chosen.get(name, name) != name:
                 setattr(op, attr, chosen[name])
+    return set(chosen.values()) | {m for op in service.operations for m in op.models}
 
 
 def _version(version: Any) -> str:

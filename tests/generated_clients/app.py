@@ -86,7 +86,7 @@ class OpenaiTestService(OpenaiService):
             _append(name, context.trace_id)
             if first:
                 raise HTTPException(503, "busy, try again", headers={"Retry-After": "0"})
-        texts = [body.input.root] if isinstance(body.input.root, str) else body.input.root
+        texts = [body.input] if isinstance(body.input, str) else body.input
         return CreateEmbeddingResponse.model_validate(
             {
                 "object": "list",

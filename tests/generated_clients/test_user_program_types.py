@@ -24,7 +24,8 @@ PROGRAM = Path(__file__).with_name("user_program.py")
 MISUSE = """\
 from generated.chat.client import AsyncClient
 from generated.openai.client import Client
-from generated.openai.models import CreateChatCompletionRequest
+from generated.openai.models import ChatCompletion, CreateChatCompletionRequest
+from generated.openai.models import CreateEmbeddingRequest
 
 
 async def wrong(client: Client, aclient: AsyncClient, body: CreateChatCompletionRequest) -> None:
@@ -35,15 +36,22 @@ async def wrong(client: Client, aclient: AsyncClient, body: CreateChatCompletion
         for chunk in chunks:
             chunk.choices[0].delta.text
     await aclient.chat_complete(body, timeout="soon")
+    CreateEmbeddingRequest(model="m", input=[1])
+
+
+def stopped(completion: ChatCompletion) -> str:
+    return completion.choices[0].finish_reason.name
 """
 
 MISUSE_ERRORS = [
-    (7, "arg-type"),  # model=1: a path parameter is a str
-    (8, "arg-type"),  # another operation's body
-    (9, "attr-defined"),  # a field the response model lacks
-    (12, "attr-defined"),  # a field the event model lacks
-    (13, "arg-type"),  # the body of another service
-    (13, "arg-type"),  # a call option of the wrong type
+    (8, "arg-type"),  # model=1: a path parameter is a str
+    (9, "arg-type"),  # another operation's body
+    (10, "attr-defined"),  # a field the response model lacks
+    (13, "attr-defined"),  # a field the event model lacks
+    (14, "arg-type"),  # the body of another service
+    (14, "arg-type"),  # a call option of the wrong type
+    (15, "list-item"),  # input is str | list[str], not list[int]
+    (19, "union-attr"),  # finish_reason may be null: FinishReason | None
 ]
 """What mypy must report on ``MISUSE`` (line, code): proof the generated API is typed."""
 

@@ -32,8 +32,9 @@ def completion_request(text: str, model: str = "echo") -> CreateChatCompletionRe
     )
 
 
-def embedding_request(text: str) -> CreateEmbeddingRequest:
-    return CreateEmbeddingRequest.model_validate({"model": "echo", "input": text})
+def embedding_request(text: str | list[str]) -> CreateEmbeddingRequest:
+    # an inline oneOf of a string and a list of strings is a plain typed union
+    return CreateEmbeddingRequest(model="echo", input=text)
 
 
 def frame_text(frames: list[ChatFrame]) -> str:
@@ -84,7 +85,7 @@ async def run_async(base_url: str) -> list[str]:
     async with OpenaiAsyncClient(base_url) as openai:
         lines.append((await openai.list_models()).data[0].id)
         lines.append((await openai.retrieve_model(model="m 1")).id)
-        embedded = await openai.create_embedding(embedding_request("four"))
+        embedded = await openai.create_embedding(embedding_request(["four"]))
         lines.append(str(embedded.data[0].embedding))
         reply = await openai.create_chat_completion(completion_request("a b"))
         lines.append(reply.choices[0].message.content)

@@ -1,9 +1,10 @@
 """JSON-Schema-Test-Suite (draft 2020-12) through the generator's model settings.
 
 For every test group: schema -> Pydantic model (datamodel-code-generator with the options
-``ieops_gen.models`` uses) -> validate each instance with ``model_validate_json`` and compare
-with the suite's verdict. Run as ``python -m tests.generator.json_schema_suite`` for the
-per-file table; ``test_json_schema_suite.py`` checks the share does not regress.
+``ieops_gen.models`` uses, shaped by ``ieops_gen.shapes`` as the generator does) -> validate
+each instance with ``model_validate_json`` and compare with the suite's verdict. Run as
+``python -m tests.generator.json_schema_suite`` for the per-file table;
+``test_json_schema_suite.py`` checks the share does not regress.
 """
 
 from __future__ import annotations
@@ -38,11 +39,12 @@ def _model_source(schema: Any) -> str:
     from datamodel_code_generator import generate
     from datamodel_code_generator.enums import DataModelType, InputFileType
     from datamodel_code_generator.format import Formatter, PythonVersion
+    from ieops_gen.shapes import inline_root_models, split_nullable_enums_in_document
 
     if isinstance(schema, bool):
         schema = {} if schema else {"not": {}}
     output = generate(
-        json.dumps(schema),
+        json.dumps(split_nullable_enums_in_document(schema)),
         input_file_type=InputFileType.JsonSchema,
         output_model_type=DataModelType.PydanticV2BaseModel,
         target_python_version=PythonVersion.PY_310,
@@ -59,7 +61,7 @@ def _model_source(schema: Any) -> str:
         allow_remote_refs=False,
     )
     assert isinstance(output, str)
-    return output
+    return inline_root_models(output, keep={"SuiteModel"})
 
 
 def run_group(file: str, group: dict[str, Any]) -> GroupResult:

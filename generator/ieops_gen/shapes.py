@@ -1,0 +1,240 @@
+"""Shape schemas and generated models so that they read as if written by hand.
+
+Two things datamodel-code-generator does literally that users trip over:
+
+* an ``enum`` that lists ``null`` becomes an Enum with a ``NoneType_None = None`` member;
+  :func:`split_nullable_enums` rewrites such schemas to "enum of the other values, or
+  null" so the Enum holds only real values and the field reads ``FinishReason | None``;
+* each member of an inline ``oneOf``/``anyOf`` that carries constraints becomes its own
+  root model (``Input``, ``Input1``), so ``input=["a"]`` does not type-check;
+  :func:`inline_root_models` puts those models' annotations back into the fields that
+  use them (``Annotated[str, Field(min_length=1)] | Annotated[list[str], ...]``).
+
+Named schemas (``components.schemas``) keep their classes; only inline ones are folded.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+from typing import Any
+
+from datamodel_code_generator.format import PythonVersion, apply_builtin_formatter
+
+# keywords whose values are data, not schemas: never rewrite inside them
+DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples", "example", "x-examples"})
+# keywords whose values map names to schemas (a property may be called "enum")
+SCHEMA_MAPS = frozenset(
+    {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"}
+)
+# keywords that describe the field rather than the value; they stay on the outer schema
+OUTER_KEYWORDS = ("description", "title", "default", "deprecated", "readOnly", "writeOnly")
+
+
+def split_nullable_enums(schemas: dict[str, Any], ref_prefix: str) -> dict[str, Any]:
+    """Return a copy of the named ``schemas`` where no ``enum`` lists ``null``.
+
+    A named schema loses ``null`` from its enum and every ``$ref`` to it (``ref_prefix`` +
+    name) becomes ``anyOf: [$ref, {type: null}]``; an inline one becomes
+    ``anyOf: [enum, {type: null}]``. The accepted values are unchanged.
+    """
+    nullable = {ref_prefix + name for name, schema in schemas.items() if _nullable_enum(schema)}
+    return {
+        name: _rewrite(_without_null(schema) if ref_prefix + name in nullable else schema, nullable)
+        for name, schema in schemas.items()
+    }
+
+
+def split_nullable_enums_in_document(schema: Any) -> Any:
+    """:func:`split_nullable_enums` for a standalone JSON Schema with ``$defs``."""
+    if not isinstance(schema, dict):
+        return schema
+    named = {
+        f"#/{key}/{name}": sub
+        for key in ("$defs", "definitions")
+        if isinstance(schema.get(key), dict)
+        for name, sub in schema[key].items()
+    }
+    shaped = split_nullable_enums(named, "")
+    nullable = {ref for ref, sub in named.items() if _nullable_enum(sub)}
+    out = _rewrite({k: v for k, v in schema.items() if k not in ("$defs", "definitions")}, nullable)
+    for key in ("$defs", "definitions"):
+        if isinstance(schema.get(key), dict):
+            out[key] = {name: shaped[f"#/{key}/{name}"] for name in schema[key]}
+    return out
+
+
+def _nullable_enum(schema: Any) -> bool:
+    if not isinstance(schema, dict):
+        return False
+    values = schema.get("enum")
+    if not isinstance(values, list) or None not in values:
+        return False
+    return any(v is not None for v in values) and schema.get("type") != "null"
+
+
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    out = dict(schema)
+    out["enum"] = [v for v in schema["enum"] if v is not None]
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kinds = [k for k in kind if k != "null"]
+        out["type"] = kinds[0] if len(kinds) == 1 else kinds
+    out.pop("nullable", None)
+    return out
+
+
+def _rewrite(node: Any, nullable: set[str]) -> Any:
+    if isinstance(node, list):
+        return [_rewrite(item, nullable) for item in node]
+    if not isinstance(node, dict):
+        return node
+    # new containers throughout, so the caller's schemas stay as they were
+    node = {key: _rewrite_keyword(key, value, nullable) for key, value in node.items()}
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref in nullable:
+        either = {"anyOf": [{"$ref": ref}, {"type": "null"}]}
+        siblings = {k: v for k, v in node.items() if k != "$ref"}
+        if "anyOf" in siblings:  # keep both: all of (ref or null) and the sibling anyOf
+            return {**siblings, "allOf": [either, *siblings.get("allOf", [])]}
+        return {**either, **siblings}
+    if _nullable_enum(node):
+        outer = {k: node[k] for k in OUTER_KEYWORDS if k in node}
+        inner = {k: v for k, v in _without_null(node).items() if k not in outer}
+        return {"anyOf": [inner, {"type": "null"}], **outer}
+    return node
+
+
+def _rewrite_keyword(key: str, value: Any, nullable: set[str]) -> Any:
+    if key in DATA_KEYWORDS:
+        return value
+    if key in SCHEMA_MAPS and isinstance(value, dict):
+        return {name: _rewrite(sub, nullable) for name, sub in value.items()}
+    return _rewrite(value, nullable)
+
+
+def inline_root_models(source: str, keep: set[str]) -> str:
+    """Fold root models not named in ``keep`` into the annotations that use them.
+
+    Only a plain ``class X(RootModel[...])`` holding just ``root: T`` (and a docstring),
+    used nowhere but in field annotations and not recursive, is folded; the module is
+    then re-formatted.
+    """
+    tree = ast.parse(source)
+    roots = {
+        node.name: root
+        for node in tree.body
+        if isinstance(node, ast.ClassDef)
+        and node.name not in keep
+        and (root := _plain_root(node)) is not None
+    }
+    if not roots:
+        return source
+    annotation_names = {
+        id(name)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.AnnAssign)
+        for name in ast.walk(node.annotation)
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in roots and id(node) not in annotation_names:
+            roots.pop(node.id)  # used as a value or a base class: keep the class
+    texts = _expansions(roots)
+    if not texts:
+        return source
+    lines = source.splitlines(keepends=True)
+    edits: list[tuple[int, int, int, str]] = []  # row, start col, end col, text
+    removed: list[tuple[int, int]] = []
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name in texts:
+            start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            removed.append((start, node.end_lineno or node.lineno))
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Name)
+            and node.id in texts
+            and not any(a <= node.lineno <= b for a, b in removed)
+        ):
+            assert node.end_lineno == node.lineno and node.end_col_offset is not None
+            edits.append((node.lineno, node.col_offset, node.end_col_offset, texts[node.id]))
+    for row, start, end, text in sorted(edits, reverse=True):
+        line = lines[row - 1].encode()
+        lines[row - 1] = (line[:start] + text.encode() + line[end:]).decode()
+    for start, end in sorted(removed, reverse=True):
+        while end < len(lines) and not lines[end].strip():
+            end += 1
+        del lines[start - 1 : end]
+    out = _drop_unused_imports("".join(lines))
+    return apply_builtin_formatter(
+        out, string_normalization=True, python_version=PythonVersion.PY_310
+    )
+
+
+def _plain_root(node: ast.ClassDef) -> ast.expr | None:
+    """The ``root`` annotation of a bare ``class X(RootModel[T])``, else None."""
+    if node.decorator_list or node.keywords or len(node.bases) != 1:
+        return None
+    base = node.bases[0]
+    if not (
+        isinstance(base, ast.Subscript)
+        and isinstance(base.value, ast.Name)
+        and base.value.id == "RootModel"
+    ):
+        return None
+    body = [
+        s for s in node.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))
+    ]
+    if (
+        len(body) == 1
+        and isinstance(stmt := body[0], ast.AnnAssign)
+        and isinstance(stmt.target, ast.Name)
+        and stmt.target.id == "root"
+        and stmt.value is None
+    ):
+        return stmt.annotation
+    return None
+
+
+def _expansions(roots: dict[str, ast.expr]) -> dict[str, str]:
+    """Each foldable class's annotation with other foldable classes expanded; no cycles."""
+    texts: dict[str, str] = {}
+
+    def expand(name: str, seen: tuple[str, ...]) -> str | None:
+        if name in texts:
+            return texts[name]
+        if name in seen:
+            return None
+        node = copy.deepcopy(roots[name])
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Name) and sub.id in roots:
+                text = expand(sub.id, (*seen, name))
+                if text is None:
+                    return None
+                sub.id = text
+        texts[name] = ast.unparse(node)
+        return texts[name]
+
+    for name in list(roots):
+        expand(name, ())
+    return texts
+
+
+def _drop_unused_imports(source: str) -> str:
+    tree = ast.parse(source)
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    used |= {
+        n.value.id
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+    }
+    lines = source.splitlines(keepends=True)
+    for node in reversed(tree.body):
+        if not isinstance(node, ast.ImportFrom) or node.module == "__future__":
+            continue
+        names = [a for a in node.names if (a.asname or a.name) in used]
+        if len(names) == len(node.names):
+            continue
+        end = node.end_lineno or node.lineno
+        text = ast.unparse(ast.ImportFrom(node.module, names, node.level)) + "\n" if names else ""
+        lines[node.lineno - 1 : end] = [text]
+    return "".join(lines)

@@ -15,7 +15,7 @@ from starlette.types import Receive, Scope, Send
 from ..tracing import accept_trace_id, current_trace_id
 from ..utils import log
 from ._compat import timeout_after, uncancel_current_task
-from .callables import CallableKind, Signature, kind_of, signature_of
+from .callables import Signature, kind_of, signature_of
 from .context import RequestContext
 from .definitions import RouterConfig, RouterDef, RouterKind, route_timeout
 from .disconnect import DisconnectWatcher
@@ -151,14 +151,7 @@ class HTTPEndpoint:
         return bool(value)
 
     async def _call(self, target: _Target, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        if target.kind is CallableKind.ASYNC_FUNCTION:
-            return await target.fn(*args, **kwargs)
-        if target.kind is CallableKind.SYNC_FUNCTION:
-            result = await self.runtime.run_sync(target.fn, *args, **kwargs)
-            if asyncio.iscoroutine(result):
-                result = await result
-            return result
-        return target.fn(*args, **kwargs)  # generators: creating one runs no user code
+        return await self.runtime.call(target.kind, target.fn, *args, **kwargs)
 
     # -- JSON -----------------------------------------------------------------------------
 

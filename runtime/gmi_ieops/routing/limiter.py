@@ -34,8 +34,7 @@ class InFlightLimiter:
 
     async def acquire(self) -> bool:
         """Take a slot, waiting in the queue if needed; ``False`` when the queue is full."""
-        if self.in_flight < self.limit and not self._waiters:
-            self.in_flight += 1
+        if self.try_acquire():
             return True
         if len(self._waiters) >= self.queue_size:
             return False

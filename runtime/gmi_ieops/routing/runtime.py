@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .callables import CallableKind
 from .limiter import InFlightLimiter
 from .supervisor import Supervisor
 
@@ -40,6 +41,23 @@ class RouteRuntime:
         context = contextvars.copy_context()
         future = self.pool.submit(context.run, fn, *args, **kwargs)
         return await asyncio.wrap_future(future)
+
+    async def call(
+        self, kind: CallableKind, fn: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> Any:
+        """Call a handler where its kind says: async ones on the loop, sync ones in the pool.
+
+        Generator functions are only called (creating a generator runs no user code); the
+        caller iterates the result (``streams.as_async_iterator``).
+        """
+        if kind is CallableKind.ASYNC_FUNCTION:
+            return await fn(*args, **kwargs)
+        if kind is CallableKind.SYNC_FUNCTION:
+            result = await self.run_sync(fn, *args, **kwargs)
+            if asyncio.iscoroutine(result):
+                result = await result
+            return result
+        return fn(*args, **kwargs)
 
     def shutdown(self) -> None:
         if self._pool is not None:

@@ -21,7 +21,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from ..tracing import accept_trace_id, current_trace_id
 from ..utils import log
-from .callables import CallableKind, kind_of, signature_of
+from .callables import kind_of, signature_of
 from .context import RequestContext
 from .definitions import RouterConfig, RouterDef
 from .errors import ErrorInfo, RequestError, error_for_exception, validation_details
@@ -185,13 +185,7 @@ class WebSocketEndpoint:
                 await _send_error(websocket, trace_id, error_for_exception(exc))
 
     async def _answer(self, websocket: WebSocket, query: dict[str, Any]) -> None:
-        handler = self.route.handler
-        if self.kind is CallableKind.ASYNC_FUNCTION:
-            result = await handler(query)
-        elif self.kind is CallableKind.SYNC_FUNCTION:
-            result = await self.runtime.run_sync(handler, query)
-        else:
-            result = handler(query)
+        result = await self.runtime.call(self.kind, self.route.handler, query)
         if self.kind.is_generator or hasattr(result, "__aiter__"):
             async for item in as_async_iterator(result, self.runtime.pool):
                 await websocket.send_text(encode_json(item).decode())

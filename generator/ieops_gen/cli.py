@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,8 +26,12 @@ Implement the service by subclassing it (see --stubs), then call serve(MyService
 """
 
 EPILOG = """\
-exit codes: 0 done, 1 --check found stale files (or generation failed), 2 invalid spec
-(reported as file:line: json-pointer: message; nothing is written).
+exit codes: 0 done; 1 --check found stale files, or ieops-gen itself failed (please report
+it with the spec); 2 invalid input: a spec problem (file:line: json-pointer: message) or an
+output folder it will not write into. On 2, nothing is written.
+
+$refs read only inside SCHEMAS_DIR (and folders named by --ref-root): absolute paths,
+'..' escapes, symlinks leading out, file: and remote URLs are refused.
 
 defaults may also be set in pyproject.toml:
   [tool.ieops-gen]
@@ -41,6 +46,8 @@ examples:
 """
 
 GEN_DEPENDENCIES = ("yaml", "jinja2", "datamodel_code_generator")
+DEFAULT_MAX_SPEC_MIB = 20
+"""The default of --max-spec-size (load.Limits.max_bytes agrees)."""
 
 
 def _config(cwd: Path) -> dict[str, Any]:
@@ -98,8 +105,39 @@ def _parser(config: dict[str, Any]) -> argparse.ArgumentParser:
         action="store_true",
         help="write nothing; exit 1 with a diff summary if OUT is not up to date",
     )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="write into an existing non-empty OUT that has no ieops-gen manifest (its files "
+        "at generated paths are replaced; everything else is kept)",
+    )
+    parser.add_argument(
+        "--ref-root",
+        type=Path,
+        action="append",
+        default=[Path(p) for p in config.get("ref-roots", [])],
+        metavar="DIR",
+        help="another folder $refs may read from (repeatable)",
+    )
+    parser.add_argument(
+        "--max-spec-size",
+        type=_mebibytes,
+        default=_mebibytes(str(config.get("max-spec-size", DEFAULT_MAX_SPEC_MIB))),
+        metavar="MIB",
+        help=f"largest spec file read, in MiB (default: {DEFAULT_MAX_SPEC_MIB})",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     return parser
+
+
+def _mebibytes(text: str) -> int:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of MiB: {text!r}") from None
+    if not 0 < value <= 4096:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 4096 MiB: {text!r}")
+    return int(value * 2**20)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -118,24 +156,51 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
     args = _parser(_config(Path.cwd())).parse_args(argv)
-    from .errors import GenerationError, SpecError
+    try:
+        return _generate(args)
+    except RecursionError:
+        _say("the input nests too deeply for ieops-gen; nothing written")
+        return 2
+    except MemoryError:
+        _say("the input is too large for the memory available; nothing written")
+        return 2
+    except Exception as exc:  # our own bug: one line, no traceback, a request to report it
+        _say(
+            f"internal error ({type(exc).__name__}: {exc}); nothing was written. Please "
+            "report it with the spec that caused it"
+        )
+        return 1
+
+
+def _say(message: str) -> None:
+    from .errors import printable
+
+    print(f"ieops-gen: {printable(message)}", file=sys.stderr)
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from .errors import GenerationError, SpecError, printable
+    from .load import LIMITS
     from .pipeline import run, stubs
-    from .write import check_tree, write_tree
+    from .write import OutputError, check_tree, write_tree
 
     out: Path = args.out
-    package = out.resolve().name
+    package = Path(os.path.abspath(out)).name
+    limits = replace(LIMITS, max_bytes=args.max_spec_size)
     try:
-        result = run(args.schemas, package)
+        result = run(args.schemas, package, ref_roots=tuple(args.ref_root), limits=limits)
     except SpecError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
-        print(f"ieops-gen: {len(exc.problems)} problem(s); nothing written", file=sys.stderr)
+        _say(f"{len(exc.problems)} problem(s); nothing written")
         return 2
     except GenerationError as exc:
-        print(f"ieops-gen: {exc}", file=sys.stderr)
+        _say(str(exc))
         return 1
     for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {printable(warning)}", file=sys.stderr)
     status = 0
     if args.check:
         report = check_tree(out, result.files)
@@ -148,15 +213,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{out} is up to date ({len(result.files)} files)")
     else:
         try:
-            write_tree(out, result.files)
+            write_tree(out, result.files, force=args.force)
+        except OutputError as exc:
+            _say(f"{exc}; nothing written")
+            return 2
         except OSError as exc:
-            print(f"ieops-gen: {exc}", file=sys.stderr)
+            _say(f"cannot write {out}: {exc.strerror or exc}")
             return 1
         if not args.quiet:
             print(f"wrote {len(result.files)} files to {out}")
     if args.stubs is not None:
         for message in stubs(result, args.stubs, package, write=not args.check):
-            print(message, file=sys.stderr if "add:" in message else sys.stdout)
+            print(printable(message), file=sys.stderr if "add:" in message else sys.stdout)
     return status
 
 

@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+
+def printable(text: str) -> str:
+    """``text`` with every non-printing character escaped (``\\x1b``, ``\\u2028``).
+
+    Spec text quoted in a message must not move the cursor, clear the screen or start a
+    line of its own that reads like another ``file:line:`` problem.
+    """
+    if text.isprintable():
+        return text
+    return "".join(
+        ch if ch.isprintable() and unicodedata.category(ch) != "Cf" else ascii(ch)[1:-1]
+        for ch in text
+    )
 
 
 @dataclass(frozen=True)
@@ -16,7 +31,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.pointer or '#'}: {self.message}"
+        where = f"{printable(self.file)}:{self.line}: {printable(self.pointer or '#')}"
+        return f"{where}: {printable(self.message)}"
 
 
 class SpecError(Exception):

@@ -97,6 +97,106 @@ class Service:
     openapi: dict[str, Any]
 
 
+SCHEMA_KEYWORDS = frozenset(
+    {
+        # JSON Schema 2020-12 (core, applicator, validation, meta-data, format, content)
+        "$schema",
+        "$id",
+        "$ref",
+        "$anchor",
+        "$dynamicRef",
+        "$dynamicAnchor",
+        "$defs",
+        "$comment",
+        "$vocabulary",
+        "$recursiveRef",
+        "$recursiveAnchor",
+        "definitions",
+        "allOf",
+        "anyOf",
+        "oneOf",
+        "not",
+        "if",
+        "then",
+        "else",
+        "dependentSchemas",
+        "prefixItems",
+        "items",
+        "contains",
+        "properties",
+        "patternProperties",
+        "additionalProperties",
+        "propertyNames",
+        "unevaluatedItems",
+        "unevaluatedProperties",
+        "additionalItems",
+        "dependencies",
+        "type",
+        "enum",
+        "const",
+        "multipleOf",
+        "maximum",
+        "exclusiveMaximum",
+        "minimum",
+        "exclusiveMinimum",
+        "maxLength",
+        "minLength",
+        "pattern",
+        "maxItems",
+        "minItems",
+        "uniqueItems",
+        "maxContains",
+        "minContains",
+        "maxProperties",
+        "minProperties",
+        "required",
+        "dependentRequired",
+        "title",
+        "description",
+        "default",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+        "format",
+        "contentEncoding",
+        "contentMediaType",
+        "contentSchema",
+        # OpenAPI's additions
+        "nullable",
+        "discriminator",
+        "xml",
+        "externalDocs",
+    }
+)
+"""What models may see of a schema; everything else is dropped before model generation."""
+
+CODE_KEY_PREFIXES = ("x-python", "x-is-", "x-datamodel-code-generator", "x-enum-", "custom")
+"""Extensions datamodel-code-generator reads as code instructions: dropped with a warning."""
+
+
+ENUM_MEMBER_LENGTH = 40
+"""Longer enum values get member names cut to this length (the value stays whole)."""
+
+
+def _name_long_enum_members(schema: dict[str, Any]) -> None:
+    """Give enums with long string values short, unique member names.
+
+    The model layer names a member after its value; a 150-character value would make a
+    150-character identifier and a line no formatter can fit.
+    """
+    values = schema.get("enum")
+    if not isinstance(values, list) or not any(
+        isinstance(v, str) and len(v) > ENUM_MEMBER_LENGTH for v in values
+    ):
+        return
+    namer = names.Namer()
+    members = []
+    for value in values:
+        base = names.snake(str(value), prefix="value")[:ENUM_MEMBER_LENGTH].rstrip("_")
+        members.append(namer.unique(base or "value"))
+    schema["x-enum-varnames"] = members
+
+
 class _Builder:
     def __init__(self, bundle: Bundle, module: str) -> None:
         self.bundle = bundle
@@ -124,13 +224,25 @@ class _Builder:
             self.clean(schema, at)
 
     def clean(self, schema: Any, at: str, depth: int = 0) -> None:
-        """Drop what models must not carry: examples, and defaults that would not type-check."""
+        """Drop what models must not carry: examples, defaults that would not type-check,
+        and every key that is not a schema keyword (extensions are data to us, but some are
+        instructions to datamodel-code-generator to import and use Python objects)."""
         if not isinstance(schema, dict) or depth > 100:
             return
         schema.pop("example", None)
         schema.pop("examples", None)
+        for key in [k for k in schema if k not in SCHEMA_KEYWORDS]:
+            if key.startswith(CODE_KEY_PREFIXES) or not key.startswith("x-"):
+                self.warnings.append(f"{jp.join(at, key)}: {key!r} ignored: not a schema keyword")
+            del schema[key]
         if schema.get("nullable") is False:
             del schema["nullable"]  # the default; explicit false confuses strict_nullable
+        if isinstance(schema.get("const"), (dict, list)):
+            self.warnings.append(
+                f"{jp.join(at, 'const')}: a constant object or array is not enforced by models"
+            )
+            del schema["const"]
+        _name_long_enum_members(schema)
         if schema.get("type") == "array" and "items" not in schema and "prefixItems" not in schema:
             schema["items"] = {}
         if isinstance(schema.get("allOf"), list):
@@ -300,6 +412,7 @@ class _Builder:
             name = self.class_names.unique(names.pascal(jp.split(ref[1:])[-1]), sep="")
             self.renamed[key] = name
             self.schemas[name] = self.rewrite(copy.deepcopy(target))
+            self.clean(self.schemas[name], jp.join("/components/schemas", name))
         return "#/components/schemas/" + self.renamed[key]
 
     def model_for(self, schema: Any, hint: str) -> str:

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import ast
 import io
-import json
+import textwrap
 import tokenize
+
+from .escape import lines as source_lines
+from .escape import literal
 
 LINE_LENGTH = 100
 
@@ -19,22 +22,26 @@ def _pieces(value: str, width: int) -> list[str]:
     current = ""
     for char in value:
         candidate = current + char
-        if current and len(json.dumps(candidate, ensure_ascii=False)) > width:
+        if current and len(literal(candidate)) > width:
             pieces.append(current)
             current = char
         else:
             current = candidate
     pieces.append(current)
-    return [json.dumps(piece, ensure_ascii=False) for piece in pieces]
+    return [literal(piece) for piece in pieces]
 
 
 def split_long_strings(source: str) -> str:
     """Rewrite lines longer than :data:`LINE_LENGTH` that hold a long one-line string."""
-    lines = source.splitlines(keepends=True)
+    lines = source_lines(source)
     if all(len(line.rstrip("\n")) <= LINE_LENGTH for line in lines):
         return source
     edits: list[tuple[int, int, int, str]] = []
+    previous = ""
     for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        opener, previous = previous, (
+            tok.string if tok.type not in (tokenize.NL, tokenize.COMMENT) else previous
+        )
         if tok.type != tokenize.STRING or tok.start[0] != tok.end[0]:
             continue
         row, col = tok.start
@@ -45,9 +52,15 @@ def split_long_strings(source: str) -> str:
         if not isinstance(value, str) or len(tok.string) < 20:
             continue
         indent = len(line) - len(line.lstrip())
-        inner = " " * (indent + 4)
-        pieces = _pieces(value, LINE_LENGTH - len(inner))
-        text = "(\n" + "".join(inner + p + "\n" for p in pieces) + " " * indent + ")"
+        if line.strip() == tok.string and opener in ("(", "[", "{", ","):
+            # alone on its line inside brackets already: the pieces need no parentheses
+            pad = " " * indent
+            pieces = _pieces(value, LINE_LENGTH - indent - 1)
+            text = ("\n" + pad).join(pieces)
+        else:
+            inner = " " * (indent + 4)
+            pieces = _pieces(value, LINE_LENGTH - len(inner))
+            text = "(\n" + "".join(inner + p + "\n" for p in pieces) + " " * indent + ")"
         edits.append((row, col, tok.end[1], text))
     for row, start, end, text in reversed(edits):
         line = lines[row - 1]
@@ -62,7 +75,7 @@ def reformat_long_statements(source: str) -> str:
     (a dependency of datamodel-code-generator) does. Only the offending statements are
     reformatted, so a large module stays fast to generate.
     """
-    lines = source.splitlines(keepends=True)
+    lines = source_lines(source)
     if all(len(line.rstrip("\n")) <= LINE_LENGTH for line in lines):
         return source
     try:
@@ -95,7 +108,7 @@ def fill_bare_generics(source: str) -> str:
     datamodel-code-generator writes a bare ``list`` for some recursive unions, which
     ``mypy --strict`` rejects; in a models module these names only ever appear as types.
     """
-    lines = source.splitlines(keepends=True)
+    lines = source_lines(source)
     tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     edits: list[tuple[int, int, int, str]] = []
     for index, tok in enumerate(tokens):
@@ -123,7 +136,7 @@ def fill_bare_generics(source: str) -> str:
         for node in tree.body:
             if isinstance(node, ast.ImportFrom) and node.module == "typing":
                 names = sorted([*(a.name for a in node.names), "Any"], key=_member_key)
-                lines = result.splitlines(keepends=True)
+                lines = source_lines(result)
                 lines[node.lineno - 1 : node.end_lineno] = [
                     "from typing import " + ", ".join(names) + "\n"
                 ]
@@ -143,7 +156,7 @@ def _member_key(name: str) -> tuple[int, str, str]:
 def rename_ambiguous_enum_members(source: str, ambiguous: set[str]) -> str:
     """Enum members named ``l``, ``O`` or ``I`` (hard to read, ruff E741) get a ``_`` suffix."""
     tree = ast.parse(source)
-    lines = source.splitlines(keepends=True)
+    lines = source_lines(source)
     for node in tree.body:
         if not isinstance(node, ast.ClassDef):
             continue
@@ -159,4 +172,44 @@ def rename_ambiguous_enum_members(source: str, ambiguous: set[str]) -> str:
                 lines[target.lineno - 1] = (
                     line[: target.col_offset] + target.id + "_" + line[target.end_col_offset :]
                 )
+    return "".join(lines)
+
+
+def wrap_docstrings(source: str) -> str:
+    """Re-wrap long docstring lines so the module fits the line length (text unchanged)."""
+    if all(len(line) <= LINE_LENGTH + 1 for line in source_lines(source)):
+        return source
+    tokens = tokenize.generate_tokens(io.StringIO(source).readline)
+    lines = source_lines(source)
+    edits: list[tuple[int, int, int, str]] = []
+    for tok in tokens:
+        if tok.type != tokenize.STRING or not tok.string.startswith('"""'):
+            continue
+        (row, col), (end_row, end_col) = tok.start, tok.end
+        if all(len(lines[i].rstrip("\n")) <= LINE_LENGTH for i in range(row - 1, end_row)):
+            continue
+        indent = " " * col
+        width = LINE_LENGTH - col
+        parts = tok.string[3:-3].split("\n")
+        if parts[0].strip():
+            parts = ["", indent + parts[0], *parts[1:]]
+        if len(parts) < 2 or parts[-1].strip():
+            parts.append(indent)
+        out: list[str] = []
+        for index, line in enumerate(parts):
+            text = line.strip()
+            if 0 < index < len(parts) - 1 and len(line.rstrip()) > LINE_LENGTH:
+                out.extend(
+                    indent + chunk
+                    for chunk in textwrap.wrap(
+                        text, width, break_long_words=False, break_on_hyphens=False
+                    )
+                )
+            else:
+                out.append(line.rstrip() if index < len(parts) - 1 else indent)
+        edits.append((row, end_row, end_col, '"""' + "\n".join(out) + '"""'))
+    for row, end_row, end_col, text in reversed(edits):
+        head = lines[row - 1][: len(lines[row - 1]) - len(lines[row - 1].lstrip())]
+        tail = lines[end_row - 1][end_col:]
+        lines[row - 1 : end_row] = [head + text + tail]
     return "".join(lines)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,20 +20,72 @@ from urllib.parse import unquote
 import yaml
 
 from . import pointer as jp
+from . import refs
 from .errors import Problem, SpecError
 
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_NOT_JSON = ("binary", "set", "timestamp", "omap", "pairs")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what one input may cost; each overrun is a clear spec error."""
+
+    max_bytes: int = 20 * 1024 * 1024
+    """Size of one file (``--max-spec-size`` in MiB raises it)."""
+    max_depth: int = 100
+    """Nesting of mappings and lists (the public corpus stays under 35)."""
+    max_values: int = 2_000_000
+    """Values in one file after YAML aliases are expanded (an alias bomb stops here)."""
+
+
+LIMITS = Limits()
+
+
+def _check_keys(node: yaml.MappingNode) -> None:
+    """JSON objects: keys are unique scalars (a repeated path would silently vanish)."""
+    seen: set[tuple[str, Any]] = set()
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise yaml.constructor.ConstructorError(
+                None, None, "a mapping key must be a string or number", key_node.start_mark
+            )
+        key = (key_node.tag, key_node.value)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key_node.value!r}", key_node.start_mark
+            )
+        seen.add(key)
+
+
+def _refuse_tag(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    raise yaml.constructor.ConstructorError(
+        None,
+        None,
+        f"YAML tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not JSON data",
+        node.start_mark,
+    )
+
+
 _Loader: type[yaml.SafeLoader] | type[yaml.CSafeLoader]
 if getattr(yaml, "__with_libyaml__", False):
 
     class _FastLoader(yaml.CSafeLoader):
-        """Safe loader that keeps dates as strings: a spec is JSON data, not YAML objects."""
+        """Safe loader for spec documents (libyaml parser): JSON data only."""
+
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+            _check_keys(node)
+            return dict(yaml.constructor.SafeConstructor.construct_mapping(self, node, deep))
 
     _Loader = _FastLoader
 else:  # pragma: no cover - PyYAML without libyaml
 
     class _PureLoader(yaml.SafeLoader):
-        """Safe loader that keeps dates as strings: a spec is JSON data, not YAML objects."""
+        """Safe loader for spec documents: JSON data only."""
+
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+            _check_keys(node)
+            return dict(yaml.constructor.SafeConstructor.construct_mapping(self, node, deep))
 
     _Loader = _PureLoader
 
@@ -40,6 +93,9 @@ _Loader.yaml_implicit_resolvers = {
     key: [(tag, rx) for tag, rx in resolvers if tag != _TIMESTAMP]
     for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+_Loader.yaml_constructors = dict(_Loader.yaml_constructors)
+for _tag in _NOT_JSON:
+    _Loader.yaml_constructors[f"tag:yaml.org,2002:{_tag}"] = _refuse_tag
 
 
 @dataclass
@@ -99,28 +155,143 @@ def _normalise(value: Any) -> Any:
 def _key(key: Any) -> str:
     if isinstance(key, bool):
         return "true" if key else "false"
+    if key is None:
+        return "null"
     return key if isinstance(key, str) else str(key)
 
 
-def read_file(path: Path, display: str) -> SourceFile:
-    """Parse one YAML or JSON file; a syntax error is a :class:`SpecError` with its line."""
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a finite JSON number")
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKey(key)
+        result[key] = value
+    return result
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _measure(data: Any, limits: Limits) -> tuple[str, str] | None:
+    """``(pointer, message)`` for the first value past the limits, else ``None``.
+
+    Walks the data as the rest of the pipeline will see it (aliases expanded), so the
+    cost is bounded by ``max_values`` however the file was written.
+    """
+    count = 0
+    stack: list[tuple[Any, int, tuple[Any, ...] | None]] = [(data, 1, None)]
+    while stack:
+        value, depth, trail = stack.pop()
+        count += 1
+        if count > limits.max_values:
+            return _trail(trail), (
+                f"more than {limits.max_values} values (YAML aliases expand the document "
+                "past the limit)"
+            )
+        if isinstance(value, float) and (value != value or value in (_INF, -_INF)):
+            return _trail(trail), f"{value} is not a finite JSON number"
+        if isinstance(value, (dict, list)):
+            if depth > limits.max_depth:
+                if _recursive(data):
+                    return _trail(trail), "a YAML alias refers to itself (a recursive alias)"
+                return _trail(trail), f"nested deeper than {limits.max_depth} levels"
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            stack.extend((sub, depth + 1, (trail, key)) for key, sub in items)
+    return None
+
+
+_INF = float("inf")
+
+
+def _trail(trail: tuple[Any, ...] | None) -> str:
+    tokens: list[str] = []
+    while trail is not None:
+        trail, key = trail
+        tokens.append(_key(key))
+    return jp.join("", *reversed(tokens))
+
+
+def _recursive(data: Any) -> bool:
+    path: set[int] = set()
+
+    def visit(value: Any, depth: int) -> bool:
+        if not isinstance(value, (dict, list)) or depth > LIMITS.max_depth + 1:
+            return False
+        if id(value) in path:
+            return True
+        path.add(id(value))
+        children = value.values() if isinstance(value, dict) else value
+        found = any(visit(child, depth + 1) for child in children)
+        path.discard(id(value))
+        return found
+
+    return visit(data, 0)
+
+
+def _line_of_offset(raw: bytes, offset: int) -> int:
+    return raw.count(b"\n", 0, offset) + 1
+
+
+def read_file(path: Path, display: str, limits: Limits = LIMITS) -> SourceFile:
+    """Parse one YAML or JSON file as JSON data; any fault is a :class:`SpecError`."""
+
+    def problem(line: int, message: str, pointer: str = "") -> SpecError:
+        return SpecError([Problem(display, line, pointer, message)])
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError([Problem(display, 1, "", f"cannot read file: {exc}")]) from None
+        size = path.stat().st_size
+        if size > limits.max_bytes:
+            raise problem(
+                1,
+                f"file is larger than the limit ({size} > {limits.max_bytes} bytes; "
+                "raise it with --max-spec-size)",
+            )
+        raw = path.read_bytes()
+    except (OSError, RuntimeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise problem(1, f"cannot read file: {reason}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = _line_of_offset(raw, exc.start)
+        raise problem(line, f"not UTF-8 text (byte 0x{raw[exc.start]:02x})") from None
     try:
         if path.suffix.lower() == ".json":
-            data = json.loads(text)
+            data = json.loads(
+                text, parse_constant=_refuse_constant, object_pairs_hook=_unique_pairs
+            )
         else:
-            data = _normalise(yaml.load(text, Loader=_Loader))
+            data = yaml.load(text, Loader=_Loader)
+    except _DuplicateKey as exc:
+        raise problem(1, f"invalid JSON: duplicate key {exc.key!r}") from None
     except json.JSONDecodeError as exc:
-        raise SpecError([Problem(display, exc.lineno, "", f"invalid JSON: {exc.msg}")]) from None
+        raise problem(exc.lineno, f"invalid JSON: {exc.msg}") from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = int(mark.line) + 1 if mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise SpecError([Problem(display, line, "", f"invalid YAML: {problem}")]) from None
-    return SourceFile(path=path, display=display, text=text, data=data)
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise problem(line, f"invalid YAML: {reason}") from None
+    except RecursionError:
+        raise problem(1, f"nested deeper than {limits.max_depth} levels") from None
+    except ValueError as exc:  # integers past Python's digit limit, NaN/Infinity
+        message = str(exc)
+        if "integer" in message or "digits" in message:
+            message = "integer literal too large (more than 4300 digits)"
+        raise problem(1, message) from None
+    over = _measure(data, limits)
+    source = SourceFile(path=path, display=display, text=text, data=None)
+    if over is not None:
+        pointer, message = over
+        raise problem(source.line_of(pointer) if len(text) < 2**22 else 1, message, pointer)
+    source.data = _normalise(data)
+    return source
 
 
 @dataclass
@@ -153,101 +324,136 @@ class Bundle:
 
 
 _SECTION = re.compile(r"^/components/([A-Za-z]+)/([^/]+)$")
-_REMOTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+
+
+class Roots:
+    """The folders ``$ref``s may read from: the schemas folder, plus any named explicitly."""
+
+    def __init__(self, base: Path, extra: tuple[Path, ...] = ()) -> None:
+        self.base = Path(os.path.realpath(base))
+        self.folders = (self.base, *(Path(os.path.realpath(p)) for p in extra))
+
+    def contain(self, path: Path) -> Path | None:
+        """The real path of ``path`` when it lies inside a root, else ``None``.
+
+        Symlinks are resolved first, so a link inside the folder that points out of it is
+        outside; a symlink loop raises :class:`OSError`.
+        """
+        plain = Path(os.path.normpath(os.path.abspath(path)))
+        if not self._inside(plain):
+            return None  # refused before anything on the way is looked at
+        real = Path(os.path.realpath(path, strict=True))
+        return real if self._inside(real) else None
+
+    def _inside(self, path: Path) -> bool:
+        return any(path == root or root in path.parents for root in self.folders)
+
+    def display(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.base).as_posix()
+        except ValueError:
+            return path.name
 
 
 class _Bundler:
-    def __init__(self, root: SourceFile, base_dir: Path) -> None:
+    def __init__(self, root: SourceFile, roots: Roots, limits: Limits) -> None:
         self.root = root
-        self.base_dir = base_dir
-        self.files: dict[Path, SourceFile] = {root.path.resolve(): root}
+        self.roots = roots
+        self.limits = limits
+        self.files: dict[Path, SourceFile] = {root.path: root}
         self.document: dict[str, Any] = copy.deepcopy(root.data)
         self.hoisted: dict[tuple[Path, str], str] = {}  # (file, pointer) -> bundled $ref
         self.origins: dict[str, tuple[SourceFile, str]] = {}
         self.problems: list[Problem] = []
-        components = self.document.setdefault("components", {})
-        self.taken: dict[str, set[str]] = {
-            section: set(values)
-            for section, values in components.items()
-            if isinstance(values, dict)
-        }
+        components = self.document.get("components")
+        if components is None:
+            components = self.document["components"] = {}
+        self.taken: dict[str, set[str]] = (
+            {
+                section: set(values)
+                for section, values in components.items()
+                if isinstance(values, dict)
+            }
+            if isinstance(components, dict)
+            else {}
+        )
 
-    def file(self, path: Path, source: SourceFile, where: str) -> SourceFile | None:
-        resolved = path.resolve()
-        if resolved not in self.files:
-            display = _display(resolved, self.base_dir)
-            if not resolved.is_file():
-                line = source.line_of(where)
-                self.problems.append(
-                    Problem(source.display, line, where, f"$ref file not found: {display}")
-                )
+    def refuse(self, source: SourceFile, where: str, message: str) -> None:
+        self.problems.append(Problem(source.display, source.line_of(where), where, message))
+
+    def file(self, path: Path, source: SourceFile, where: str, ref: str) -> SourceFile | None:
+        try:
+            real = self.roots.contain(path)
+        except FileNotFoundError:
+            self.refuse(source, where, f"$ref file not found: {ref}")
+            return None
+        except (OSError, RuntimeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "unreadable"
+            self.refuse(source, where, f"$ref file cannot be read ({reason}): {ref}")
+            return None
+        if real is None:
+            self.refuse(source, where, f"$ref leaves the schemas folder: {ref}")
+            return None
+        if real not in self.files:
+            if not real.is_file():
+                self.refuse(source, where, f"$ref file not found: {ref}")
                 return None
             try:
-                self.files[resolved] = read_file(resolved, display)
+                self.files[real] = read_file(real, self.roots.display(real), self.limits)
             except SpecError as exc:
                 self.problems.extend(exc.problems)
                 return None
-        return self.files[resolved]
+        return self.files[real]
 
-    def walk(self, node: Any, source: SourceFile, here: str, at: str) -> None:
-        """Rewrite refs in ``node`` (read from ``source`` at ``here``; placed at ``at``)."""
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str):
-                new = self.rewrite(ref, source, jp.join(here, "$ref"))
-                if new is not None:
-                    node["$ref"] = new
-            for key, value in list(node.items()):
-                if key != "$ref":
-                    self.walk(value, source, jp.join(here, key), jp.join(at, key))
-        elif isinstance(node, list):
-            for index, value in enumerate(node):
-                self.walk(value, source, jp.join(here, index), jp.join(at, index))
+    def walk(self, node: Any, source: SourceFile, here: str) -> None:
+        """Rewrite the refs in ``node``, read from ``source`` at pointer ``here``."""
+        for holder, where in list(refs.references(node, here)):
+            new = self.rewrite(holder["$ref"], source, jp.join(where, "$ref"))
+            if new is not None:
+                holder["$ref"] = new
 
     def rewrite(self, ref: str, source: SourceFile, where: str) -> str | None:
-        if _REMOTE.match(ref):
-            self.problems.append(
-                Problem(
-                    source.display,
-                    source.line_of(where),
+        scheme = _SCHEME.match(ref)
+        if scheme:
+            if scheme.group(1).lower() == "file":
+                self.refuse(source, where, f"$ref leaves the schemas folder: {ref}")
+            else:
+                self.refuse(
+                    source,
                     where,
                     f"remote $ref is not supported (copy the file next to the spec): {ref}",
                 )
-            )
             return None
         target, _, fragment = ref.partition("#")
         fragment = unquote(fragment)
         if not target and source is self.root:
             return None  # local to the root: already in the bundle
         if fragment and not fragment.startswith("/"):
-            self.problems.append(
-                Problem(
-                    source.display,
-                    source.line_of(where),
-                    where,
-                    f"$ref fragment must be a JSON pointer: {ref}",
-                )
-            )
+            self.refuse(source, where, f"$ref fragment must be a JSON pointer: {ref}")
             return None
         target_file = source
         if target:
-            found = self.file(source.path.parent / unquote(target), source, where)
+            relative = unquote(target)
+            if os.path.isabs(relative):
+                self.refuse(source, where, f"$ref leaves the schemas folder: {ref}")
+                return None
+            found = self.file(source.path.parent / relative, source, where, ref)
             if found is None:
                 return None
             target_file = found
         if target_file is self.root:
             return "#" + fragment
-        key = (target_file.path.resolve(), fragment)
+        key = (target_file.path, fragment)
         if key in self.hoisted:
             return self.hoisted[key]
         try:
             value = jp.resolve(target_file.data, jp.split(fragment))
         except KeyError:
-            self.problems.append(
-                Problem(
-                    source.display, source.line_of(where), where, f"$ref target not found: {ref}"
-                )
-            )
+            self.refuse(source, where, f"$ref target not found: {ref}")
+            return None
+        if not isinstance(self.document.get("components"), dict):
+            self.refuse(source, where, "'components' must be a mapping")
             return None
         match = _SECTION.match(fragment)
         section = match.group(1) if match else "schemas"
@@ -256,9 +462,13 @@ class _Bundler:
         bundled = jp.join("/components", section, name)
         self.hoisted[key] = "#" + bundled
         copied = copy.deepcopy(value)
-        self.document["components"].setdefault(section, {})[name] = copied
+        holder = self.document["components"].setdefault(section, {})
+        if not isinstance(holder, dict):
+            self.refuse(source, where, f"'components.{section}' must be a mapping")
+            return None
+        holder[name] = copied
         self.origins[bundled] = (target_file, fragment)
-        self.walk(copied, target_file, fragment, bundled)
+        self.walk(copied, target_file, fragment)
         return "#" + bundled
 
     def unique(self, section: str, base: str) -> str:
@@ -282,22 +492,29 @@ def _name_for(fragment: str, value: Any, source: SourceFile) -> str:
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[\W_]+", stem) if part)
 
 
-def _display(path: Path, base_dir: Path) -> str:
+def open_document(path: Path, roots: Roots, limits: Limits = LIMITS) -> SourceFile:
+    """Read one document of the schemas folder, refusing one that lives outside it."""
+    display = roots.display(Path(os.path.abspath(path)))
     try:
-        return path.relative_to(base_dir.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+        real = roots.contain(path)
+    except (OSError, RuntimeError):
+        raise SpecError([Problem(display, 1, "", "cannot read file (a symlink loop?)")]) from None
+    if real is None:
+        raise SpecError([Problem(display, 1, "", "the document leaves the schemas folder")])
+    source = read_file(real, display, limits)
+    return source
 
 
-def bundle(path: Path, base_dir: Path | None = None) -> Bundle:
+def bundle(path: Path, roots: Roots | Path | None = None, limits: Limits = LIMITS) -> Bundle:
     """Load ``path`` and copy everything its relative ``$ref``s reach into one document."""
-    base = base_dir if base_dir is not None else path.parent
-    root = read_file(path, _display(path.resolve(), base))
+    if not isinstance(roots, Roots):
+        roots = Roots(roots if roots is not None else path.parent)
+    root = open_document(path, roots, limits)
     if not isinstance(root.data, dict):
         raise SpecError([Problem(root.display, 1, "", "a spec document must be a mapping")])
-    bundler = _Bundler(root, base)
+    bundler = _Bundler(root, roots, limits)
     # paths first, then components, so names are stable in document order
-    bundler.walk(bundler.document, root, "", "")
+    bundler.walk(bundler.document, root, "")
     if bundler.problems:
         raise SpecError(bundler.problems)
     components = bundler.document.get("components")

@@ -9,19 +9,18 @@ nothing generated is imported or executed.
 from __future__ import annotations
 
 import ast
-import io
 import json
 import tempfile
-import textwrap
-import tokenize
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import GenerationError
+from .escape import lines as source_lines
+from .escape import normalise_strings
 from .ir import Service
-from .layout import fill_bare_generics, rename_ambiguous_enum_members
+from .layout import fill_bare_generics, rename_ambiguous_enum_members, wrap_docstrings
 from .names import AMBIGUOUS
 from .shapes import inline_root_models, split_nullable_enums
 
@@ -98,8 +97,8 @@ def generate(service: Service, header: str) -> Models:
                 f"{service.source}: datamodel-code-generator failed: {type(exc).__name__}: {exc}"
             ) from exc
     named = _use_generated_names(service, metadata)
-    source = header + inline_root_models(_strip_header(output), keep=named)
-    source = _wrap_docstrings(source)
+    source = header + inline_root_models(_strip_header(normalise_strings(output)), keep=named)
+    source = wrap_docstrings(source)
     source = fill_bare_generics(source)
     source = rename_ambiguous_enum_members(source, AMBIGUOUS)
     if not source.endswith("\n"):
@@ -140,47 +139,9 @@ def _version(version: Any) -> str:
 
 
 def _strip_header(output: str) -> str:
-    lines = output.splitlines(keepends=True)
+    lines = source_lines(output)
     while lines and (lines[0].startswith("#") or not lines[0].strip()):
         lines.pop(0)
-    return "".join(lines)
-
-
-def _wrap_docstrings(source: str) -> str:
-    """Re-wrap long docstring lines so the module fits the line length (text unchanged)."""
-    tokens = tokenize.generate_tokens(io.StringIO(source).readline)
-    lines = source.splitlines(keepends=True)
-    edits: list[tuple[int, int, int, str]] = []
-    for tok in tokens:
-        if tok.type != tokenize.STRING or not tok.string.startswith('"""'):
-            continue
-        (row, col), (end_row, end_col) = tok.start, tok.end
-        if all(len(lines[i].rstrip("\n")) <= LINE_LENGTH for i in range(row - 1, end_row)):
-            continue
-        indent = " " * col
-        width = LINE_LENGTH - col
-        parts = tok.string[3:-3].split("\n")
-        if parts[0].strip():
-            parts = ["", indent + parts[0], *parts[1:]]
-        if len(parts) < 2 or parts[-1].strip():
-            parts.append(indent)
-        out: list[str] = []
-        for index, line in enumerate(parts):
-            text = line.strip()
-            if 0 < index < len(parts) - 1 and len(line.rstrip()) > LINE_LENGTH:
-                out.extend(
-                    indent + chunk
-                    for chunk in textwrap.wrap(
-                        text, width, break_long_words=False, break_on_hyphens=False
-                    )
-                )
-            else:
-                out.append(line.rstrip() if index < len(parts) - 1 else indent)
-        edits.append((row, end_row, end_col, '"""' + "\n".join(out) + '"""'))
-    for row, end_row, end_col, text in reversed(edits):
-        head = lines[row - 1][: len(lines[row - 1]) - len(lines[row - 1].lstrip())]
-        tail = lines[end_row - 1][end_col:]
-        lines[row - 1 : end_row] = [head + text + tail]
     return "".join(lines)
 
 

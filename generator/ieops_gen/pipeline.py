@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,19 +23,29 @@ class Result:
     warnings: list[str] = field(default_factory=list)
 
 
-def discover(schemas: Path) -> list[Path]:
-    """The OpenAPI documents in ``schemas`` (a file, or a folder's top-level files)."""
+def discover(schemas: Path, roots: load.Roots, limits: load.Limits = load.LIMITS) -> list[Path]:
+    """The OpenAPI documents in ``schemas`` (a file, or a folder's top-level files).
+
+    Every unreadable candidate is reported, not just the first.
+    """
     if schemas.is_file():
         return [schemas]
     if not schemas.is_dir():
         raise SpecError([Problem(str(schemas), 1, "", "no such file or directory")])
     found = []
+    problems: list[Problem] = []
     for path in sorted(schemas.iterdir()):
-        if path.suffix.lower() not in SUFFIXES or not path.is_file():
+        if path.suffix.lower() not in SUFFIXES or not (path.is_file() or path.is_symlink()):
             continue
-        data = load.read_file(path, path.name).data
+        try:
+            data = load.open_document(path, roots, limits).data
+        except SpecError as exc:
+            problems.extend(exc.problems)
+            continue
         if isinstance(data, dict) and ("openapi" in data or "swagger" in data):
             found.append(path)
+    if problems:
+        raise SpecError(problems)
     if not found:
         raise SpecError(
             [Problem(str(schemas), 1, "", "no OpenAPI document (a file with an 'openapi' key)")]
@@ -42,16 +53,26 @@ def discover(schemas: Path) -> list[Path]:
     return found
 
 
-def run(schemas: Path, package: str) -> Result:
-    """Generate the output tree for every document under ``schemas`` (nothing written)."""
+def run(
+    schemas: Path,
+    package: str,
+    *,
+    ref_roots: tuple[Path, ...] = (),
+    limits: load.Limits = load.LIMITS,
+) -> Result:
+    """Generate the output tree for every document under ``schemas`` (nothing written).
+
+    ``$ref``s read only inside the schemas folder and ``ref_roots``.
+    """
     if not package.isidentifier():
         raise GenerationError(f"output folder name {package!r} is not a Python package name")
     base = schemas if schemas.is_dir() else schemas.parent
+    roots = load.Roots(base, ref_roots)
     problems: list[Problem] = []
     bundles: list[tuple[Path, load.Bundle]] = []
-    for path in discover(schemas):
+    for path in discover(schemas, roots, limits):
         try:
-            bundle = load.bundle(path, base)
+            bundle = load.bundle(path, roots, limits)
             validate.validate(bundle)
         except SpecError as exc:
             problems.extend(exc.problems)
@@ -67,7 +88,7 @@ def run(schemas: Path, package: str) -> Result:
     for path, bundle in bundles:
         module = modules.unique(names.snake(path.stem, prefix="api"))
         service = ir.build(bundle, module)
-        header = emit.HEADER.format(source=service.source)
+        header = emit.header(service.source)
         result = models.generate(service, header)
         for rel, text in emit.render(service, result, package).items():
             files[f"{module}/{rel}"] = text
@@ -121,21 +142,42 @@ def missing_in_stub(path: Path, service: ir.Service) -> list[str] | None:
     return None
 
 
+def _create(path: Path, text: str) -> bool:
+    """Create ``path`` with ``text``; never through a symlink, never over an existing entry."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags, 0o666)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+    return True
+
+
 def stubs(result: Result, directory: Path, package: str, write: bool) -> list[str]:
     """Write missing stubs (when ``write``); report the methods existing stubs lack."""
     messages: list[str] = []
     for service in result.services:
         path = stub_path(directory, service)
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            messages.append(f"{path}: not a regular file; stub left alone")
+            continue
         if not path.exists():
             if write:
                 directory.mkdir(parents=True, exist_ok=True)
                 text = emit.render_stub(
                     service, result.models[service.module], package, stub_class(service)
                 )
-                path.write_text(text, encoding="utf-8")
-                messages.append(f"wrote stub {path}")
+                if _create(path, text):
+                    messages.append(f"wrote stub {path}")
+                else:
+                    messages.append(f"{path}: exists (a link or special file); stub not written")
             continue
-        missing = missing_in_stub(path, service)
+        try:
+            missing = missing_in_stub(path, service)
+        except (OSError, SyntaxError, ValueError) as exc:
+            messages.append(f"{path}: cannot read the stub ({type(exc).__name__}); not checked")
+            continue
         if missing is None:
             messages.append(f"{path}: no subclass of {service.class_name} found")
         elif missing:

@@ -6,11 +6,14 @@ The checks are those the generator relies on; full OpenAPI meta-validation is no
 
 from __future__ import annotations
 
+import functools
+import math
 import re
 from collections.abc import Iterator
 from typing import Any
 
 from . import pointer as jp
+from . import refs
 from .errors import SpecError
 from .load import Bundle
 
@@ -19,6 +22,9 @@ PARAM_LOCATIONS = ("path", "query", "header", "cookie", "querystring")
 SCHEMA_TYPES = {"string", "number", "integer", "boolean", "array", "object", "null"}
 _VERSION = re.compile(r"^3\.[012]\.\d+(-.+)?$")
 _TEMPLATE = re.compile(r"\{([^{}]+)\}")
+MAX_SCHEMA_DEPTH = 40
+MAX_TIMEOUT = 7 * 24 * 3600
+"""A week: longer is a typo (or an attack on the worker's timer), not a job."""
 
 # keywords whose value is a schema / a list of schemas / a mapping of schemas
 _ONE = (
@@ -70,7 +76,7 @@ def _check(doc: dict[str, Any]) -> Iterator[tuple[str, str]]:
         yield "/components", "'components' must be a mapping"
     elif isinstance(components.get("schemas", {}), dict):
         for name, schema in components.get("schemas", {}).items():
-            yield from _check_schema(schema, jp.join("/components/schemas", name))
+            yield from _check_schema(doc, schema, jp.join("/components/schemas", name))
     seen_ids: dict[str, str] = {}
     for path, item in paths.items():
         at = jp.join("/paths", path)
@@ -142,7 +148,7 @@ def _check_operation(
             if "schema" not in param and "content" not in param:
                 yield at, "parameter needs a 'schema' (or 'content')"
             elif isinstance(param.get("schema"), dict):
-                yield from _check_schema(param["schema"], jp.join(at, "schema"))
+                yield from _check_schema(doc, param["schema"], jp.join(at, "schema"))
     path_part = path.split("?", 1)[0]
     declared = {p.get("name") for p in params if p.get("in") == "path"}
     for name in _TEMPLATE.findall(path_part):
@@ -160,14 +166,16 @@ def _check_operation(
             if not isinstance(response, dict):
                 yield at, "a response must be a mapping"
                 continue
-            yield from _check_content(response.get("content"), jp.join(at, "content"))
+            yield from _check_content(doc, response.get("content"), jp.join(at, "content"))
     body = op.get("requestBody")
     if body is not None:
         body = _deref(doc, body)
         if not isinstance(body, dict):
             yield jp.join(where, "requestBody"), "'requestBody' must be a mapping"
         else:
-            yield from _check_content(body.get("content"), jp.join(where, "requestBody/content"))
+            yield from _check_content(
+                doc, body.get("content"), jp.join(where, "requestBody/content")
+            )
     websocket = op.get("x-ieops-websocket")
     if websocket is not None:
         at = jp.join(where, "x-ieops-websocket")
@@ -180,14 +188,19 @@ def _check_operation(
                 if not isinstance(websocket.get(key), dict):
                     yield jp.join(at, key), f"x-ieops-websocket needs a '{key}' schema"
                 else:
-                    yield from _check_schema(websocket[key], jp.join(at, key))
+                    yield from _check_schema(doc, websocket[key], jp.join(at, key))
     timeout = op.get("x-ieops-timeout")
-    if timeout is not None and (
-        isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0
+    if timeout is not None and not (
+        isinstance(timeout, (int, float))
+        and not isinstance(timeout, bool)
+        and math.isfinite(timeout)
+        and 0 < timeout <= MAX_TIMEOUT
     ):
+        shown = repr(timeout) if len(repr(timeout)) < 40 else repr(timeout)[:37] + "..."
         yield (
             jp.join(where, "x-ieops-timeout"),
-            (f"x-ieops-timeout must be a positive number of seconds, got {timeout!r}"),
+            f"x-ieops-timeout must be a positive number of seconds up to {MAX_TIMEOUT}, "
+            f"got {shown}",
         )
     flag = op.get("x-ieops-stream-flag")
     if flag is not None:
@@ -196,9 +209,11 @@ def _check_operation(
             yield at, "x-ieops-stream-flag must be the name of a boolean body property"
         elif flag not in _body_properties(doc, op):
             yield at, f"x-ieops-stream-flag names {flag!r}, which is not a request body property"
+        elif not _boolean_property(doc, op, flag):
+            yield at, f"x-ieops-stream-flag names {flag!r}, which is not a boolean property"
 
 
-def _check_content(content: Any, at: str) -> Iterator[tuple[str, str]]:
+def _check_content(doc: dict[str, Any], content: Any, at: str) -> Iterator[tuple[str, str]]:
     if content is None:
         return
     if not isinstance(content, dict):
@@ -211,11 +226,16 @@ def _check_content(content: Any, at: str) -> Iterator[tuple[str, str]]:
             continue
         for key in ("schema", "itemSchema"):
             if key in entry:
-                yield from _check_schema(entry[key], jp.join(where, key))
+                yield from _check_schema(doc, entry[key], jp.join(where, key))
 
 
-def _check_schema(schema: Any, at: str, depth: int = 0) -> Iterator[tuple[str, str]]:
-    if isinstance(schema, bool) or depth > 200:
+def _check_schema(
+    doc: dict[str, Any], schema: Any, at: str, depth: int = 0
+) -> Iterator[tuple[str, str]]:
+    if isinstance(schema, bool):
+        return
+    if depth > MAX_SCHEMA_DEPTH:
+        yield at, f"schema nested deeper than {MAX_SCHEMA_DEPTH} levels"
         return
     if not isinstance(schema, dict):
         yield at, f"a schema must be a mapping or a boolean, got {type(schema).__name__}"
@@ -232,45 +252,141 @@ def _check_schema(schema: Any, at: str, depth: int = 0) -> Iterator[tuple[str, s
         yield jp.join(at, "required"), "'required' must be a list of property names"
     if "enum" in schema and not isinstance(schema["enum"], list):
         yield jp.join(at, "enum"), "'enum' must be a list"
+    ref = schema.get("$ref")
+    if "$ref" in schema and not isinstance(ref, str):
+        yield jp.join(at, "$ref"), "$ref must be a string"
+    elif isinstance(ref, str) and ref.startswith("#/"):
+        try:
+            target = jp.resolve(doc, jp.split(ref[1:]))
+        except (KeyError, ValueError):
+            target = {}  # reported by the reference check
+        if not _looks_like_schema(target):
+            yield jp.join(at, "$ref"), f"$ref target is not a schema: {ref}"
+    if "pattern" in schema:
+        yield from _check_pattern(schema["pattern"], jp.join(at, "pattern"))
+    if isinstance(schema.get("patternProperties"), dict):
+        for key in schema["patternProperties"]:
+            yield from _check_pattern(key, jp.join(at, "patternProperties", key))
     for key in _ONE:
         if key in schema:
-            yield from _check_schema(schema[key], jp.join(at, key), depth + 1)
+            yield from _check_schema(doc, schema[key], jp.join(at, key), depth + 1)
     for key in _MANY:
         if key in schema:
             if not isinstance(schema[key], list):
                 yield jp.join(at, key), f"'{key}' must be a list of schemas"
             else:
                 for index, sub in enumerate(schema[key]):
-                    yield from _check_schema(sub, jp.join(at, key, index), depth + 1)
+                    yield from _check_schema(doc, sub, jp.join(at, key, index), depth + 1)
     for key in _MAP:
         if key in schema:
             if not isinstance(schema[key], dict):
                 yield jp.join(at, key), f"'{key}' must be a mapping"
             else:
                 for name, sub in schema[key].items():
-                    yield from _check_schema(sub, jp.join(at, key, name), depth + 1)
+                    yield from _check_schema(doc, sub, jp.join(at, key, name), depth + 1)
 
 
 def _check_refs(doc: dict[str, Any], node: Any, at: str) -> Iterator[tuple[str, str]]:
-    stack: list[tuple[Any, str]] = [(node, at)]
-    while stack:
-        value, where = stack.pop()
-        if isinstance(value, dict):
-            ref = value.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#"):
+    for holder, where in refs.references(node, at):
+        ref = holder["$ref"]
+        if ref.startswith("#"):
+            try:
+                jp.resolve(doc, jp.split(ref[1:]))
+            except (KeyError, ValueError):
+                yield jp.join(where, "$ref"), f"$ref target not found: {ref}"
+    yield from _check_schema_refs(doc)
+
+
+def _check_schema_refs(doc: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """Component schemas whose ``$ref`` / ``allOf`` chains loop or end outside schemas."""
+    schemas = (
+        doc.get("components", {}).get("schemas")
+        if isinstance(doc.get("components"), dict)
+        else None
+    )
+    if not isinstance(schemas, dict):
+        return
+    for name, schema in schemas.items():
+        at = jp.join("/components/schemas", name)
+        seen = [at]
+        stack: list[tuple[Any, list[str]]] = [(schema, seen)]
+        while stack:
+            node, trail = stack.pop()
+            if not isinstance(node, dict):
+                continue
+            parts = [node] if isinstance(node.get("$ref"), str) else []
+            if isinstance(node.get("allOf"), list):
+                parts += [p for p in node["allOf"] if isinstance(p, dict) and "$ref" in p]
+            for part in parts:
+                ref = part.get("$ref")
+                if not isinstance(ref, str) or not ref.startswith("#/"):
+                    continue
                 try:
-                    jp.resolve(doc, jp.split(ref[1:]))
+                    target = jp.resolve(doc, jp.split(ref[1:]))
                 except (KeyError, ValueError):
-                    yield jp.join(where, "$ref"), f"$ref target not found: {ref}"
-            elif "$ref" in value and not isinstance(ref, str):
-                yield jp.join(where, "$ref"), "$ref must be a string"
-            for key, sub in value.items():
-                if key not in ("example", "examples", "default", "enum", "const") and not (
-                    key.startswith("x-") and key not in ("x-ieops-websocket",)
-                ):
-                    stack.append((sub, jp.join(where, key)))
-        elif isinstance(value, list):
-            stack.extend((sub, jp.join(where, i)) for i, sub in enumerate(value))
+                    continue  # reported above
+                if not _looks_like_schema(target):
+                    continue  # reported by the schema check
+                pointer = ref[1:]
+                if pointer == at:
+                    chain = " -> ".join([*trail, pointer])
+                    yield at, f"a $ref/allOf cycle that no model can express: {chain}"
+                    break
+                if pointer in trail or len(trail) > 64:
+                    continue
+                stack.append((target, [*trail, pointer]))
+
+
+def _check_pattern(pattern: Any, at: str) -> Iterator[tuple[str, str]]:
+    """A regex must compile in Python's ``re`` or pydantic's engine, or models fail to import."""
+    if not isinstance(pattern, str):
+        yield at, "a pattern must be a string"
+        return
+    problem = _pattern_problem(pattern)
+    if problem is not None:
+        yield at, f"pattern {pattern!r} does not compile: {problem}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _pattern_problem(pattern: str) -> str | None:
+    try:
+        re.compile(pattern)
+        return None
+    except (re.error, RecursionError, OverflowError) as exc:
+        python_problem = str(exc)
+    try:
+        from pydantic_core import SchemaValidator, core_schema
+
+        SchemaValidator(core_schema.str_schema(pattern=pattern))
+        return None
+    except Exception:  # pydantic_core.SchemaError, or anything its engine raises
+        return python_problem
+
+
+_NOT_SCHEMA = frozenset(
+    {
+        "openapi",
+        "info",
+        "paths",
+        "components",
+        "operationId",
+        "responses",
+        "requestBody",
+        "get",
+        "post",
+        "put",
+        "delete",
+        "patch",
+        "in",
+        "version",
+    }
+)
+
+
+def _looks_like_schema(node: Any) -> bool:
+    if isinstance(node, bool):
+        return True
+    return isinstance(node, dict) and not (_NOT_SCHEMA & set(node))
 
 
 def _deref(doc: dict[str, Any], node: Any) -> Any:
@@ -307,3 +423,41 @@ def _properties(doc: dict[str, Any], schema: Any, depth: int) -> set[str]:
         for sub in schema.get(key, []) if isinstance(schema.get(key), list) else []:
             names |= _properties(doc, sub, depth + 1)
     return names
+
+
+def _boolean_property(doc: dict[str, Any], op: dict[str, Any], name: str) -> bool:
+    """Whether every declaration of body property ``name`` allows a boolean."""
+    body = _deref(doc, op.get("requestBody"))
+    found: list[Any] = []
+    for entry in (body or {}).get("content", {}).values() if isinstance(body, dict) else ():
+        if isinstance(entry, dict):
+            _collect_property(doc, entry.get("schema"), name, found, 0)
+    return bool(found) and all(_allows_boolean(doc, schema) for schema in found)
+
+
+def _collect_property(
+    doc: dict[str, Any], schema: Any, name: str, found: list[Any], depth: int
+) -> None:
+    schema = _deref(doc, schema)
+    if not isinstance(schema, dict) or depth > 16:
+        return
+    props = schema.get("properties")
+    if isinstance(props, dict) and name in props:
+        found.append(props[name])
+    for key in ("allOf", "anyOf", "oneOf"):
+        for sub in schema.get(key, []) if isinstance(schema.get(key), list) else []:
+            _collect_property(doc, sub, name, found, depth + 1)
+
+
+def _allows_boolean(doc: dict[str, Any], schema: Any) -> bool:
+    schema = _deref(doc, schema)
+    if schema is True or schema == {}:
+        return True
+    if not isinstance(schema, dict):
+        return False
+    kind = schema.get("type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    if "boolean" in kinds:
+        return True
+    branches = schema.get("anyOf") or schema.get("oneOf")
+    return isinstance(branches, list) and any(_allows_boolean(doc, b) for b in branches)

@@ -40,6 +40,7 @@ def _package(rel: str) -> str:
     return "spec_" + "".join(c if c.isalnum() else "_" for c in rel.rsplit(".", 1)[0])
 
 
+@pytest.mark.timeout(900)  # ~50 documents, then one mypy run over all of them
 def test_every_accepted_spec_generates_lint_clean_code(tmp_path: Path) -> None:
     documents = [p for p in _documents() if p.relative_to(SPECS).as_posix() not in SLOW]
     assert len(documents) >= 45

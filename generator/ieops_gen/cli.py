@@ -112,6 +112,13 @@ def _parser(config: dict[str, Any]) -> argparse.ArgumentParser:
         "at generated paths are replaced; everything else is kept)",
     )
     parser.add_argument(
+        "--lenient",
+        action="store_true",
+        default=bool(config.get("lenient", False)),
+        help="repair unambiguous defects of vendor specs and skip operations that cannot be "
+        "repaired, one warning each (strict is the default)",
+    )
+    parser.add_argument(
         "--ref-root",
         type=Path,
         action="append",
@@ -190,7 +197,13 @@ def _generate(args: argparse.Namespace) -> int:
     package = Path(os.path.abspath(out)).name
     limits = replace(LIMITS, max_bytes=args.max_spec_size)
     try:
-        result = run(args.schemas, package, ref_roots=tuple(args.ref_root), limits=limits)
+        result = run(
+            args.schemas,
+            package,
+            ref_roots=tuple(args.ref_root),
+            limits=limits,
+            lenient=args.lenient,
+        )
     except SpecError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

@@ -365,8 +365,8 @@ def render_root(services: list[Service], package: str) -> str:
 
 def finish(text: str, name: str, package: str = "") -> str:
     """Lay a rendered module out within the line length, then audit it."""
-    text = wrap_docstrings(split_long_strings(normalise_strings(text)))
-    text = reformat_long_statements(text)
+    text = reformat_long_statements(split_long_strings(normalise_strings(text)))
+    text = wrap_docstrings(text)
     try:
         audit(text, name, package)
     except AuditError as exc:

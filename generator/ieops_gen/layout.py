@@ -213,3 +213,39 @@ def wrap_docstrings(source: str) -> str:
         tail = lines[end_row - 1][end_col:]
         lines[row - 1 : end_row] = [head + text + tail]
     return "".join(lines)
+
+
+CLASS_NAME_LENGTH = 60
+"""Longer class names (nested inline models of long names) are cut to this length."""
+
+
+def shorten_class_names(source: str) -> tuple[str, dict[str, str]]:
+    """Give over-long top-level class names a short unique name; ``(source, old -> new)``.
+
+    Every ``NAME`` token of an old name is renamed, so references follow; strings and
+    comments are untouched. The name keeps its head and its tail (the most specific part).
+    """
+    tree = ast.parse(source)
+    defined = [n.name for n in tree.body if isinstance(n, ast.ClassDef)]
+    long = [name for name in defined if len(name) > CLASS_NAME_LENGTH]
+    if not long:
+        return source, {}
+    taken = set(defined)
+    renames: dict[str, str] = {}
+    half = CLASS_NAME_LENGTH // 2
+    for name in long:
+        base = name[:half] + name[-half + 2 :]
+        candidate, n = base, 2
+        while candidate in taken:
+            candidate, n = f"{base}{n}", n + 1
+        taken.add(candidate)
+        renames[name] = candidate
+    rows = source_lines(source)
+    edits = [
+        (tok.start[0], tok.start[1], tok.end[1], renames[tok.string])
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline)
+        if tok.type == tokenize.NAME and tok.string in renames
+    ]
+    for row, start, end, text in reversed(edits):
+        rows[row - 1] = rows[row - 1][:start] + text + rows[row - 1][end:]
+    return "".join(rows), renames

@@ -37,6 +37,8 @@ class Limits:
     """Nesting of mappings and lists (the public corpus stays under 35)."""
     max_values: int = 2_000_000
     """Values in one file after YAML aliases are expanded (an alias bomb stops here)."""
+    max_operations: int = 20_000
+    """Operations in one document (10,000 generate in well under a minute)."""
 
 
 LIMITS = Limits()

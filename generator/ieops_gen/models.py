@@ -20,7 +20,12 @@ from .errors import GenerationError
 from .escape import lines as source_lines
 from .escape import normalise_strings
 from .ir import Service
-from .layout import fill_bare_generics, rename_ambiguous_enum_members, wrap_docstrings
+from .layout import (
+    fill_bare_generics,
+    rename_ambiguous_enum_members,
+    shorten_class_names,
+    wrap_docstrings,
+)
 from .names import AMBIGUOUS
 from .shapes import inline_root_models, split_nullable_enums
 
@@ -92,6 +97,9 @@ def generate(service: Service, header: str) -> Models:
             )
             output = output_path.read_text(encoding="utf-8")
             metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
+            output, renames = shorten_class_names(output)
+            for model in metadata.get("models", []) if isinstance(metadata, dict) else []:
+                model["class_name"] = renames.get(model.get("class_name"), model.get("class_name"))
         except Exception as exc:  # the library raises many types; report which schema
             raise GenerationError(
                 f"{service.source}: datamodel-code-generator failed: {type(exc).__name__}: {exc}"

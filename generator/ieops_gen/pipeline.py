@@ -59,6 +59,7 @@ def run(
     *,
     ref_roots: tuple[Path, ...] = (),
     limits: load.Limits = load.LIMITS,
+    lenient: bool = False,
 ) -> Result:
     """Generate the output tree for every document under ``schemas`` (nothing written).
 
@@ -70,10 +71,12 @@ def run(
     roots = load.Roots(base, ref_roots)
     problems: list[Problem] = []
     bundles: list[tuple[Path, load.Bundle]] = []
+    repaired: list[str] = []
     for path in discover(schemas, roots, limits):
         try:
             bundle = load.bundle(path, roots, limits)
-            validate.validate(bundle)
+            repaired.extend(str(p) for p in validate.validate(bundle, lenient))
+            _check_operation_count(bundle, limits)
         except SpecError as exc:
             problems.extend(exc.problems)
             continue
@@ -84,7 +87,7 @@ def run(
     files: dict[str, str] = {}
     services: list[ir.Service] = []
     generated: dict[str, models.Models] = {}
-    warnings: list[str] = []
+    warnings: list[str] = [f"lenient: {message}" for message in repaired]
     for path, bundle in bundles:
         module = modules.unique(names.snake(path.stem, prefix="api"))
         service = ir.build(bundle, module)
@@ -98,6 +101,21 @@ def run(
         generated[module] = result
     files["__init__.py"] = emit.render_root(services, package)
     return Result(files, services, generated, warnings)
+
+
+def _check_operation_count(bundle: load.Bundle, limits: load.Limits) -> None:
+    paths = bundle.document.get("paths")
+    count = sum(
+        1
+        for item in (paths.values() if isinstance(paths, dict) else ())
+        if isinstance(item, dict)
+        for method in validate.HTTP_METHODS
+        if isinstance(item.get(method), dict)
+    )
+    if count > limits.max_operations:
+        raise SpecError(
+            [bundle.problem("/paths", f"{count} operations; the limit is {limits.max_operations}")]
+        )
 
 
 def stub_path(stubs: Path, service: ir.Service) -> Path:

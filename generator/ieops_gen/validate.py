@@ -12,9 +12,10 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from . import lenient as lenient_mode
 from . import pointer as jp
 from . import refs
-from .errors import SpecError
+from .errors import Problem, SpecError
 from .load import Bundle
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace", "query")
@@ -44,11 +45,25 @@ _MANY = ("allOf", "anyOf", "oneOf", "prefixItems")
 _MAP = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
 
 
-def validate(bundle: Bundle) -> None:
-    """Raise :class:`SpecError` listing every problem found in ``bundle``."""
-    problems = [bundle.problem(ptr, msg) for ptr, msg in _check(bundle.document)]
-    if problems:
-        raise SpecError(problems)
+def validate(bundle: Bundle, lenient: bool = False) -> list[Problem]:
+    """Raise :class:`SpecError` listing every problem found in ``bundle``.
+
+    With ``lenient``, repairable problems are repaired in ``bundle.document`` first (see
+    :mod:`.lenient`); the repairs are returned as warnings.
+    """
+    found = list(_check(bundle.document))
+    warnings: list[Problem] = []
+    for _ in range(4 if lenient else 0):
+        if not found:
+            break
+        _, repaired = lenient_mode.repair(bundle.document, found)
+        warnings.extend(bundle.problem(ptr, msg) for ptr, msg in repaired)
+        if not repaired:
+            break
+        found = list(_check(bundle.document))
+    if found:
+        raise SpecError([bundle.problem(ptr, msg) for ptr, msg in found])
+    return warnings
 
 
 def _check(doc: dict[str, Any]) -> Iterator[tuple[str, str]]:
@@ -364,29 +379,22 @@ def _pattern_problem(pattern: str) -> str | None:
 
 
 _NOT_SCHEMA = frozenset(
-    {
-        "openapi",
-        "info",
-        "paths",
-        "components",
-        "operationId",
-        "responses",
-        "requestBody",
-        "get",
-        "post",
-        "put",
-        "delete",
-        "patch",
-        "in",
-        "version",
-    }
-)
+    {"openapi", "paths", "operationId", "responses", "requestBody", "get", "post", "put",
+     "delete", "patch"}
+)  # fmt: skip
+_INFO = frozenset({"title", "version", "description", "summary", "contact", "license",
+                   "termsOfService"})  # fmt: skip
 
 
 def _looks_like_schema(node: Any) -> bool:
     if isinstance(node, bool):
         return True
-    return isinstance(node, dict) and not (_NOT_SCHEMA & set(node))
+    if not isinstance(node, dict):
+        return False
+    keys = set(node)
+    if keys & _NOT_SCHEMA or {"in", "name"} <= keys:
+        return False  # an OpenAPI object, an operation, a parameter
+    return not ("version" in keys and keys <= _INFO)
 
 
 def _deref(doc: dict[str, Any], node: Any) -> Any:

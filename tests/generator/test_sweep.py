@@ -1,7 +1,8 @@
 """Every OpenAPI document in ../shared/specs: generated code passes ruff and mypy --strict.
 
-The documents the generator rejects are listed here and in docs/generator.md with the
-reason; the test fails if that list changes either way.
+Documents that strict mode rejects are generated again with ``lenient=True``; both lists
+(strict-rejected, rejected even when lenient) are the contract here and in
+docs/generator.md, and the test fails if either changes.
 """
 
 from __future__ import annotations
@@ -17,8 +18,18 @@ from ieops_gen.write import write_tree
 from .conftest import SPECS, lint, require
 
 REJECTED = {
-    "cog/coglet/openapi.json": "$ref target not found: #/components/schemas/Input",
     "localai/swagger.yaml": "Swagger 2.0 is not supported",
+    "speechmatics-batch/batch.yml": "Swagger 2.0 is not supported",
+}
+NEEDS_LENIENT = {
+    "cog/coglet/openapi.json": "$ref target not found: #/components/schemas/Input",
+    "cortex-cpp/cortex.json": "$ref target not found",
+    "deepgram/openapi.yml": "duplicate operationId",
+    "fish-audio/openapi.json": "a path parameter must have 'required: true'",
+    "invokeai/openapi.json": "path template variable {workflow_id} has no 'in: path' parameter",
+    "langgraph-agent-server/openapi.json": "$ref target not found",
+    "milvus-restful-v2/restful-api-v2.openapi.json": "response key must be a status code",
+    "unstructured-api/openapi.json": "'required' must be a list of property names",
 }
 SLOW = {"openai-openapi/openapi.yaml"}
 
@@ -45,6 +56,7 @@ def test_every_accepted_spec_generates_lint_clean_code(tmp_path: Path) -> None:
     documents = [p for p in _documents() if p.relative_to(SPECS).as_posix() not in SLOW]
     assert len(documents) >= 45
     rejected: dict[str, str] = {}
+    strict_rejected: dict[str, str] = {}
     start = time.perf_counter()
     for path in documents:
         rel = path.relative_to(SPECS).as_posix()
@@ -52,13 +64,20 @@ def test_every_accepted_spec_generates_lint_clean_code(tmp_path: Path) -> None:
         try:
             result = run(path, package)
         except SpecError as exc:
-            rejected[rel] = str(exc)
-            continue
+            strict_rejected[rel] = str(exc)
+            try:
+                result = run(path, package, lenient=True)
+            except SpecError as exc:
+                rejected[rel] = str(exc)
+                continue
         write_tree(tmp_path / package, result.files)
     print(f"generated {len(documents) - len(rejected)} specs in {time.perf_counter() - start:.1f}s")
     assert set(rejected) == set(REJECTED), rejected
     for rel, reason in REJECTED.items():
         assert reason in rejected[rel]
+    assert set(strict_rejected) == set(REJECTED) | set(NEEDS_LENIENT), set(strict_rejected)
+    for rel, reason in NEEDS_LENIENT.items():
+        assert reason in strict_rejected[rel], strict_rejected[rel]
     lint(*sorted(p for p in tmp_path.iterdir() if p.is_dir()), cwd=tmp_path)
 
 

@@ -1,0 +1,101 @@
+"""Lenient mode: each unambiguous defect is an error when strict and one warning when lenient."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ieops_gen.errors import SpecError
+from ieops_gen.pipeline import run
+
+
+def _doc(**changes: Any) -> dict[str, Any]:
+    op = {
+        "operationId": "get_item",
+        "parameters": [
+            {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+        ],
+        "responses": {
+            "200": {
+                "description": "ok",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Item"}}},
+            }
+        },
+    }
+    doc: dict[str, Any] = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/items/{id}": {"get": op}},
+        "components": {
+            "schemas": {"Item": {"type": "object", "properties": {"n": {"type": "integer"}}}}
+        },
+    }
+    for path, value in changes.items():
+        *head, last = path.split(".")
+        node = doc
+        for key in head:
+            node = node[int(key)] if isinstance(node, list) else node[key]
+        if value is None:
+            del node[last]
+        elif isinstance(node, list):
+            node[int(last)] = value
+        else:
+            node[last] = value
+    return doc
+
+
+OP = "paths./items/{id}.get"
+ITEM = "components.schemas.Item"
+DEFECTS = {
+    "type spelled String": ({f"{ITEM}.properties.n": {"type": "String"}}, "read as 'string'"),
+    "type bytes": ({f"{ITEM}.properties.n": {"type": "bytes"}}, "read as 'string'"),
+    "missing info.version": ({"info.version": None}, "read as '0'"),
+    "numeric info.version": ({"info.version": 2}, "read as '2'"),
+    "path parameter not required": ({f"{OP}.parameters.0.required": False}, "set to true"),
+    "template variable undeclared": ({f"{OP}.parameters": []}, "string path parameter"),
+    "dangling $ref": (
+        {f"{ITEM}.properties.n": {"$ref": "#/components/schemas/Nope"}},
+        "treated as any value",
+    ),
+    "bad response key": (
+        {f"{OP}.responses": {"200": {"description": "ok"}, "x-200:err": {"description": "e"}}},
+        "ignored",
+    ),
+    "required as a boolean": ({f"{ITEM}.required": True}, "ignored"),
+    "unrepairable operation": ({f"{OP}.requestBody": {"content": []}}, "operation skipped"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DEFECTS))
+def test_strict_refuses_lenient_repairs(name: str, tmp_path: Path) -> None:
+    changes, repaired = DEFECTS[name]
+    path = tmp_path / "api.json"
+    path.write_text(json.dumps(_doc(**changes)))
+    with pytest.raises(SpecError):
+        run(path, "out")
+    result = run(path, "out", lenient=True)
+    lenient = [w for w in result.warnings if w.startswith("lenient: ")]
+    assert len(lenient) == 1, result.warnings
+    assert repaired in lenient[0] and "api.json:" in lenient[0]
+
+
+def test_duplicate_operation_ids_are_suffixed(tmp_path: Path) -> None:
+    doc = _doc()
+    doc["paths"]["/other"] = {
+        "get": {"operationId": "get_item", "responses": {"204": {"description": "none"}}}
+    }
+    path = tmp_path / "api.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(SpecError, match="duplicate operationId"):
+        run(path, "out")
+    result = run(path, "out", lenient=True)
+    assert [op.method_name for op in result.services[0].operations] == ["get_item", "get_item_2"]
+
+
+def test_swagger_two_stays_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "api.json"
+    path.write_text(json.dumps({"swagger": "2.0", "info": {"title": "t", "version": "1"}}))
+    with pytest.raises(SpecError, match=r"Swagger 2\.0"):
+        run(path, "out", lenient=True)

@@ -174,6 +174,12 @@ CODE_KEY_PREFIXES = ("x-python", "x-is-", "x-datamodel-code-generator", "x-enum-
 """Extensions datamodel-code-generator reads as code instructions: dropped with a warning."""
 
 
+NEEDS_PACKAGE = {"email": "email-validator", "idn-email": "email-validator"}
+"""Formats whose pydantic types need a package the generated code does not depend on."""
+
+FIELD_NAME_LENGTH = 48
+"""Longer property names become shorter field names (the wire name stays the alias)."""
+
 ENUM_MEMBER_LENGTH = 40
 """Longer enum values get member names cut to this length (the value stays whole)."""
 
@@ -204,6 +210,7 @@ class _Builder:
         self.module = module
         self.skipped: list[str] = []
         self.aliases: dict[str, str] = {}
+        self.long_fields = names.Namer()
         self.class_names = names.Namer()
         self.renamed: dict[str, str] = {}  # component name -> class name
         source = self.doc.get("components", {}).get("schemas", {})
@@ -242,7 +249,20 @@ class _Builder:
                 f"{jp.join(at, 'const')}: a constant object or array is not enforced by models"
             )
             del schema["const"]
+        if schema.get("format") in NEEDS_PACKAGE:
+            self.warnings.append(
+                f"{jp.join(at, 'format')}: format {schema['format']!r} read as a plain string "
+                f"(validating it needs {NEEDS_PACKAGE[schema['format']]})"
+            )
+            del schema["format"]
         _name_long_enum_members(schema)
+        if isinstance(schema.get("properties"), dict):
+            for key in schema["properties"]:
+                if len(key) > FIELD_NAME_LENGTH and key not in self.aliases:
+                    short = names.snake(key, prefix="field")
+                    half = FIELD_NAME_LENGTH // 2
+                    short = short[:half].rstrip("_") + "_" + short[-half + 1 :].lstrip("_")
+                    self.aliases[key] = self.long_fields.unique(short)
         if schema.get("type") == "array" and "items" not in schema and "prefixItems" not in schema:
             schema["items"] = {}
         if isinstance(schema.get("allOf"), list):

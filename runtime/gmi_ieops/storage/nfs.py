@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
+from ..config.redact import redact_url
 from . import _libnfs
 
 DEFAULT_MAX_CONNECTIONS = 4
@@ -85,21 +86,22 @@ def parse_server(text: str) -> NFSAddress:
     raw = text.strip()
     if not raw:
         raise ValueError("empty NFS server address")
+    shown = redact_url(raw)  # for messages: never the credentials of a URL
     is_url = raw.startswith("nfs://")
     parts = urlsplit(raw if is_url else "nfs://" + raw)
     try:
         host, port = parts.hostname, parts.port
     except ValueError:
-        raise ValueError(f"bad NFS server address {text!r}: invalid port") from None
+        raise ValueError(f"bad NFS server address {shown!r}: invalid port") from None
     if not host:
-        raise ValueError(f"bad NFS server address {text!r}: no host")
+        raise ValueError(f"bad NFS server address {shown!r}: no host")
     export = parts.path or "/"
     nfs_port = mount_port = port
     options: list[tuple[str, str]] = []
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
         if key in ("nfsport", "mountport"):
             if not value.isdigit() or not 0 < int(value) < 65536:
-                raise ValueError(f"bad NFS server address {text!r}: {key}={value!r}")
+                raise ValueError(f"bad NFS server address {shown!r}: {key}={value!r}")
             if key == "nfsport":
                 nfs_port = int(value)
             else:
@@ -107,13 +109,13 @@ def parse_server(text: str) -> NFSAddress:
         elif key == "version":
             if value != "3":
                 raise ValueError(
-                    f"bad NFS server address {text!r}: only NFSv3 is supported"
+                    f"bad NFS server address {shown!r}: only NFSv3 is supported"
                     " (libnfs 4.0's v4 client fails large writes)"
                 )
         elif key in _PASSTHROUGH_OPTIONS:
             options.append((key, value))
         else:
-            raise ValueError(f"bad NFS server address {text!r}: unknown option {key!r}")
+            raise ValueError(f"bad NFS server address {shown!r}: unknown option {key!r}")
     return NFSAddress(host, export, nfs_port, mount_port, tuple(options))
 
 

@@ -217,6 +217,16 @@ def transport_error(exc: Exception, trace_id: str | None, what: str) -> IEOPSErr
     return APIConnectionError(f"{what}: {detail}", trace_id=trace_id)
 
 
-def safe_to_retry(exc: Exception) -> bool:
-    """True only when the request certainly never reached the server."""
-    return isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+def safe_to_retry(exc: BaseException) -> bool:
+    """True only when the request certainly never reached the server: no connection was
+    made (httpx's connect errors; a refused or missing socket of a WebSocket handshake)."""
+    return isinstance(
+        exc,
+        (
+            httpx.ConnectError,
+            httpx.ConnectTimeout,
+            httpx.PoolTimeout,
+            ConnectionRefusedError,
+            FileNotFoundError,
+        ),
+    )

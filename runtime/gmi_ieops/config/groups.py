@@ -117,6 +117,12 @@ class StorageEnv(EnvGroup):
     write_chunk_size = EnvVar("IEOPS_NFS_WRITE_CHUNK_SIZE", 524288, _nfs_chunk)
     read_chunk_size = EnvVar("IEOPS_NFS_READ_CHUNK_SIZE", 524288, _nfs_chunk)
     timeout = EnvVar("IEOPS_NFS_TIMEOUT", 30000, _positive_int, doc="NFS call timeout (ms).")
+    temp_max_age = EnvVar(
+        "IEOPS_STORAGE_TEMP_MAX_AGE",
+        86400.0,
+        non_negative_float,
+        doc="Seconds after which a crashed writer's .*.gmifs-tmp file is swept; 0: never.",
+    )
 
 
 class RegisterEnv(EnvGroup):

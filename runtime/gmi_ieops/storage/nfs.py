@@ -14,6 +14,7 @@ import contextlib
 import ctypes
 import errno
 import os
+import re
 import stat as stat_mod
 import threading
 import weakref
@@ -41,6 +42,8 @@ _CONNECTION_ERRNOS = {
     errno.EHOSTUNREACH,
     errno.ENETUNREACH,
 }
+# libnfs' words for a connection that failed under an RPC (e.g. "Socket failed with POLLHUP").
+_SOCKET_FAILED = re.compile(r"socket failed|pollhup|pollerr|connection refused|reset by peer", re.I)
 _PASSTHROUGH_OPTIONS = {"uid", "gid", "tcp-syncnt", "readahead", "dircache", "autoreconnect"}
 
 
@@ -220,10 +223,17 @@ class Connection:
             code = errno.ESTALE
             message = "stale file handle: the file was removed or replaced by another client"
         elif code == errno.EINTR:  # libnfs reports an RPC that passed nfs_set_timeout as EINTR
-            code = errno.ETIMEDOUT
-            message = f"{message}; no answer within {self.client.timeout_ms} ms"
+            if _SOCKET_FAILED.search(message):
+                # The server went away (killed, restarted, refused the reconnect): libnfs
+                # retried until the timeout, but this is a dead server, not a slow one.
+                code = errno.EIO
+                message = f"{message}; the server is down or dropped the connection"
+            else:
+                code = errno.ETIMEDOUT
+                message = f"{message}; no answer within {self.client.timeout_ms} ms"
         if code in _CONNECTION_ERRNOS:
             self.broken = True
+            self.client.unreachable = True
         text = f"{what}: {message} [{self.client.address}]"
         if path2 is not None:
             raise OSError(code, text, path, None, path2)
@@ -327,6 +337,10 @@ class Connection:
         return fh.value
 
     def close(self, fh: int, path: str) -> None:
+        if self.broken:
+            # nfs_close would first flush (COMMIT) and wait out the timeout once more on a
+            # dead connection; the handle's memory goes with the context when it is retired.
+            return
         with self.lock:
             self.check(self.lib.nfs_close(self.ctx, fh), "close", path)
 
@@ -372,6 +386,9 @@ class NFSClient:
         self._busy: set[int] = set()
         self._creating = 0
         self._closed = False
+        self.unreachable = False
+        """Set by a connection error, cleared by the next successful mount: while set, a
+        failed writer leaves its temporary file to the sweep instead of waiting again."""
         _clients.add(self)
 
     def _forget_after_fork(self) -> None:
@@ -410,6 +427,7 @@ class NFSClient:
             self._creating -= 1
             self._pool.append(conn)
             self._busy.add(id(conn))
+            self.unreachable = False
         return conn
 
     def _give(self, conn: Connection) -> None:

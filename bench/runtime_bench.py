@@ -423,7 +423,12 @@ def main() -> None:
         help="NAME=MODULE:ATTRIBUTE: one more server to measure (e.g. a prototype app on "
         "PYTHONPATH); printed with ratios against starlette and runtime",
     )
+    parser.add_argument(
+        "--smoke", action="store_true", help="1 s per server, one round: seconds, figures moot"
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.duration, args.rounds, args.warmup, args.connections = 1, 1, 1, 4
     for option in ("duration", "rounds", "warmup", "connections"):
         if getattr(args, option) < 1:
             parser.error(f"--{option} must be at least 1, got {getattr(args, option)}")

@@ -155,7 +155,11 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=20000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--smoke", action="store_true", help="tiny counts: seconds, figures moot")
     args = parser.parse_args()
+    warmup = 200
+    if args.smoke:
+        args.requests, args.rounds, warmup = 50, 1, 10
     apps = {
         "starlette (hand-written)": starlette_app(),
         "fastapi (idiomatic)": fastapi_app(),
@@ -164,7 +168,7 @@ async def main() -> None:
     }
     lifespans = [await lifespan(app) for app in apps.values()]
     for app in apps.values():
-        await drive(app, 200)  # warm-up
+        await drive(app, warmup)
     times: dict[str, list[float]] = {name: [] for name in apps}
     for _ in range(args.rounds):
         for name, app in apps.items():

@@ -8,6 +8,7 @@ validates the response model, fills a path template and sends a trace id. Prints
 requests/s of each and the ratio client / raw (target >= 0.9). Run by hand:
 
     .venv/bin/python bench/client_bench.py [--requests 50] [--rounds 100] [--async]
+    .venv/bin/python bench/client_bench.py --smoke     # seconds: does it still run?
 """
 
 from __future__ import annotations
@@ -143,8 +144,8 @@ def bench_sync(path: str, n: int, rounds: int) -> None:
             response_model=Reply,
         )
 
-    timed(Side(), raw_call, 200)  # warm up both pools
-    timed(Side(), typed_call, 200)
+    timed(Side(), raw_call, min(200, n * 4))  # warm up both pools
+    timed(Side(), typed_call, min(200, n * 4))
     raw, typed = Side(), Side()
     for i in range(rounds):
         pair = [(raw, raw_call), (typed, typed_call)]
@@ -175,8 +176,8 @@ async def bench_async(path: str, n: int, rounds: int) -> None:
             response_model=Reply,
         )
 
-    await atimed(Side(), raw_call, 200)
-    await atimed(Side(), typed_call, 200)
+    await atimed(Side(), raw_call, min(200, n * 4))
+    await atimed(Side(), typed_call, min(200, n * 4))
     raw, typed = Side(), Side()
     for i in range(rounds):
         pair = [(raw, raw_call), (typed, typed_call)]
@@ -198,7 +199,12 @@ def main() -> None:
         help="also measure AsyncBaseClient against httpx.AsyncClient",
     )
     parser.add_argument("--serve", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--smoke", action="store_true", help="tiny counts, sync and async: seconds, figures moot"
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.requests, args.rounds, args.run_async = 5, 2, True
     if args.serve:
         serve(args.serve)
         return

@@ -306,7 +306,13 @@ def running(
 
 
 def run_wrk(
-    name: str, port: int, script: str, duration: int, connections: int, pinning: Pinning
+    name: str,
+    port: int,
+    script: str,
+    duration: int,
+    connections: int,
+    pinning: Pinning,
+    timeout: float = 2.0,
 ) -> dict[str, int]:
     command = [
         *pinning.client_prefix(),
@@ -314,6 +320,7 @@ def run_wrk(
         "-t1",
         f"-c{connections}",
         f"-d{duration}s",
+        f"--timeout={timeout:g}s",
         "-s",
         script,
         f"http://127.0.0.1:{port}{PATH}",
@@ -347,7 +354,15 @@ def measure(
 ) -> dict[str, Result]:
     names = [target.name for target in targets]
     for name in names:  # warm up: imports, first-call caches, thread pools
-        run_wrk(name, servers.ports[name], script, args.warmup, args.connections, pinning)
+        run_wrk(
+            name,
+            servers.ports[name],
+            script,
+            args.warmup,
+            args.connections,
+            pinning,
+            args.wrk_timeout,
+        )
     results = {name: Result() for name in names}
     for round_no in range(args.rounds):
         shift = round_no % len(names)
@@ -356,7 +371,13 @@ def measure(
             pid = servers.procs[name].pid
             cpu_before = cpu_seconds(pid)
             stats = run_wrk(
-                name, servers.ports[name], script, args.duration, args.connections, pinning
+                name,
+                servers.ports[name],
+                script,
+                args.duration,
+                args.connections,
+                pinning,
+                args.wrk_timeout,
             )
             cpu = cpu_seconds(pid) - cpu_before
             results[name].rates.append(stats["requests"] / (stats["duration_us"] / 1e6))
@@ -423,7 +444,18 @@ def main() -> None:
         help="NAME=MODULE:ATTRIBUTE: one more server to measure (e.g. a prototype app on "
         "PYTHONPATH); printed with ratios against starlette and runtime",
     )
+    parser.add_argument(
+        "--smoke", action="store_true", help="1 s per server, one round: seconds, figures moot"
+    )
+    parser.add_argument(
+        "--wrk-timeout", type=float, default=2.0, help="seconds before wrk counts a socket error"
+    )
     args = parser.parse_args()
+    if args.smoke:
+        # Whether it runs, not how fast: no pinning onto one busy CPU, and patience, so a
+        # loaded CI machine is no failure; a non-2xx reply still is.
+        args.duration, args.rounds, args.warmup, args.connections = 1, 1, 1, 4
+        args.no_pin, args.wrk_timeout = True, 10.0
     for option in ("duration", "rounds", "warmup", "connections"):
         if getattr(args, option) < 1:
             parser.error(f"--{option} must be at least 1, got {getattr(args, option)}")

@@ -5,6 +5,7 @@ run; the ratio FileSystem / nfs-cp is printed (target >= 0.8 both ways). Needs r
 packages of ``scripts/nfs-test-server.sh install``. Run by hand:
 
     .venv/bin/python bench/storage_bench.py [--size-mib 256] [--rounds 3]
+    .venv/bin/python bench/storage_bench.py --smoke     # seconds: does it still run?
 
 It starts its own server (free ports, a temp dir) unless ``--url`` names a running one.
 """
@@ -61,7 +62,10 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--url", help="a running server's libnfs URL (default: start one)")
     ap.add_argument("--chunk", type=int, default=BLOCK, help="FileSystem chunk size (bytes)")
+    ap.add_argument("--smoke", action="store_true", help="2 MiB, one round: seconds")
     args = ap.parse_args()
+    if args.smoke:
+        args.size_mib, args.rounds = 2, 1
     if shutil.which("nfs-cp") is None:
         sys.exit("nfs-cp not found: scripts/nfs-test-server.sh install (libnfs-utils)")
 

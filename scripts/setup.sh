@@ -26,7 +26,7 @@ apt_install() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-apt_install python3-venv curl
+apt_install python3-venv curl wrk  # wrk: bench/runtime_bench.py (its smoke run is a test)
 if [ -x scripts/nfs-test-server.sh ]; then
     scripts/nfs-test-server.sh install
 fi

@@ -17,7 +17,6 @@ from gmi_ieops.client import (
     RateLimitError,
     RequestTimeoutError,
     RequestValidationError,
-    RetryPolicy,
     ServerError,
 )
 from gmi_ieops.client.errors import error_from_envelope, error_from_response, parse_retry_after
@@ -92,12 +91,3 @@ def test_retry_after_parsing() -> None:
     later = datetime.now(timezone.utc) + timedelta(seconds=30)
     got = parse_retry_after(format_datetime(later, usegmt=True))
     assert got is not None and 25 < got <= 30
-
-
-def test_backoff_is_jittered_and_capped() -> None:
-    policy = RetryPolicy(backoff=0.2, max_backoff=1.0, retry_after_cap=3.0)
-    first = [policy.delay(1, None) for _ in range(200)]
-    assert all(0.1 <= d <= 0.2 for d in first) and len(set(first)) > 100
-    assert all(0.5 <= policy.delay(5, None) <= 1.0 for _ in range(50))
-    assert all(2.0 <= policy.delay(1, 2.0) <= 2.2 for _ in range(50))  # Retry-After is a floor
-    assert all(3.0 <= policy.delay(1, 100.0) <= 3.3 for _ in range(50))  # ...capped

@@ -60,6 +60,7 @@ class ProxyRequest:
     """How the proxy was set to answer when it arrived: ok, fail, garbage, wrong_shape, stall."""
     http_version: str = "1.1"
     content_type: str = ""
+    authorization: str = ""
 
 
 class FakeProxy:
@@ -313,6 +314,7 @@ class FakeProxy:
                     mode,
                     request.scope.get("http_version", ""),
                     request.headers.get("content-type", ""),
+                    request.headers.get("authorization", ""),
                 )
             )
         if mode == "stall" and self._release is not None:

@@ -19,8 +19,9 @@ from ._wire import (
     parse_base_url,
     pick_trace_id,
     render_path,
+    safe_to_retry,
 )
-from .errors import RequestTimeoutError
+from .errors import RequestTimeoutError, parse_retry_after
 from .options import RetryPolicy, Timeout
 
 __all__ = ["EVENT_STREAM", "JSON", "ClientCore", "Prepared"]
@@ -52,9 +53,31 @@ class Prepared:
             )
         return left
 
-    def retry_delay(self, attempt: int, retry_after: float | None) -> float | None:
-        """Seconds to wait before retry ``attempt + 1``, or None when no retry is left
-        (none allowed, or the wait would pass the total timeout)."""
+    def retry_delay(
+        self,
+        attempt: int,
+        *,
+        status: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        error: BaseException | None = None,
+    ) -> float | None:
+        """Whether to retry after try ``attempt`` (0-based) failed, and after how long.
+
+        The one place that decides, for HTTP, streams and WebSocket handshakes alike: a
+        failure ``error`` is retried only when the request certainly never reached the
+        server (:func:`safe_to_retry`), an answer ``status`` only when it is one of the
+        policy's (429, 503), honouring its ``Retry-After`` from ``headers``. Returns the
+        seconds to wait (:meth:`RetryPolicy.delay`), or None when the failure is final:
+        not retryable, no retry left, or the wait would pass the total timeout.
+        """
+        if error is not None:
+            if not safe_to_retry(error):
+                return None
+            retry_after = None
+        elif status is not None and status in self.policy.retry_statuses:
+            retry_after = parse_retry_after((headers or {}).get("retry-after"))
+        else:
+            return None
         if attempt >= self.policy.max_retries:
             return None
         delay = self.policy.delay(attempt + 1, retry_after)

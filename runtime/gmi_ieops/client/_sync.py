@@ -14,14 +14,13 @@ from websockets.exceptions import InvalidStatus, WebSocketException
 from websockets.sync.client import ClientConnection, connect, unix_connect
 
 from ._base import EVENT_STREAM, JSON, ClientCore, Prepared
-from ._wire import build_headers, decode_json, pick_trace_id, safe_to_retry, transport_error
+from ._wire import build_headers, decode_json, pick_trace_id, transport_error
 from .errors import (
     APIConnectionError,
     IEOPSError,
     RequestTimeoutError,
     ResponseValidationError,
     error_from_response,
-    parse_retry_after,
 )
 from .options import RetryPolicy, Timeout, _cut
 from .response import APIResponse
@@ -251,17 +250,14 @@ class BaseClient(ClientCore):
             try:
                 response = self._http.send(request, stream=stream)
             except httpx.TransportError as exc:
-                delay = p.retry_delay(attempt, None) if safe_to_retry(exc) else None
+                delay = p.retry_delay(attempt, error=exc)
                 if delay is None:
                     raise transport_error(exc, p.trace_id, p.what) from exc
             else:
-                if response.status_code not in p.policy.retry_statuses:
-                    return response
-                retry_after = parse_retry_after(response.headers.get("retry-after"))
-                delay = p.retry_delay(attempt, retry_after)
-                if delay is None:
-                    if stream:
-                        response.read()
+                delay = p.retry_delay(
+                    attempt, status=response.status_code, headers=response.headers
+                )
+                if delay is None:  # the answer, or a refusal with no retry left
                     return response
                 response.close()
             time.sleep(delay)
@@ -284,12 +280,8 @@ class BaseClient(ClientCore):
                 return cast(ClientConnection, connect(p.url, **kwargs))
             except InvalidStatus as exc:
                 error = handshake_error(exc, p.trace_id)
-                status = exc.response.status_code
-                retry_after = parse_retry_after(exc.response.headers.get("retry-after"))
-                delay = (
-                    p.retry_delay(attempt, retry_after)
-                    if status in p.policy.retry_statuses
-                    else None
+                delay = p.retry_delay(
+                    attempt, status=exc.response.status_code, headers=exc.response.headers
                 )
                 if delay is None:
                     raise error from exc
@@ -298,7 +290,7 @@ class BaseClient(ClientCore):
                     f"{p.what}: handshake timeout", trace_id=p.trace_id
                 ) from exc
             except (ConnectionRefusedError, FileNotFoundError) as exc:
-                delay = p.retry_delay(attempt, None)
+                delay = p.retry_delay(attempt, error=exc)
                 if delay is None:
                     raise APIConnectionError(f"{p.what}: {exc}", trace_id=p.trace_id) from exc
             except (OSError, WebSocketException) as exc:

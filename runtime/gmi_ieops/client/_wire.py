@@ -17,6 +17,7 @@ import httpx
 import pydantic
 import pydantic_core
 
+from ..config.redact import redact_url
 from ..tracing import current_trace_id, generate_trace_id
 from .errors import APIConnectionError, IEOPSError, RequestTimeoutError, ResponseValidationError
 
@@ -57,11 +58,12 @@ def parse_base_url(base_url: str) -> Endpoint:
     try:
         url = httpx.URL(base_url)
     except httpx.InvalidURL as exc:
-        raise ValueError(f"base_url {base_url!r} is not a valid URL: {exc}") from None
+        shown = redact_url(base_url)
+        raise ValueError(f"base_url {shown!r} is not a valid URL: {exc}") from None
     if url.scheme not in ("http", "https") or not url.host:
         raise ValueError(
             f"base_url must be unix:///path/to.sock, http://host:port or https://host:port, "
-            f"got {base_url!r}"
+            f"got {redact_url(base_url)!r}"
         )
     base = base_url.rstrip("/")
     ws_base = ("wss" if url.scheme == "https" else "ws") + base[len(url.scheme) :]
@@ -215,6 +217,16 @@ def transport_error(exc: Exception, trace_id: str | None, what: str) -> IEOPSErr
     return APIConnectionError(f"{what}: {detail}", trace_id=trace_id)
 
 
-def safe_to_retry(exc: Exception) -> bool:
-    """True only when the request certainly never reached the server."""
-    return isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+def safe_to_retry(exc: BaseException) -> bool:
+    """True only when the request certainly never reached the server: no connection was
+    made (httpx's connect errors; a refused or missing socket of a WebSocket handshake)."""
+    return isinstance(
+        exc,
+        (
+            httpx.ConnectError,
+            httpx.ConnectTimeout,
+            httpx.PoolTimeout,
+            ConnectionRefusedError,
+            FileNotFoundError,
+        ),
+    )

@@ -65,13 +65,17 @@ def _cut(limit: float | None, remaining: float | None) -> float | None:
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    """When and how long to wait before retrying a request that is safe to retry."""
+    """When and how long to wait before retrying a request that is safe to retry.
+
+    ``rng`` (a ``random.Random``) draws the jitter; default: the ``random`` module.
+    """
 
     max_retries: int = 2
     backoff: float = 0.2
     max_backoff: float = 5.0
     retry_after_cap: float = 20.0
     retry_statuses: frozenset[int] = field(default_factory=lambda: frozenset({429, 503}))
+    rng: random.Random | None = field(default=None, compare=False, hash=False, repr=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int):
@@ -92,16 +96,19 @@ class RetryPolicy:
         return replace(base, max_retries=value)
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
-        """Seconds to wait before retry number ``attempt`` (1-based).
+        """Seconds to wait before retry number ``attempt`` (1-based): full jitter.
 
-        ``Retry-After`` is a floor (capped); otherwise exponential backoff with equal
-        jitter, so a crowd of clients does not come back in step.
+        ``floor + uniform(0, window)``: the floor is ``Retry-After`` (capped at
+        ``retry_after_cap``; 0 without the header), so the server's wish is honoured; the
+        window doubles with each attempt from ``max(floor, backoff)`` up to
+        ``max(max_backoff, floor)``. Drawing over the whole window (not a 10 % slice) is
+        what spreads a crowd of clients that were refused together, so they do not come
+        back in lock-step and get refused together again.
         """
-        if retry_after is not None:
-            floor = min(retry_after, self.retry_after_cap)
-            return floor + random.uniform(0.0, min(0.1 * floor, 1.0))
-        d = min(self.backoff * 2.0 ** (attempt - 1), self.max_backoff)
-        return d / 2 + random.uniform(0.0, d / 2)
+        floor = 0.0 if retry_after is None else min(max(retry_after, 0.0), self.retry_after_cap)
+        start = max(floor, self.backoff)
+        window = min(start * 2.0 ** min(attempt - 1, 64), max(self.max_backoff, floor))
+        return floor + (self.rng or random).uniform(0.0, window)
 
 
 class CallOptions(TypedDict, total=False):

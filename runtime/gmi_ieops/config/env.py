@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Mapping
 from typing import TypeVar, overload
 
@@ -22,8 +21,6 @@ from .parsers import parse_bool, parse_float, parse_int, parse_list
 from .variable import EnvGroup, EnvVar
 
 T = TypeVar("T")
-
-_URL_USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
 
 
 class Env:
@@ -66,8 +63,7 @@ class Env:
         for group in self.groups().values():
             for var in group.variables().values():
                 raw = self.environ.get(var.name)
-                text = str(var.default) if raw is None else var.masked(raw)
-                out[var.name] = _URL_USERINFO.sub("***@", text)
+                out[var.name] = var.masked(str(var.default) if raw is None else raw)
         return out
 
     # -- helpers for variables of the worker's own ----------------------------------------

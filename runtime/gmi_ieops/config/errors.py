@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .redact import redact
+
 
 @dataclass(frozen=True)
 class ConfigIssue:
-    """One variable whose value cannot be used."""
+    """One variable whose value cannot be used (``value`` as it may be shown: masked)."""
 
     name: str
     value: str
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.name}={self.value!r}: {self.reason}"
+        return redact(f"{self.name}={self.value!r}: {self.reason}")
 
 
 class ConfigError(ValueError):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from .errors import ConfigError, ConfigIssue
 from .parsers import (
     bounded,
+    http_url,
     non_negative_float,
     parse_bool,
     parse_int,
@@ -102,7 +104,9 @@ class ApiEnv(EnvGroup):
 
 
 class StorageEnv(EnvGroup):
-    nfs_server = EnvVar("IEOPS_NFS_SERVER", "", doc="host:port of the NFS server; empty: local.")
+    nfs_server = EnvVar(
+        "IEOPS_NFS_SERVER", "", doc="host:port of the NFS server; empty: local.", url=True
+    )
     local_root = EnvVar(
         "IEOPS_STORAGE_LOCAL_ROOT", "", doc="Directory for gmifs:// when no NFS server is set."
     )
@@ -113,13 +117,43 @@ class StorageEnv(EnvGroup):
     write_chunk_size = EnvVar("IEOPS_NFS_WRITE_CHUNK_SIZE", 524288, _nfs_chunk)
     read_chunk_size = EnvVar("IEOPS_NFS_READ_CHUNK_SIZE", 524288, _nfs_chunk)
     timeout = EnvVar("IEOPS_NFS_TIMEOUT", 30000, _positive_int, doc="NFS call timeout (ms).")
+    temp_max_age = EnvVar(
+        "IEOPS_STORAGE_TEMP_MAX_AGE",
+        86400.0,
+        non_negative_float,
+        doc="Seconds after which a crashed writer's .*.gmifs-tmp file is swept; 0: never.",
+    )
 
 
 class RegisterEnv(EnvGroup):
     enabled = EnvVar("REGISTER_ENABLED", True, parse_bool)
     interval = EnvVar("REGISTER_INTERVAL", 10.0, positive_float)
     proxy_socket = EnvVar("IEOPS_PROXY_SOCKET", "/var/run/ieops/proxy.sock")
-    proxy_url = EnvVar("IEOPS_PROXY_URL", "", doc="HTTP address of the proxy (instead of socket).")
+    proxy_url = EnvVar(
+        "IEOPS_PROXY_URL", "", doc="HTTP address of the proxy (instead of socket).", url=True
+    )
+
+    def issues(self) -> list[ConfigIssue]:
+        """Also a malformed ``IEOPS_PROXY_URL``, but only while registration is on."""
+        issues = super().issues()
+        if any(issue.name == "REGISTER_ENABLED" for issue in issues) or not self.enabled:
+            return issues
+        try:
+            if self.proxy_url.strip():
+                check_proxy_url_setting(self.proxy_url)
+        except ConfigError as exc:
+            issues.extend(exc.issues)
+        return issues
+
+
+def check_proxy_url_setting(raw: str) -> str:
+    """``IEOPS_PROXY_URL`` checked (:func:`http_url`); a :class:`ConfigError` naming it,
+    with its credentials masked, when malformed."""
+    var = RegisterEnv.proxy_url
+    try:
+        return http_url(raw)
+    except ValueError as exc:
+        raise ConfigError([ConfigIssue(var.name, var.masked(raw), str(exc))]) from None
 
 
 __all__ = [
@@ -131,4 +165,5 @@ __all__ = [
     "RegisterEnv",
     "ServerEnv",
     "StorageEnv",
+    "check_proxy_url_setting",
 ]

@@ -6,6 +6,7 @@ Each raises ``ValueError`` with a message meant for the person who set the varia
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 _TRUE = frozenset({"1", "true", "yes", "on", "y", "t"})
 _FALSE = frozenset({"0", "false", "no", "off", "n", "f", ""})
@@ -70,3 +71,22 @@ def non_negative_float(raw: str) -> float:
     if value < 0:
         raise ValueError("must not be negative")
     return value
+
+
+def http_url(raw: str) -> str:
+    """An ``http://`` or ``https://`` URL with a host, stripped of a trailing slash.
+
+    The message never repeats the value: it may hold credentials.
+    """
+    text = raw.strip()
+    try:
+        parts = urlsplit(text)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        _ = parts.port  # a port that is not a number raises here
+    except ValueError:
+        valid = False
+    if not valid:
+        raise ValueError(
+            "expected an http:// or https:// URL with a host, e.g. http://10.0.0.2:8080"
+        )
+    return text.rstrip("/")

@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar, cast, overload
 
 from .errors import ConfigError, ConfigIssue
 from .parsers import parse_str
+from .redact import MASK, redact, redact_url
 
 T = TypeVar("T")
 
@@ -29,6 +30,7 @@ class EnvVar(Generic[T]):
         *,
         doc: str = "",
         secret: bool | None = None,
+        url: bool = False,
     ) -> None:
         self.name = name
         self.default = default
@@ -37,6 +39,8 @@ class EnvVar(Generic[T]):
         )
         self.doc = doc
         self.secret = secret if secret is not None else any(w in name for w in _SECRET_WORDS)
+        self.url = url
+        """The value is a URL: its userinfo is masked wherever the value is shown."""
 
     @overload
     def __get__(self, group: None, owner: type[Any]) -> EnvVar[T]: ...
@@ -57,7 +61,10 @@ class EnvVar(Generic[T]):
             raise ConfigError([ConfigIssue(self.name, self.masked(raw), str(exc))]) from None
 
     def masked(self, raw: str) -> str:
-        return "***" if self.secret and raw else raw
+        """``raw`` as it may be shown: a secret hidden, URL credentials masked."""
+        if self.secret and raw:
+            return MASK
+        return redact_url(raw) if self.url else redact(raw)
 
     def __repr__(self) -> str:
         return f"EnvVar({self.name!r}, default={self.default!r})"

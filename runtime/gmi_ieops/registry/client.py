@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import anyio
 import httpx
+
+from ..config.parsers import http_url
+from ..config.redact import redact, redact_url
 
 REGISTER_PATH = "/api/model/register"
 UNREGISTER_PATH = "/api/model/unregister"
@@ -37,17 +39,29 @@ class ProxyReply:
 
 
 def check_proxy_url(url: str) -> str:
-    """``url`` without a trailing slash, or a ``ValueError`` saying what is wrong with it."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(
-            "expected an http:// or https:// URL with a host, e.g. http://10.0.0.2:8080"
-        )
-    return url.strip().rstrip("/")
+    """``url`` without a trailing slash, or a ``ValueError`` saying what is wrong with it
+    (never repeating the URL, which may hold credentials)."""
+    return http_url(url)
+
+
+def split_credentials(url: str) -> tuple[str, httpx.BasicAuth | None]:
+    """``url`` without its userinfo, and that userinfo as HTTP Basic authentication.
+
+    What httpx would send for a URL with userinfo anyway, but the password then lives in no
+    URL that a log line, an exception or httpx's own request log could print.
+    """
+    parsed = httpx.URL(url)
+    if not parsed.userinfo:
+        return url, None
+    bare = str(parsed.copy_with(username=None, password=None))
+    return bare.rstrip("/"), httpx.BasicAuth(parsed.username, parsed.password)
 
 
 class ProxyClient:
-    """Talks to the proxy at ``socket_path`` (Unix socket) or at ``url`` when given."""
+    """Talks to the proxy at ``socket_path`` (Unix socket) or at ``url`` when given.
+
+    ``target`` (``unix:/path`` or the URL) is for messages: a URL's credentials are masked.
+    """
 
     def __init__(
         self,
@@ -59,15 +73,17 @@ class ProxyClient:
         if not url and not socket_path:
             raise ValueError("the proxy needs a Unix socket path or a URL")
         self.timeout = timeout
-        self.target = check_proxy_url(url) if url else f"unix:{socket_path}"
+        base_url, auth = split_credentials(check_proxy_url(url)) if url else (_UDS_BASE_URL, None)
+        self.target = redact_url(check_proxy_url(url)) if url else f"unix:{socket_path}"
         transport = httpx.AsyncHTTPTransport(
             uds=None if url else socket_path,
             retries=0,
             # Loading CA certificates costs tens of ms; only an https:// proxy needs them.
-            verify=self.target.startswith("https://"),
+            verify=base_url.startswith("https://"),
         )
         self._http = httpx.AsyncClient(
-            base_url=self.target if url else _UDS_BASE_URL,
+            base_url=base_url,
+            auth=auth,
             transport=transport,
             timeout=httpx.Timeout(timeout),
             trust_env=False,  # HTTP_PROXY and friends must not reroute a local call
@@ -113,12 +129,12 @@ def parse_reply(response: httpx.Response) -> ProxyReply:
 def _describe(exc: httpx.HTTPError) -> str:
     cause = exc.__cause__ or exc.__context__
     detail = str(exc) or (str(cause) if cause else "") or type(exc).__name__
-    return f"{type(exc).__name__}: {detail}"
+    return redact(f"{type(exc).__name__}: {detail}")
 
 
 def _snippet(text: str, limit: int = 200) -> str:
     text = " ".join(text.split())
-    return repr(text if len(text) <= limit else text[:limit] + "...")
+    return redact(repr(text if len(text) <= limit else text[:limit] + "..."))
 
 
 __all__ = [
@@ -129,4 +145,5 @@ __all__ = [
     "ProxyError",
     "ProxyReply",
     "check_proxy_url",
+    "split_credentials",
 ]

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import Env, env
-from ..config.errors import ConfigError, ConfigIssue
+from ..config.groups import check_proxy_url_setting
+from ..config.redact import redact, redact_url
 from ..utils import log
 from ..utils.random import randstr
 from .backoff import Backoff
@@ -116,10 +117,7 @@ class Registrar:
         enabled = register.enabled
         proxy_url = register.proxy_url.strip()
         if enabled and proxy_url:
-            try:
-                check_proxy_url(proxy_url)
-            except ValueError as exc:
-                raise ConfigError([ConfigIssue("IEOPS_PROXY_URL", proxy_url, str(exc))]) from None
+            check_proxy_url_setting(proxy_url)  # a ConfigError with the credentials masked
         registration = Registration(
             id=worker_id or new_worker_id(app_name),
             server_socket=server_socket,
@@ -143,8 +141,8 @@ class Registrar:
 
     @property
     def proxy(self) -> str:
-        """Where the proxy is, for logs: ``unix:/path`` or its URL."""
-        return self.proxy_url or f"unix:{self.proxy_socket}"
+        """Where the proxy is, for logs: ``unix:/path`` or its URL, credentials masked."""
+        return redact_url(self.proxy_url) if self.proxy_url else f"unix:{self.proxy_socket}"
 
     async def start(self) -> None:
         """Begin registering in the background; returns at once, the first call is immediate."""
@@ -190,7 +188,7 @@ class Registrar:
             try:
                 await client.aclose()
             except Exception as exc:  # closing a broken connection is not worth a crash
-                self._logger.debug("closing the proxy client failed: %s", exc)
+                self._logger.debug("closing the proxy client failed: %s", redact(str(exc)))
 
     async def __aenter__(self) -> Registrar:
         await self.start()
@@ -228,10 +226,10 @@ class Registrar:
                     "serving and retries in the background",
                     self.id,
                     self.proxy,
-                    exc,
+                    redact(str(exc)),
                 )
             else:
-                self._logger.debug("register %s still failing: %s", self.id, exc)
+                self._logger.debug("register %s still failing: %s", self.id, redact(str(exc)))
             return False
         self.registered = True
         self.successes += 1
@@ -265,7 +263,10 @@ class Registrar:
             await client.unregister(self.id)
         except Exception as exc:  # stopping must go on whatever the proxy does
             self._logger.warning(
-                "could not unregister %s from the IEOPS proxy at %s: %s", self.id, self.proxy, exc
+                "could not unregister %s from the IEOPS proxy at %s: %s",
+                self.id,
+                self.proxy,
+                redact(str(exc)),
             )
         else:
             self._logger.info("unregistered %s from the IEOPS proxy at %s", self.id, self.proxy)

@@ -7,19 +7,45 @@ seed did on import of ``gmi_ieops.handler``. See docs/storage.md.
 
 from __future__ import annotations
 
+import importlib
 import sys
+from typing import TYPE_CHECKING, Any
 
-from ._libnfs import LibnfsNotFoundError
-from .filesystem import DirEntry, FileSystem, default_local_root
 from .intercept import (
     default_filesystem,
     disable_nfs_intercept,
     enable_nfs_intercept,
     nfs_intercept_enabled,
 )
-from .lock import FileLock
-from .nfs import NFSAddress, NFSClient, parse_server
-from .paths import GMIFS_PROTOCOL
+from .protocol import GMIFS_PROTOCOL
+
+if TYPE_CHECKING:
+    from ._libnfs import LibnfsNotFoundError
+    from .filesystem import DirEntry, FileSystem, default_local_root
+    from .lock import FileLock
+    from .nfs import NFSAddress, NFSClient, parse_server
+
+# Imported on first access (PEP 562): ``import gmi_ieops.handler`` installs the open()
+# wrapper through this package and should not pay for the file system's modules.
+_LAZY = {
+    "LibnfsNotFoundError": "._libnfs",
+    "DirEntry": ".filesystem",
+    "FileSystem": ".filesystem",
+    "default_local_root": ".filesystem",
+    "FileLock": ".lock",
+    "NFSAddress": ".nfs",
+    "NFSClient": ".nfs",
+    "parse_server": ".nfs",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
 
 
 def register_fsspec() -> None:

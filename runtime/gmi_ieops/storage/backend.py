@@ -36,6 +36,10 @@ class Handle(Protocol):
     def fsync(self) -> None: ...
     def size(self) -> int: ...
     def close(self) -> None: ...
+    @property
+    def broken(self) -> bool:
+        """The server is unreachable since an error: clean-up calls would only wait."""
+        ...
 
 
 class Backend(Protocol):
@@ -79,6 +83,10 @@ class _LocalHandle:
 
     def close(self) -> None:
         os.close(self.fd)
+
+    @property
+    def broken(self) -> bool:
+        return False
 
 
 class LocalBackend:
@@ -192,9 +200,13 @@ class _NFSHandle:
 
     def close(self) -> None:
         try:
-            self.conn.close(self.fh, self.path)
+            self.conn.close(self.fh, self.path)  # no call at all on a broken connection
         finally:
             self.client.unpin(self.conn)
+
+    @property
+    def broken(self) -> bool:
+        return self.conn.broken or self.client.unreachable
 
 
 class NFSBackend:

@@ -231,11 +231,20 @@ class AtomicWriter(io.BufferedIOBase):
             if self._commit is not None:
                 self._commit()
         except BaseException:
-            self._close_handle_quietly(handle)
-            self._abort()
-            super().close()
+            try:
+                self._clean_up(handle)
+            finally:
+                super().close()
             raise
         super().close()
+
+    def _clean_up(self, handle: Handle | None) -> None:
+        """Close the handle and remove the temporary file, unless the server is unreachable:
+        then each call would wait out the timeout again after the error already raised, so
+        the file is left to the sweep of stale temporary files (see ``FileSystem``)."""
+        self._close_handle_quietly(handle)
+        if handle is None or not handle.broken:
+            self._abort()
 
     def _close_handle_quietly(self, handle: Handle | None) -> None:
         if handle is not None and self._handle is not None:
@@ -248,9 +257,8 @@ class AtomicWriter(io.BufferedIOBase):
         if self.closed:
             return
         self._buf.clear()
-        self._close_handle_quietly(self._handle)
         try:
-            self._abort()
+            self._clean_up(self._handle)
         finally:
             super().close()
 

@@ -9,6 +9,7 @@ import os
 import secrets
 import stat as stat_mod
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any, cast
@@ -22,6 +23,7 @@ from .lock import FileLock
 from .nfs import DEFAULT_MAX_CONNECTIONS, parse_server
 
 TEMP_SUFFIX = ".gmifs-tmp"
+_MAX_SWEPT_DIRS = 10_000  # directories remembered as swept (then forgotten all at once)
 _MODES = {"r", "w", "x", "a"}
 # What "does not exist" means for exists/isfile/isdir; refusals and I/O errors still raise.
 _ABSENT = (FileNotFoundError, NotADirectoryError)
@@ -96,6 +98,7 @@ class FileSystem:
         read_chunk_size: int | None = None,
         write_chunk_size: int | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        temp_max_age: float | None = None,
     ) -> None:
         cfg = default_env.storage
         ids = {
@@ -114,6 +117,10 @@ class FileSystem:
             cfg.write_chunk_size if write_chunk_size is None else write_chunk_size
         )
         self.timeout_ms = cfg.timeout if timeout_ms is None else timeout_ms
+        self.temp_max_age = cfg.temp_max_age if temp_max_age is None else temp_max_age
+        if self.temp_max_age < 0:
+            raise ValueError(f"temp_max_age must be >= 0 seconds, got {self.temp_max_age}")
+        self._swept: dict[str, float] = {}  # directory -> time.monotonic() of its last sweep
         spec = cfg.nfs_server if server is None else server
         self.backend: Backend
         if spec:
@@ -233,6 +240,7 @@ class FileSystem:
                 mode="ab",
             )
         directory, base = target.rsplit("/", 1)
+        self._sweep_if_due(directory)
         temp = f"{directory}/.{base}.{secrets.token_hex(6)}{TEMP_SUFFIX}"
         try:
             handle = self.backend.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
@@ -256,6 +264,56 @@ class FileSystem:
         return AtomicWriter(
             handle, name, self.write_chunk_size, commit=commit, abort=abort, mode=op + "b"
         )
+
+    # -- stale temporary files ----------------------------------------------------------------
+
+    def sweep_temp_files(
+        self, path: str | os.PathLike[str] = "", older_than: float | None = None
+    ) -> list[str]:
+        """Remove the ``.*.gmifs-tmp`` files in directory ``path`` (not below it) last
+        written more than ``older_than`` seconds ago (default ``temp_max_age``), which
+        writers that crashed left behind; returns their user paths.
+
+        Writers do it by themselves (see ``temp_max_age`` and docs/storage.md); this is for
+        a clean-up by hand or by a job. The age is the file's mtime against this host's
+        clock, so hosts sharing the storage need clocks that agree well within it.
+        """
+        age = self.temp_max_age if older_than is None else older_than
+        target, _ = self._path(path)
+        return [self._user(p) for p in self._sweep(target, age)]
+
+    def _sweep_if_due(self, directory: str) -> None:
+        """The automatic sweep: at a writer's open, of the directory written into, at most
+        once per ``temp_max_age`` per directory and ``FileSystem``. Only a lost connection
+        propagates (the open would fail next anyway); other errors (a directory that does
+        not exist yet, no permission, a race with another sweeper) are ignored."""
+        if not self.temp_max_age:
+            return
+        now = time.monotonic()
+        last = self._swept.get(directory)
+        if last is not None and now - last < self.temp_max_age:
+            return
+        if len(self._swept) > _MAX_SWEPT_DIRS:
+            self._swept.clear()
+        self._swept[directory] = now
+        try:
+            self._sweep(directory, self.temp_max_age)
+        except OSError as exc:
+            if exc.errno in (errno.ETIMEDOUT, errno.EIO):
+                raise
+
+    def _sweep(self, directory: str, age: float) -> list[str]:
+        cutoff_ns = time.time_ns() - int(age * 1e9)
+        removed = []
+        for e in self.backend.listdir(directory):
+            if not (e.name.startswith(".") and e.name.endswith(TEMP_SUFFIX)):
+                continue
+            if not stat_mod.S_ISREG(e.mode) or e.mtime_ns >= cutoff_ns:
+                continue
+            with contextlib.suppress(FileNotFoundError):  # another sweeper was quicker
+                self.backend.unlink(f"{directory}/{e.name}")
+                removed.append(f"{directory}/{e.name}")
+        return removed
 
     def read_bytes(self, path: str | os.PathLike[str]) -> bytes:
         with self.open(path, "rb") as f:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import builtins
 import threading
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from ..config import env
-from .filesystem import FileSystem
-from .paths import GMIFS_PROTOCOL
+from .protocol import GMIFS_PROTOCOL
+
+if TYPE_CHECKING:
+    from .filesystem import FileSystem
 
 _real_open = builtins.open
 _lock = threading.Lock()
@@ -40,6 +42,10 @@ def default_filesystem() -> FileSystem:
         with _lock:
             fs = _filesystems.get(key)
             if fs is None:
+                # Imported on the first gmifs:// use, not with the wrapper: the import of
+                # gmi_ieops.handler (which installs it) stays cheap.
+                from .filesystem import FileSystem
+
                 fs = _filesystems[key] = FileSystem()
     return fs
 

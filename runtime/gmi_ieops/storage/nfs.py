@@ -14,6 +14,7 @@ import contextlib
 import ctypes
 import errno
 import os
+import re
 import stat as stat_mod
 import threading
 import weakref
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
+from ..config.redact import redact_url
 from . import _libnfs
 
 DEFAULT_MAX_CONNECTIONS = 4
@@ -40,6 +42,8 @@ _CONNECTION_ERRNOS = {
     errno.EHOSTUNREACH,
     errno.ENETUNREACH,
 }
+# libnfs' words for a connection that failed under an RPC (e.g. "Socket failed with POLLHUP").
+_SOCKET_FAILED = re.compile(r"socket failed|pollhup|pollerr|connection refused|reset by peer", re.I)
 _PASSTHROUGH_OPTIONS = {"uid", "gid", "tcp-syncnt", "readahead", "dircache", "autoreconnect"}
 
 
@@ -85,21 +89,22 @@ def parse_server(text: str) -> NFSAddress:
     raw = text.strip()
     if not raw:
         raise ValueError("empty NFS server address")
+    shown = redact_url(raw)  # for messages: never the credentials of a URL
     is_url = raw.startswith("nfs://")
     parts = urlsplit(raw if is_url else "nfs://" + raw)
     try:
         host, port = parts.hostname, parts.port
     except ValueError:
-        raise ValueError(f"bad NFS server address {text!r}: invalid port") from None
+        raise ValueError(f"bad NFS server address {shown!r}: invalid port") from None
     if not host:
-        raise ValueError(f"bad NFS server address {text!r}: no host")
+        raise ValueError(f"bad NFS server address {shown!r}: no host")
     export = parts.path or "/"
     nfs_port = mount_port = port
     options: list[tuple[str, str]] = []
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
         if key in ("nfsport", "mountport"):
             if not value.isdigit() or not 0 < int(value) < 65536:
-                raise ValueError(f"bad NFS server address {text!r}: {key}={value!r}")
+                raise ValueError(f"bad NFS server address {shown!r}: {key}={value!r}")
             if key == "nfsport":
                 nfs_port = int(value)
             else:
@@ -107,13 +112,13 @@ def parse_server(text: str) -> NFSAddress:
         elif key == "version":
             if value != "3":
                 raise ValueError(
-                    f"bad NFS server address {text!r}: only NFSv3 is supported"
+                    f"bad NFS server address {shown!r}: only NFSv3 is supported"
                     " (libnfs 4.0's v4 client fails large writes)"
                 )
         elif key in _PASSTHROUGH_OPTIONS:
             options.append((key, value))
         else:
-            raise ValueError(f"bad NFS server address {text!r}: unknown option {key!r}")
+            raise ValueError(f"bad NFS server address {shown!r}: unknown option {key!r}")
     return NFSAddress(host, export, nfs_port, mount_port, tuple(options))
 
 
@@ -218,10 +223,17 @@ class Connection:
             code = errno.ESTALE
             message = "stale file handle: the file was removed or replaced by another client"
         elif code == errno.EINTR:  # libnfs reports an RPC that passed nfs_set_timeout as EINTR
-            code = errno.ETIMEDOUT
-            message = f"{message}; no answer within {self.client.timeout_ms} ms"
+            if _SOCKET_FAILED.search(message):
+                # The server went away (killed, restarted, refused the reconnect): libnfs
+                # retried until the timeout, but this is a dead server, not a slow one.
+                code = errno.EIO
+                message = f"{message}; the server is down or dropped the connection"
+            else:
+                code = errno.ETIMEDOUT
+                message = f"{message}; no answer within {self.client.timeout_ms} ms"
         if code in _CONNECTION_ERRNOS:
             self.broken = True
+            self.client.unreachable = True
         text = f"{what}: {message} [{self.client.address}]"
         if path2 is not None:
             raise OSError(code, text, path, None, path2)
@@ -325,6 +337,10 @@ class Connection:
         return fh.value
 
     def close(self, fh: int, path: str) -> None:
+        if self.broken:
+            # nfs_close would first flush (COMMIT) and wait out the timeout once more on a
+            # dead connection; the handle's memory goes with the context when it is retired.
+            return
         with self.lock:
             self.check(self.lib.nfs_close(self.ctx, fh), "close", path)
 
@@ -370,6 +386,9 @@ class NFSClient:
         self._busy: set[int] = set()
         self._creating = 0
         self._closed = False
+        self.unreachable = False
+        """Set by a connection error, cleared by the next successful mount: while set, a
+        failed writer leaves its temporary file to the sweep instead of waiting again."""
         _clients.add(self)
 
     def _forget_after_fork(self) -> None:
@@ -408,6 +427,7 @@ class NFSClient:
             self._creating -= 1
             self._pool.append(conn)
             self._busy.add(id(conn))
+            self.unreachable = False
         return conn
 
     def _give(self, conn: Connection) -> None:

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from urllib.parse import unquote
 
 from .backend import Backend
+from .protocol import GMIFS_PROTOCOL as GMIFS_PROTOCOL
 
-GMIFS_PROTOCOL = "gmifs://"
 MAX_SYMLINK_HOPS = 40
 
 

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
 
+from ..config.redact import redact
 from ..tracing import current_trace_id
 
 LOGGER_NAME = "gmi_ieops"
@@ -27,6 +28,14 @@ class TraceIdFilter(logging.Filter):
         if not getattr(record, "trace_id", None):
             record.trace_id = current_trace_id.get() or "-"
         return True
+
+
+class RedactingFormatter(logging.Formatter):
+    """Masks the credentials of any URL in the finished line, traceback included: the net
+    under the call sites, which mask what they print themselves."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
 
 
 if TYPE_CHECKING:
@@ -72,7 +81,7 @@ def configure(
     if _configured:
         return
     _configured = True
-    formatter = logging.Formatter(FORMAT)
+    formatter = RedactingFormatter(FORMAT)
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if file_enabled if file_enabled is not None else env.log.file_enabled:
         directory = path or env.log.path

@@ -8,6 +8,7 @@ code; :func:`finish` audits every module before it is returned.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import sys
@@ -110,7 +111,12 @@ class _Imports:
 
 
 def _names_in(annotation: str) -> set[str]:
-    return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", annotation))
+    """The names an annotation uses (not words inside its strings: ``title="Search"``)."""
+    try:
+        tree = ast.parse(annotation.split(" = ")[0], mode="eval")
+    except SyntaxError:
+        return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", annotation))
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
 
 
 def _wrap_import(head: str, names: str) -> str:

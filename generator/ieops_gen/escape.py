@@ -31,6 +31,13 @@ def _printing(ch: str) -> bool:
     return ch.isprintable() and unicodedata.category(ch) != "Cf"
 
 
+def width(text: str) -> int:
+    """Columns ``text`` takes in an editor (and in ruff's line-length check)."""
+    if text.isascii():
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def visible(text: str) -> str:
     """``text`` without the characters that do not print (newlines become spaces)."""
     text = text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ").replace("\t", " ")
@@ -76,20 +83,25 @@ def docstring(text: str | None, indent: int = 4) -> str:
         return ""
     text = _docstring_text(text)
     pad = " " * indent
-    width = LINE_LENGTH - indent - 3
     out: list[str] = []
     for line in text.strip().split("\n"):
         line = line.rstrip()
-        if len(pad + line) + 3 <= LINE_LENGTH:
+        if indent + width(line) + 3 <= LINE_LENGTH:
             out.append(line)
         else:
-            out.extend(
-                textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False) or [line]
-            )
+            out.extend(wrap(line, LINE_LENGTH - indent - 3) or [line])
     body = ("\n" + pad).join(out).replace("\n" + pad + "\n", "\n\n").replace(pad + "\n", "\n")
     if body.endswith('"') and not body.endswith('\\"'):
         body = body[:-1] + '\\"'
     return body
+
+
+def wrap(text: str, columns: int) -> list[str]:
+    """``textwrap.wrap`` by display columns: wide characters count twice."""
+    extra = width(text) - len(text)
+    return textwrap.wrap(
+        text, max(20, columns - extra), break_long_words=False, break_on_hyphens=False
+    )
 
 
 def lines(source: str) -> list[str]:

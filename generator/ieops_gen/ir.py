@@ -177,6 +177,9 @@ CODE_KEY_PREFIXES = ("x-python", "x-is-", "x-datamodel-code-generator", "x-enum-
 NEEDS_PACKAGE = {"email": "email-validator", "idn-email": "email-validator"}
 """Formats whose pydantic types need a package the generated code does not depend on."""
 
+METHOD_NAME_LENGTH = 64
+"""Longer method names (from long operationIds or paths) keep their head and tail."""
+
 FIELD_NAME_LENGTH = 48
 """Longer property names become shorter field names (the wire name stays the alias)."""
 
@@ -493,7 +496,7 @@ class _Builder:
             self.skip(method, path, f"the runtime does not route {method.upper()} requests")
             return None
         op_id = raw.get("operationId") or f"{method} {path}"
-        method_name = methods.unique(names.snake(op_id))
+        method_name = methods.unique(names.shorten(names.snake(op_id), METHOD_NAME_LENGTH))
         hint = names.pascal(op_id)
         op = Operation(
             operation_id=str(raw.get("operationId") or method_name),
@@ -626,7 +629,13 @@ class _Builder:
         return True
 
 
-_WRAPPED_FORMATS = {"uri", "url", "uri-reference", "iri", "password", "binary"}
+_WRAPPED_FORMATS = {
+    "uri", "url", "uri-reference", "iri", "password", "binary", "byte", "date-time", "date",
+    "time", "duration", "uuid", "uuid1", "uuid2", "uuid3", "uuid4", "uuid5", "decimal", "path",
+    "ipv4", "ipv6", "ipvanyaddress", "ipvanyinterface", "ipvanynetwork",
+}  # fmt: skip
+"""Formats the model layer types as something other than ``str``: a string default would not
+type-check, so such defaults are dropped with a warning."""
 
 
 def _is_object(schema: dict[str, Any]) -> bool:

@@ -8,21 +8,21 @@ from __future__ import annotations
 
 import ast
 import io
-import textwrap
 import tokenize
 
 from .escape import lines as source_lines
-from .escape import literal
+from .escape import literal, width, wrap
+from .names import AMBIGUOUS
 
 LINE_LENGTH = 100
 
 
-def _pieces(value: str, width: int) -> list[str]:
+def _pieces(value: str, columns: int) -> list[str]:
     pieces: list[str] = []
     current = ""
     for char in value:
         candidate = current + char
-        if current and len(literal(candidate)) > width:
+        if current and width(literal(candidate)) > columns:
             pieces.append(current)
             current = char
         else:
@@ -34,7 +34,7 @@ def _pieces(value: str, width: int) -> list[str]:
 def split_long_strings(source: str) -> str:
     """Rewrite lines longer than :data:`LINE_LENGTH` that hold a long one-line string."""
     lines = source_lines(source)
-    if all(len(line.rstrip("\n")) <= LINE_LENGTH for line in lines):
+    if all(width(line.rstrip("\n")) <= LINE_LENGTH for line in lines):
         return source
     edits: list[tuple[int, int, int, str]] = []
     previous = ""
@@ -46,7 +46,7 @@ def split_long_strings(source: str) -> str:
             continue
         row, col = tok.start
         line = lines[row - 1]
-        if len(line.rstrip("\n")) <= LINE_LENGTH or tok.string[:1] not in "\"'":
+        if width(line.rstrip("\n")) <= LINE_LENGTH or tok.string[:1] not in "\"'":
             continue
         value = ast.literal_eval(tok.string)
         if not isinstance(value, str) or len(tok.string) < 20:
@@ -76,7 +76,7 @@ def reformat_long_statements(source: str) -> str:
     reformatted, so a large module stays fast to generate.
     """
     lines = source_lines(source)
-    if all(len(line.rstrip("\n")) <= LINE_LENGTH for line in lines):
+    if all(width(line.rstrip("\n")) <= LINE_LENGTH for line in lines):
         return source
     try:
         import black
@@ -88,7 +88,7 @@ def reformat_long_statements(source: str) -> str:
     for node in tree.body:
         first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
         last = node.end_lineno or node.lineno
-        if any(len(lines[i].rstrip("\n")) > LINE_LENGTH for i in range(first - 1, last)):
+        if any(width(lines[i].rstrip("\n")) > LINE_LENGTH for i in range(first - 1, last)):
             chunk = "".join(lines[first - 1 : last])
             try:
                 edits.append((first, last, black.format_str(chunk, mode=mode)))
@@ -177,7 +177,7 @@ def rename_ambiguous_enum_members(source: str, ambiguous: set[str]) -> str:
 
 def wrap_docstrings(source: str) -> str:
     """Re-wrap long docstring lines so the module fits the line length (text unchanged)."""
-    if all(len(line) <= LINE_LENGTH + 1 for line in source_lines(source)):
+    if all(width(line) <= LINE_LENGTH + 1 for line in source_lines(source)):
         return source
     tokens = tokenize.generate_tokens(io.StringIO(source).readline)
     lines = source_lines(source)
@@ -186,10 +186,9 @@ def wrap_docstrings(source: str) -> str:
         if tok.type != tokenize.STRING or not tok.string.startswith('"""'):
             continue
         (row, col), (end_row, end_col) = tok.start, tok.end
-        if all(len(lines[i].rstrip("\n")) <= LINE_LENGTH for i in range(row - 1, end_row)):
+        if all(width(lines[i].rstrip("\n")) <= LINE_LENGTH for i in range(row - 1, end_row)):
             continue
         indent = " " * col
-        width = LINE_LENGTH - col
         parts = tok.string[3:-3].split("\n")
         if parts[0].strip():
             parts = ["", indent + parts[0], *parts[1:]]
@@ -198,13 +197,8 @@ def wrap_docstrings(source: str) -> str:
         out: list[str] = []
         for index, line in enumerate(parts):
             text = line.strip()
-            if 0 < index < len(parts) - 1 and len(line.rstrip()) > LINE_LENGTH:
-                out.extend(
-                    indent + chunk
-                    for chunk in textwrap.wrap(
-                        text, width, break_long_words=False, break_on_hyphens=False
-                    )
-                )
+            if 0 < index < len(parts) - 1 and width(line.rstrip()) > LINE_LENGTH:
+                out.extend(indent + chunk for chunk in wrap(text, LINE_LENGTH - col))
             else:
                 out.append(line.rstrip() if index < len(parts) - 1 else indent)
         edits.append((row, end_row, end_col, '"""' + "\n".join(out) + '"""'))
@@ -220,21 +214,21 @@ CLASS_NAME_LENGTH = 60
 
 
 def shorten_class_names(source: str) -> tuple[str, dict[str, str]]:
-    """Give over-long top-level class names a short unique name; ``(source, old -> new)``.
+    """Give over-long (or ambiguous: ``O``, ``l``) class names a new one; ``(source, renames)``.
 
     Every ``NAME`` token of an old name is renamed, so references follow; strings and
     comments are untouched. The name keeps its head and its tail (the most specific part).
     """
     tree = ast.parse(source)
     defined = [n.name for n in tree.body if isinstance(n, ast.ClassDef)]
-    long = [name for name in defined if len(name) > CLASS_NAME_LENGTH]
+    long = [name for name in defined if len(name) > CLASS_NAME_LENGTH or name in AMBIGUOUS]
     if not long:
         return source, {}
     taken = set(defined)
     renames: dict[str, str] = {}
     half = CLASS_NAME_LENGTH // 2
     for name in long:
-        base = name[:half] + name[-half + 2 :]
+        base = name + "Model" if name in AMBIGUOUS else name[:half] + name[-half + 2 :]
         candidate, n = base, 2
         while candidate in taken:
             candidate, n = f"{base}{n}", n + 1
@@ -249,3 +243,36 @@ def shorten_class_names(source: str) -> tuple[str, dict[str, str]]:
     for row, start, end, text in reversed(edits):
         rows[row - 1] = rows[row - 1][:start] + text + rows[row - 1][end:]
     return "".join(rows), renames
+
+
+_TYPING_GENERICS = {"Dict": "dict", "List": "list", "Set": "set", "Tuple": "tuple"}
+
+
+def modern_generics(source: str) -> str:
+    """``Dict[...]`` / ``List[...]`` from the model layer become ``dict[...]`` / ``list[...]``."""
+    if not any(name + "[" in source for name in _TYPING_GENERICS):
+        return source
+    rows = source_lines(source)
+    tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    edits = [
+        (tok.start[0], tok.start[1], tok.end[1], _TYPING_GENERICS[tok.string])
+        for index, tok in enumerate(tokens[:-1])
+        if tok.type == tokenize.NAME
+        and tok.string in _TYPING_GENERICS
+        and tokens[index + 1].string == "["
+    ]
+    for row, start, end, text in reversed(edits):
+        rows[row - 1] = rows[row - 1][:start] + text + rows[row - 1][end:]
+    result = "".join(rows)
+    tree = ast.parse(result)
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module == "typing":
+            keep = [a.name for a in node.names if a.name not in _TYPING_GENERICS or a.name in used]
+            if len(keep) != len(node.names):
+                rows = source_lines(result)
+                text = "from typing import " + ", ".join(keep) + "\n" if keep else ""
+                rows[node.lineno - 1 : node.end_lineno] = [text]
+                result = "".join(rows)
+            break
+    return result

@@ -109,6 +109,14 @@ def _dangling_ref(doc: dict[str, Any], pointer: str, message: str) -> str | None
     return f"{message}: treated as any value"
 
 
+def _delete_discriminator(doc: dict[str, Any], pointer: str, message: str) -> str | None:
+    while pointer and not pointer.endswith("/discriminator"):
+        pointer = _parent(pointer)[0]
+    if not pointer:
+        return None
+    return _delete(doc, pointer, message)
+
+
 def _schema_type(doc: dict[str, Any], pointer: str, message: str) -> str | None:
     schema = _node(doc, _parent(pointer)[0])
     if not isinstance(schema, dict):
@@ -154,6 +162,7 @@ REPAIRS: tuple[tuple[str, Repair], ...] = (
     ("$ref target not found", _dangling_ref),
     ("$ref target is not a schema", _dangling_ref),
     ("unknown schema type", _schema_type),
+    ("discriminator", _delete_discriminator),
     ("'info.", _info_field),
 )
 

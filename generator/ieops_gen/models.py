@@ -22,6 +22,7 @@ from .escape import normalise_strings
 from .ir import Service
 from .layout import (
     fill_bare_generics,
+    modern_generics,
     rename_ambiguous_enum_members,
     shorten_class_names,
     wrap_docstrings,
@@ -107,7 +108,7 @@ def generate(service: Service, header: str) -> Models:
     named = _use_generated_names(service, metadata)
     source = header + inline_root_models(_strip_header(normalise_strings(output)), keep=named)
     source = wrap_docstrings(source)
-    source = fill_bare_generics(source)
+    source = fill_bare_generics(modern_generics(source))
     source = rename_ambiguous_enum_members(source, AMBIGUOUS)
     if not source.endswith("\n"):
         source += "\n"

@@ -65,6 +65,14 @@ def class_name(text: str) -> str:
     return pascal(text)
 
 
+def shorten(name: str, limit: int) -> str:
+    """``name`` cut to ``limit`` characters, keeping its head and its tail."""
+    if len(name) <= limit:
+        return name
+    half = limit // 2
+    return name[:half].rstrip("_") + "_" + name[-(limit - half - 1) :].lstrip("_")
+
+
 class Namer:
     """Hands out unique names; a clash gets ``_2``, ``_3``, ... in the order asked."""
 

@@ -277,6 +277,8 @@ def _check_schema(
             target = {}  # reported by the reference check
         if not _looks_like_schema(target):
             yield jp.join(at, "$ref"), f"$ref target is not a schema: {ref}"
+    if "discriminator" in schema:
+        yield from _check_discriminator(doc, schema, jp.join(at, "discriminator"))
     if "pattern" in schema:
         yield from _check_pattern(schema["pattern"], jp.join(at, "pattern"))
     if isinstance(schema.get("patternProperties"), dict):
@@ -350,6 +352,69 @@ def _check_schema_refs(doc: dict[str, Any]) -> Iterator[tuple[str, str]]:
                 if pointer in trail or len(trail) > 64:
                     continue
                 stack.append((target, [*trail, pointer]))
+
+
+def _check_discriminator(
+    doc: dict[str, Any], schema: dict[str, Any], at: str
+) -> Iterator[tuple[str, str]]:
+    """``propertyName`` exists in every branch; every mapping target exists.
+
+    A typo here would otherwise become a required field the model layer invents.
+    """
+    disc = schema["discriminator"]
+    name = disc.get("propertyName") if isinstance(disc, dict) else None
+    if not isinstance(name, str):
+        yield at, "a discriminator needs a string 'propertyName'"
+        return
+    targets: list[tuple[str, Any]] = []
+    mapping = disc.get("mapping", {})
+    if not isinstance(mapping, dict):
+        yield jp.join(at, "mapping"), "a discriminator 'mapping' must be a mapping"
+        mapping = {}
+    for key, ref in mapping.items():
+        where = jp.join(at, "mapping", key)
+        if not isinstance(ref, str):
+            yield where, "a mapping value must be a schema name or a $ref"
+            continue
+        pointer = ref[1:] if ref.startswith("#") else jp.join("/components/schemas", ref)
+        try:
+            targets.append((ref, jp.resolve(doc, jp.split(pointer))))
+        except (KeyError, ValueError):
+            yield where, f"discriminator mapping target not found: {ref}"
+    for key in ("oneOf", "anyOf"):
+        branches = schema.get(key)
+        if isinstance(branches, list):
+            targets.extend(
+                (b.get("$ref", f"{key}[{i}]"), b)
+                for i, b in enumerate(branches)
+                if isinstance(b, dict)
+            )
+    for label, target in targets:
+        if not _has_property(doc, target, name, 0):
+            yield at, f"discriminator property {name!r} is not a property of {label}"
+
+
+def _has_property(doc: dict[str, Any], schema: Any, name: str, depth: int) -> bool:
+    """Whether ``schema`` declares ``name`` (itself, through ``allOf``, or in every branch
+    of a nested union); ``True`` where it cannot tell (dynamic references)."""
+    schema = _deref(doc, schema)
+    if not isinstance(schema, dict) or depth > 16:
+        return not isinstance(schema, dict) or depth > 16
+    if {"$recursiveRef", "$dynamicRef"} & set(schema) or (
+        isinstance(schema.get("$ref"), str) and not schema["$ref"].startswith("#")
+    ):
+        return True
+    props = schema.get("properties")
+    if isinstance(props, dict) and name in props:
+        return True
+    parts = schema.get("allOf")
+    if isinstance(parts, list) and any(_has_property(doc, p, name, depth + 1) for p in parts):
+        return True
+    for key in ("oneOf", "anyOf"):
+        branches = schema.get(key)
+        if isinstance(branches, list) and branches:
+            return all(_has_property(doc, b, name, depth + 1) for b in branches)
+    return False
 
 
 def _check_pattern(pattern: Any, at: str) -> Iterator[tuple[str, str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -99,3 +100,41 @@ def test_swagger_two_stays_an_error(tmp_path: Path) -> None:
     path.write_text(json.dumps({"swagger": "2.0", "info": {"title": "t", "version": "1"}}))
     with pytest.raises(SpecError, match=r"Swagger 2\.0"):
         run(path, "out", lenient=True)
+
+
+DISCRIMINATED = {
+    "Pet": {
+        "oneOf": [{"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}],
+        "discriminator": {"propertyName": "kind"},
+    },
+    "Cat": {"type": "object", "properties": {"kind": {"const": "cat"}}},
+    "Dog": {"type": "object", "properties": {"knd": {"const": "dog"}}},
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({}, "discriminator property 'kind' is not a property of #/components/schemas/Dog"),
+        (
+            {"mapping": {"cat": "#/components/schemas/Cat", "cow": "Cow"}},
+            "discriminator mapping target not found: Cow",
+        ),
+    ],
+)
+def test_discriminator_typos_are_spec_errors(
+    change: dict[str, Any], message: str, tmp_path: Path
+) -> None:
+    doc = _doc()
+    schemas = json.loads(json.dumps(DISCRIMINATED))
+    if change:
+        schemas["Dog"]["properties"] = {"kind": {"const": "dog"}}
+        schemas["Pet"]["discriminator"].update(change)
+    doc["components"]["schemas"].update(schemas)
+    doc["components"]["schemas"]["Item"]["properties"]["pet"] = {"$ref": "#/components/schemas/Pet"}
+    path = tmp_path / "api.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(SpecError, match=re.escape(message)):
+        run(path, "out")
+    result = run(path, "out", lenient=True)
+    assert any("discriminator" in w and "ignored" in w for w in result.warnings), result.warnings

@@ -7,6 +7,7 @@ Figures measured by the tests are printed at the end of the run and, with
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
@@ -61,6 +62,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 
 TRANSPORTS = ["unix", "tcp"]
+REQUEST_HEAD = b"POST /r/echo HTTP/1.1\r\nHost: w\r\nContent-Type: application/json\r\n"
 
 
 @pytest.fixture(params=TRANSPORTS)
@@ -97,6 +99,39 @@ def connect(worker: WorkerProcess, timeout: float = 10) -> socket.socket:
     host, port = worker.url.removeprefix("http://").rsplit(":", 1)
     sock = socket.create_connection((host, int(port)), timeout=timeout)
     return sock
+
+
+async def exchange(worker: WorkerProcess, request: bytes) -> tuple[int, bytes, float]:
+    """One request on a new connection with asyncio streams (lighter than an HTTP client,
+    so that hundreds at once measure the worker, not the client): status, body, seconds."""
+    started = time.monotonic()
+    if worker.socket_path:
+        reader, writer = await asyncio.open_unix_connection(worker.socket_path)
+    else:
+        assert worker.url is not None
+        host, port = worker.url.removeprefix("http://").rsplit(":", 1)
+        reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(request)
+        await writer.drain()
+        head = await reader.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        body = await reader.readexactly(length)
+        return status, body, time.monotonic() - started
+    finally:
+        writer.close()
+
+
+def json_request(path: str, body: bytes) -> bytes:
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: w\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
 
 
 def read_response(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:

@@ -12,6 +12,7 @@ import json
 import os
 import socket
 import statistics
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -171,6 +172,26 @@ def closed_by_peer(sock: socket.socket, timeout: float = 10) -> bool:
     except TimeoutError:
         return False
     return False
+
+
+class ExitClock:
+    """When the worker process exits, stamped by a thread waiting on it (not by the test's
+    event loop, which may be busy reading the last responses)."""
+
+    def __init__(self, worker: WorkerProcess) -> None:
+        self.started = time.monotonic()
+        self.exited: float | None = None
+        self._thread = threading.Thread(target=self._wait, args=(worker,), daemon=True)
+        self._thread.start()
+
+    def _wait(self, worker: WorkerProcess) -> None:
+        worker.proc.wait()
+        self.exited = time.monotonic()
+
+    def seconds(self, timeout: float = 20) -> float:
+        self._thread.join(timeout)
+        assert self.exited is not None, "the worker did not exit"
+        return self.exited - self.started
 
 
 def proc_rss(pid: int) -> int:

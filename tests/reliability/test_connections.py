@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import socket
+import struct
+import termios
 import time
 
-from .conftest import Start, closed_by_peer, connect, proc_rss, read_response, record_figure
+from .conftest import (
+    Start,
+    closed_by_peer,
+    connect,
+    proc_fds,
+    proc_rss,
+    read_response,
+    record_figure,
+)
 
 REQUEST = b"POST /r/echo HTTP/1.1\r\nHost: w\r\nContent-Type: application/json\r\n"
 
@@ -16,6 +27,17 @@ def _send_quietly(sock: socket.socket, data: bytes) -> None:
     """Send as much as the worker takes; it may close the connection part-way."""
     with contextlib.suppress(OSError):
         sock.sendall(data)
+
+
+def _wait_until_read(sock: socket.socket) -> None:
+    """Until the peer has taken what was sent (a Unix socket's send queue empties only then;
+    over TCP it means acknowledged, plus a moment for the worker to read it)."""
+    for _ in range(500):
+        queued = struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0" * 4))[0]
+        if queued == 0:
+            break
+        time.sleep(0.01)
+    time.sleep(0.3)
 
 
 def test_large_header_is_431(start_worker: Start, transport: str) -> None:
@@ -30,6 +52,17 @@ def test_large_header_is_431(start_worker: Start, transport: str) -> None:
         assert closed_by_peer(sock)
         with worker.client() as client:
             assert client.post("/r/echo", json={}).status_code == 200
+
+
+def test_headers_under_the_limit_arriving_in_pieces_are_served(start_worker: Start) -> None:
+    """24 KiB of headers against a 32 KiB limit, in two reads: counted once, served."""
+    with start_worker(SERVER_MAX_HEADER_SIZE="32768") as worker:
+        sock = connect(worker)
+        fields = b"".join(b"X-F%d: %s\r\n" % (i, b"v" * 1000) for i in range(24))
+        sock.sendall(REQUEST + fields[: len(fields) // 2])
+        _wait_until_read(sock)  # the worker reads the first half on its own
+        sock.sendall(fields[len(fields) // 2 :] + b"Content-Length: 2\r\n\r\n{}")
+        assert read_response(sock)[0] == 200
 
 
 def test_too_many_headers_is_431(start_worker: Start) -> None:
@@ -108,6 +141,10 @@ def test_idle_connections_at_a_low_fd_limit_do_not_break_service(start_worker: S
             except OSError:
                 break
         time.sleep(1)  # the connections past the cap are answered and closed meanwhile
+        record_figure(
+            "300 idle connections at RLIMIT_NOFILE=256: worker's open fds",
+            proc_fds(worker.proc.pid),
+        )
         answered = 0
         for _ in range(3):
             try:

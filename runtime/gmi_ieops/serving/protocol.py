@@ -130,6 +130,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self.timeout_keep_alive = cast(int, self.limits.keepalive_timeout)
         self._in_head = False
         self._head_bytes = 0
+        self._head_read = 0
         self._head_fields = 0
         self._head_timer: asyncio.TimerHandle | None = None
         self._refusal: tuple[int, str, str] | None = None
@@ -182,8 +183,10 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self.send_400_response(msg)
             return
         if self._in_head:
-            self._head_bytes += len(data)
-            if self._head_bytes > self.limits.max_header_size:
+            # Bytes read while the headers are unfinished (what llhttp is holding); the
+            # per-field count below is kept apart, so the two never add up twice.
+            self._head_read += len(data)
+            if self._head_read > self.limits.max_header_size:
                 self._refuse(*self._too_large())
             elif self._head_timer is None:
                 self._head_timer = self.loop.call_later(
@@ -196,29 +199,38 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().on_message_begin()
         self._in_head = True
         self._head_bytes = 0
+        self._head_read = 0
         self._head_fields = 0
+
+    # on_url and on_header run for every request: uvicorn's bodies are inlined, not
+    # called through super().
 
     def on_url(self, url: bytes) -> None:
         self._head_bytes += len(url)
         if self._head_bytes > self.limits.max_header_size:
             self._refusal = self._too_large()
             raise _Refused
-        super().on_url(url)
+        self.url += url
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._head_fields += 1
         self._head_bytes += len(name) + len(value) + 4
-        if self._head_fields > self.limits.max_headers:
+        limits = self.limits
+        if self._head_fields > limits.max_headers or self._head_bytes > limits.max_header_size:
             self._refusal = (
-                431,
-                "request_header_fields_too_large",
-                f"more than {self.limits.max_headers} header fields (SERVER_MAX_HEADERS)",
+                (
+                    431,
+                    "request_header_fields_too_large",
+                    f"more than {limits.max_headers} header fields (SERVER_MAX_HEADERS)",
+                )
+                if self._head_fields > limits.max_headers
+                else self._too_large()
             )
             raise _Refused
-        if self._head_bytes > self.limits.max_header_size:
-            self._refusal = self._too_large()
-            raise _Refused
-        super().on_header(name, value)
+        name = name.lower()
+        if name == b"expect" and value.lower() == b"100-continue":
+            self.expect_100_continue = True
+        self.headers.append((name, value))
 
     def on_headers_complete(self) -> None:
         self._in_head = False

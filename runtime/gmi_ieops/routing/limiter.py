@@ -100,7 +100,12 @@ class Slot:
         """Hold the slot until ``future`` (a thread the request abandoned) is done."""
         self._pending += 1
         loop = self._loop = asyncio.get_running_loop()
-        future.add_done_callback(lambda _: loop.call_soon_threadsafe(self._thread_done))
+
+        def done(_: object) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nothing to free
+                loop.call_soon_threadsafe(self._thread_done)
+
+        future.add_done_callback(done)
 
     def end(self) -> None:
         """The request is over: free the slot now, or once its threads have returned."""

@@ -71,11 +71,19 @@ class Target:
     name: str
     app: str
     note: str
+    launcher: str | None = None
+    """A script in ``bench/apps`` that serves ``app`` instead of ``python -m uvicorn``."""
 
 
 TARGETS = [
     Target("runtime", "runtime_echo:app", "Server + RouterDef, async def handler(dict)"),
     Target("runtime-sync", "runtime_echo:sync_app", "same, def handler (runtime thread pool)"),
+    Target(
+        "runtime-limits",
+        "runtime_echo:app",
+        "runtime, on the worker's own protocol (httptools + limits; ignores --http)",
+        launcher="limited_serve.py",
+    ),
     Target("starlette", "starlette_echo:app", "Route: await request.json() -> JSONResponse"),
     Target("fastapi", "fastapi_echo:app", "@app.post, pydantic body model, returns dict"),
     Target("fastapi-sync", "fastapi_echo:sync_app", "same, def endpoint (anyio thread pool)"),
@@ -84,6 +92,8 @@ TARGETS = [
 # (numerator, denominator) pairs printed as ratios.
 RATIOS = [
     ("runtime", "starlette"),
+    ("runtime-limits", "runtime"),
+    ("runtime-limits", "starlette"),
     ("runtime", "fastapi"),
     ("runtime-sync", "starlette"),
     ("runtime-sync", "fastapi-sync"),
@@ -231,6 +241,13 @@ class Servers:
 
     def start(self, target: Target) -> None:
         port = free_port()
+        if target.launcher is not None:
+            loop = self.stack.loop
+            script = os.path.join(APPS, target.launcher)
+            command = [*self.pinning.server_prefix(), sys.executable, script, target.app]
+            command += [str(port), loop]
+            self._launch(target, command, port)
+            return
         command = [
             *self.pinning.server_prefix(),
             sys.executable,
@@ -251,6 +268,9 @@ class Servers:
             "--log-level",
             "warning",
         ]
+        self._launch(target, command, port)
+
+    def _launch(self, target: Target, command: list[str], port: int) -> None:
         log_path = os.path.join(self.log_dir, f"{target.name}.log")
         with open(log_path, "wb") as log_file:
             proc = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)

@@ -55,7 +55,12 @@ class LogEnv(EnvGroup):
     level = EnvVar("LOG_LEVEL", "INFO", _log_level)
     path = EnvVar("LOG_FILE_PATH", "/var/log/ieops", doc="Directory for log files.")
     file_enabled = EnvVar("LOG_FILE_ENABLED", False, parse_bool)
-    access = EnvVar("LOG_ACCESS", False, parse_bool, doc="Log one line per request (uvicorn).")
+    access = EnvVar(
+        "LOG_ACCESS",
+        False,
+        parse_bool,
+        doc="One log line per request: method, path, status, duration, trace id.",
+    )
 
 
 class ServerEnv(EnvGroup):
@@ -70,6 +75,33 @@ class ServerEnv(EnvGroup):
     socket_dir = EnvVar("MODEL_SERVER_SOCKET_DIR", "", doc="Directory of the automatic socket.")
     socket_mode = EnvVar("MODEL_SERVER_SOCKET_MODE", 0o660, _octal_mode)
     graceful_shutdown_time = EnvVar("GRACEFUL_SHUTDOWN_TIME", 3.0, non_negative_float)
+    max_header_size = EnvVar(
+        "SERVER_MAX_HEADER_SIZE",
+        32768,
+        bounded(parse_int, low=1024),
+        doc="Largest request line + headers in bytes; beyond it, 431.",
+    )
+    max_headers = EnvVar(
+        "SERVER_MAX_HEADERS", 100, _positive_int, doc="Most header fields a request may have (431)."
+    )
+    header_timeout = EnvVar(
+        "SERVER_HEADER_TIMEOUT",
+        10.0,
+        positive_float,
+        doc="Seconds a request's headers may take to arrive once started (408).",
+    )
+    keepalive_timeout = EnvVar(
+        "SERVER_KEEPALIVE_TIMEOUT",
+        5.0,
+        positive_float,
+        doc="Seconds an idle connection (new, or between requests) is kept open.",
+    )
+    max_connections: EnvVar[int | None] = EnvVar(
+        "SERVER_MAX_CONNECTIONS",
+        None,
+        _positive_int,
+        doc="Open connections served; more get 503 (default: file-descriptor limit - 64).",
+    )
 
 
 class ModelEnv(EnvGroup):
@@ -99,6 +131,12 @@ class DeviceEnv(EnvGroup):
 class ApiEnv(EnvGroup):
     max_body_size = EnvVar(
         "API_MAX_BODY_SIZE", 64 * 1024 * 1024, _positive_int, doc="Largest request body (bytes)."
+    )
+    body_timeout = EnvVar(
+        "API_BODY_TIMEOUT",
+        30.0,
+        positive_float,
+        doc="Seconds a request body may take to arrive in full (408).",
     )
     cors_origins = EnvVar("API_CORS_ORIGINS", "*", doc="Comma-separated origins when CORS is on.")
 

@@ -115,6 +115,7 @@ class Server:
                 queue_size=concurrency if queue is None else queue,
                 max_body_size=env.api.max_body_size,
                 default_timeout=env.model.timeout,
+                body_timeout=env.api.body_timeout,
             )
         return self._runtime
 
@@ -152,6 +153,7 @@ class Server:
             routes.append(self._route(path, route))
         app.router.routes.extend(routes)
         app.fast_routes = self._fast_routes(routes)
+        app.access_log = env.log.access
         if self.enable_cors:
             origins = [o.strip() for o in env.api.cors_origins.split(",") if o.strip()]
             app.add_middleware(
@@ -205,6 +207,11 @@ class Server:
     async def _ready(self, request: Request) -> Response:
         lifecycle = self.lifecycle
         if lifecycle.ready:
+            limiter = self.runtime.limiter
+            if limiter.saturated:
+                # Every slot is held by a handler thread that outlived its request.
+                body = {"status": "saturated", "stuck": limiter.stuck, "limit": limiter.limit}
+                return JSONResponse(body, status_code=503)
             return JSONResponse({"status": "ready"})
         state = "draining" if lifecycle.draining else "starting"
         return JSONResponse({"status": state}, status_code=503)

@@ -19,8 +19,11 @@ from starlette.convertors import Convertor
 from starlette.routing import Match, Route, compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..tracing import accept_trace_id
 from ..utils import log
+from .access import access_logged
 from .errors import ErrorInfo
+from .request import text
 from .sse import encode_json
 
 _logger = log.get_logger("server")
@@ -103,8 +106,15 @@ class App(FastAPI):
     """``server.app``: a FastAPI app whose own routes take the fast path when they can."""
 
     fast_routes: RouteTable
+    access_log: bool = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.access_log and scope["type"] != "lifespan":
+            await access_logged(self._dispatch, scope, receive, send)
+            return
+        await self._dispatch(scope, receive, send)
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http" or kind == "websocket":
             table = getattr(self, "fast_routes", None)
@@ -129,13 +139,17 @@ async def _guarded(endpoint: ASGIApp, scope: Scope, receive: Receive, send: Send
         _logger.exception("unhandled error in the runtime")
         if scope["type"] != "http":
             return
-        body = encode_json(ErrorInfo(500, "internal_error", "internal server error").body(None))
+        trace_id = accept_trace_id(text(dict(scope["headers"]).get(b"x-trace-id")))
+        body = encode_json(ErrorInfo(500, "internal_error", "internal server error").body(trace_id))
         with contextlib.suppress(Exception):  # fails if the response had already started
             await send(
                 {
                     "type": "http.response.start",
                     "status": 500,
-                    "headers": [(b"content-type", b"application/json")],
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"x-trace-id", trace_id.encode()),
+                    ],
                 }
             )
             await send({"type": "http.response.body", "body": body})

@@ -71,7 +71,13 @@ def status_type(status: int) -> str:
 
 
 def validation_details(exc: ValidationError) -> list[dict[str, Any]]:
-    details: list[dict[str, Any]] = json.loads(exc.json(include_url=False))
+    """pydantic's errors as JSON data; without the input when it is not text (bytes that
+    are not UTF-8 cannot be written as JSON, and are not worth echoing)."""
+    try:
+        text = exc.json(include_url=False)
+    except ValueError:
+        text = exc.json(include_url=False, include_input=False)
+    details: list[dict[str, Any]] = json.loads(text)
     return details
 
 
@@ -88,7 +94,12 @@ def error_for_exception(exc: BaseException) -> ErrorInfo:
         )
     if isinstance(exc, ValidationError):
         # Raised by the handler's own code (e.g. building a response model): a server bug.
-        _logger.error("handler produced invalid data: %s", exc)
+        # Without the input values: they may hold the request's data.
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}"
+            for e in exc.errors(include_input=False, include_url=False)[:5]
+        )
+        _logger.error("handler produced invalid data (%s): %s", exc.title, problems)
         return ErrorInfo(500, "internal_error", "the handler produced an invalid response")
     if isinstance(exc, TimeoutError):
         return ErrorInfo(504, "timeout_error", "the request took longer than its timeout")

@@ -20,6 +20,7 @@ from .context import RequestContext
 from .definitions import RouterConfig, RouterDef, RouterKind, route_timeout
 from .disconnect import DisconnectWatcher
 from .errors import ErrorInfo, RequestError, error_for_exception
+from .limiter import Slot, current_slot
 from .request import (
     ClientDisconnected,
     Headers,
@@ -77,28 +78,79 @@ class HTTPEndpoint:
         headers = headers_of(scope)
         trace_id = accept_trace_id(text(headers.get(b"x-trace-id")))
         token = current_trace_id.set(trace_id)
-        limiter = self.runtime.limiter
         try:
-            if not (limiter.try_acquire() or await limiter.acquire()):
-                await _send_error(send, trace_id, _overloaded(limiter.limit))
-                return
-            try:
-                await self._handle(scope, receive, send, headers, trace_id)
-            finally:
-                limiter.release()
+            await self._serve(scope, receive, send, headers, trace_id)
+        except asyncio.CancelledError:
+            if not self.runtime.stopping:
+                raise
+            # Cut at the drain deadline (the server logs one line for all of them).
+            uncancel_current_task()
+            await _send_error_quietly(send, trace_id, _SHUTDOWN)
+        except Exception as exc:  # a bug in the runtime: still the envelope, with the id
+            _logger.error("unhandled error in the runtime", exc_info=exc)
+            await _send_error_quietly(send, trace_id, ErrorInfo(500, "internal_error", _BUG))
         finally:
             current_trace_id.reset(token)
 
-    async def _handle(
+    async def _serve(
         self, scope: Scope, receive: Receive, send: Send, headers: Headers, trace_id: str
     ) -> None:
+        # The body is read before a slot is taken: a client that is slow to send it (or
+        # never does) holds a connection, never the worker's capacity.
         try:
-            body = await read_body(receive, headers, self.runtime.max_body_size)
+            body = await self._read_body(receive, headers)
+        except ClientDisconnected:
+            return
+        except RequestError as exc:
+            await _send_error(send, trace_id, error_for_exception(exc))
+            return
+        limiter = self.runtime.limiter
+        if not (limiter.try_acquire() or await limiter.acquire()):
+            await _send_error(send, trace_id, _overloaded(limiter.limit))
+            return
+        slot = Slot(limiter)
+        slot_token = current_slot.set(slot)
+        try:
+            await self._handle(scope, receive, send, headers, body, trace_id)
+        finally:
+            current_slot.reset(slot_token)
+            slot.end()
+
+    async def _read_body(self, receive: Receive, headers: Headers) -> bytes:
+        """The body within ``API_BODY_TIMEOUT`` (408 and the connection closed after it)."""
+        if b"content-length" not in headers and b"transfer-encoding" not in headers:
+            return b""  # HTTP/1.1: no body
+        supervisor = self.runtime.supervisor
+        record = supervisor.enter(receive, self.runtime.body_timeout, watch=False)
+        try:
+            return await read_body(receive, headers, self.runtime.max_body_size)
+        except asyncio.CancelledError:
+            if record.stop_reason != "timeout":
+                raise
+            uncancel_current_task()
+            seconds = self.runtime.body_timeout
+            raise RequestError(
+                408,
+                "request_timeout",
+                f"the request body did not arrive within {seconds:g} s (API_BODY_TIMEOUT)",
+                headers={"Connection": "close"},
+            ) from None
+        finally:
+            supervisor.leave(record)
+
+    async def _handle(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        headers: Headers,
+        body: bytes,
+        trace_id: str,
+    ) -> None:
+        try:
             if self.reads_body and body:
                 check_json_content_type(headers)
             target, args, kwargs = self._prepare(scope, headers, body, trace_id)
-        except ClientDisconnected:
-            return
         except RequestError as exc:
             await _send_error(send, trace_id, error_for_exception(exc))
             return
@@ -242,10 +294,15 @@ class HTTPEndpoint:
             await send({"type": "http.response.body", "body": DONE_FRAME, "more_body": False})
         except asyncio.CancelledError:
             if not watcher.gone:
-                # The server is stopping (drain deadline passed): say so before closing.
+                if not self.runtime.stopping:
+                    raise
+                # The drain deadline passed: say so before closing.
+                uncancel_current_task()
                 if started:
                     await _send_final(send, error_frame(_SHUTDOWN.body(trace_id)))
-                raise
+                else:
+                    await _send_error_quietly(send, trace_id, _SHUTDOWN)
+                return
             uncancel_current_task()
             _logger.info("client disconnected; stream stopped")
         except Exception as exc:
@@ -279,8 +336,12 @@ def _bind_client_gone(kwargs: dict[str, Any], client_gone: Callable[[], bool]) -
 
 
 _SHUTDOWN = ErrorInfo(
-    503, "server_shutdown", "the worker stopped before the stream ended (drain deadline)"
+    503,
+    "server_shutdown",
+    "the worker stopped before the request finished (GRACEFUL_SHUTDOWN_TIME passed)",
+    headers={"Connection": "close"},
 )
+_BUG = "internal server error"
 
 
 async def _send_final(send: Send, frame: bytes) -> None:
@@ -316,6 +377,12 @@ def _start(
 async def _send_json(send: Send, status: int, payload: bytes, trace_id: str) -> None:
     await send(_start(status, _JSON, trace_id, length=len(payload)))
     await send({"type": "http.response.body", "body": payload})
+
+
+async def _send_error_quietly(send: Send, trace_id: str, info: ErrorInfo) -> None:
+    """Best effort: the response may have started, or the connection be gone."""
+    with contextlib.suppress(Exception):
+        await _send_error(send, trace_id, info)
 
 
 async def _send_error(send: Send, trace_id: str, info: ErrorInfo) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .callables import CallableKind
-from .limiter import InFlightLimiter
+from .limiter import InFlightLimiter, keep_slot_until
 from .supervisor import Supervisor
 
 
@@ -20,6 +20,9 @@ class RouteRuntime:
     queue_size: int
     max_body_size: int
     default_timeout: float
+    body_timeout: float = 30.0
+    stopping: bool = field(default=False, init=False)
+    """Set at the drain deadline: cancelled requests answer ``503 server_shutdown``."""
     limiter: InFlightLimiter = field(init=False)
     supervisor: Supervisor = field(init=False, default_factory=Supervisor)
     _pool: concurrent.futures.ThreadPoolExecutor | None = field(default=None, init=False)
@@ -40,7 +43,11 @@ class RouteRuntime:
         """Run a blocking call in the pool, in the caller's context (trace id for logs)."""
         context = contextvars.copy_context()
         future = self.pool.submit(context.run, fn, *args, **kwargs)
-        return await asyncio.wrap_future(future)
+        try:
+            return await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            keep_slot_until(future)
+            raise
 
     async def call(
         self, kind: CallableKind, fn: Callable[..., Any], *args: Any, **kwargs: Any

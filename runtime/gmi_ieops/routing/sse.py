@@ -12,10 +12,13 @@ DONE_FRAME = b"data: [DONE]\n\n"
 
 
 def encode_json(value: Any) -> bytes:
-    """JSON bytes of a handler's value: models by alias, other values as pydantic would."""
+    """JSON bytes of a handler's value: models by alias, other values as pydantic would.
+
+    ``NaN`` and infinities are not JSON: they are written as ``null`` (as models do).
+    """
     if isinstance(value, BaseModel):
         return value.model_dump_json(by_alias=True).encode()
-    return to_json(value, by_alias=True)
+    return to_json(value, by_alias=True, inf_nan_mode="null")
 
 
 def data_frame(item: Any) -> bytes:

@@ -13,6 +13,8 @@ import inspect
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
+from .limiter import keep_slot_until
+
 _END = object()
 
 
@@ -37,19 +39,36 @@ async def iterate_in_pool(
     finally:
         close = getattr(iterator, "close", None)
         if close is not None:
-            _close_after(pending, pool, lambda: context.run(close))
+            closed = _close_after(pending, pool, lambda: context.run(close))
+            # The request's slot stays taken until the thread is free again.
+            keep_slot_until(closed)
+        elif pending is not None:
+            keep_slot_until(pending)
 
 
 def _close_after(
     pending: concurrent.futures.Future[Any] | None,
     pool: concurrent.futures.Executor,
     close: Callable[[], Any],
-) -> None:
-    """Close the generator once the ``next()`` in flight (if any) has returned."""
+) -> concurrent.futures.Future[Any]:
+    """Close the generator once the ``next()`` in flight (if any) has returned; the future
+    is done when it is closed."""
+    done: concurrent.futures.Future[Any] = concurrent.futures.Future()
+    done.set_running_or_notify_cancel()
+
+    def submit(_: object = None) -> None:
+        try:
+            closing = pool.submit(close)
+        except RuntimeError:  # the pool has shut down (the worker is stopping)
+            done.set_result(None)
+            return
+        closing.add_done_callback(lambda _: done.set_result(None))
+
     if pending is None or pending.cancel() or pending.done():
-        pool.submit(close)
+        submit()
     else:
-        pending.add_done_callback(lambda _: pool.submit(close))
+        pending.add_done_callback(submit)
+    return done
 
 
 async def as_async_iterator(result: Any, pool: concurrent.futures.Executor) -> AsyncIterator[Any]:

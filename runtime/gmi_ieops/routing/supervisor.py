@@ -23,15 +23,21 @@ StopReason = Literal["timeout", "disconnect"]
 class Supervised:
     """One request under supervision."""
 
-    __slots__ = ("deadline", "receive", "started", "stop_reason", "task", "watcher")
+    __slots__ = ("deadline", "receive", "started", "stop_reason", "task", "watch", "watcher")
 
     def __init__(
-        self, task: asyncio.Task[object], receive: Receive, started: float, deadline: float
+        self,
+        task: asyncio.Task[object],
+        receive: Receive,
+        started: float,
+        deadline: float,
+        watch: bool,
     ) -> None:
         self.task = task
         self.receive = receive
         self.started = started
         self.deadline = deadline
+        self.watch = watch
         self.stop_reason: StopReason | None = None
         self.watcher: asyncio.Task[None] | None = None
 
@@ -56,12 +62,14 @@ class Supervisor:
         self._timer: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    def enter(self, receive: Receive, timeout: float) -> Supervised:
+    def enter(self, receive: Receive, timeout: float, *, watch: bool = True) -> Supervised:
+        """Supervise the current task; ``watch=False`` while the body is still being read
+        (a watcher would take the body's messages): only the deadline then applies."""
         task = asyncio.current_task()
         assert task is not None
         loop = self._loop = asyncio.get_running_loop()
         now = loop.time()
-        record = Supervised(task, receive, now, now + timeout)
+        record = Supervised(task, receive, now, now + timeout, watch)
         self._requests[task] = record
         if self._timer is None:
             self._timer = loop.call_at(now + TICK, self._tick)
@@ -82,6 +90,6 @@ class Supervisor:
             if now >= record.deadline:
                 record.stop_reason = "timeout"
                 record.task.cancel()
-            elif record.watcher is None and now - record.started >= TICK:
+            elif record.watch and record.watcher is None and now - record.started >= TICK:
                 record.watcher = self._loop.create_task(record._watch())
         self._timer = self._loop.call_at(now + TICK, self._tick) if self._requests else None

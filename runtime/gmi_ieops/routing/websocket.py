@@ -25,7 +25,7 @@ from .callables import kind_of, signature_of
 from .context import RequestContext
 from .definitions import RouterConfig, RouterDef
 from .errors import ErrorInfo, RequestError, error_for_exception, validation_details
-from .request import headers_of, parse_params, query_params, text
+from .request import headers_of, loads_json, parse_params, query_params, text
 from .runtime import RouteRuntime
 from .sse import encode_json
 from .streams import as_async_iterator
@@ -59,11 +59,19 @@ class WebSocketSession(Generic[In, Out]):
         Raises ``WebSocketDisconnect`` when the client closes.
         """
         while True:
-            text = await self.websocket.receive_text()
+            text = await receive_text(self.websocket)
             try:
+                if "NaN" in text or "Infinity" in text:
+                    loads_json(text, "message")  # pydantic's parser would accept them
                 return self.receive_model.model_validate_json(text)
+            except RequestError as exc:
+                await self.send_error(error_for_exception(exc))
             except ValidationError as exc:
                 details = validation_details(exc)
+                if details and details[0].get("type") == "json_invalid":
+                    message = f"message is not valid JSON: {details[0].get('msg', '')}"
+                    await self.send_error(ErrorInfo(400, "invalid_json", message))
+                    continue
                 info = ErrorInfo(422, "validation_error", "invalid message", details)
                 await self.send_error(info)
 
@@ -165,14 +173,11 @@ class WebSocketEndpoint:
         base: dict[str, Any] = dict(scope.get("path_params") or {})
         base.update(query_params(scope))
         while True:
-            text = await websocket.receive_text()
+            text = await receive_text(websocket)
             try:
-                message = json.loads(text)
+                message = loads_json(text, "message")
                 if not isinstance(message, dict):
                     raise RequestError(422, "validation_error", "messages must be JSON objects")
-            except ValueError as exc:
-                await _send_error(websocket, trace_id, ErrorInfo(400, "invalid_json", str(exc)))
-                continue
             except RequestError as exc:
                 await _send_error(websocket, trace_id, error_for_exception(exc))
                 continue
@@ -191,6 +196,28 @@ class WebSocketEndpoint:
                 await websocket.send_text(encode_json(item).decode())
         elif result is not None:
             await websocket.send_text(encode_json(result).decode())
+
+
+INVALID_PAYLOAD = 1007
+
+
+async def receive_text(websocket: WebSocket) -> str:
+    """The next message as text: a binary one must be UTF-8 (else close 1007 with a reason).
+
+    Messages over uvicorn's ``ws_max_size`` (16 MiB) are closed with 1009 by the protocol.
+    """
+    message = await websocket.receive()
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
+    text: str | None = message.get("text")
+    if text is not None:
+        return text
+    data: bytes = message.get("bytes") or b""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        await websocket.close(INVALID_PAYLOAD, "binary message is not UTF-8 JSON text")
+        raise WebSocketDisconnect(INVALID_PAYLOAD) from None
 
 
 async def _send_error(websocket: WebSocket, trace_id: str, info: ErrorInfo) -> None:

@@ -8,6 +8,7 @@ the worker cleanly — unregister, drain, shutdown hooks — instead of ``sys.ex
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import os
 import signal
 import threading
@@ -55,7 +56,8 @@ class Lifecycle:
         _logger.warning("shutdown requested: %s (exit code %d)", reason, self.exit_code)
         loop, callback = self._loop, self._on_shutdown_request
         if loop is not None and callback is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(callback)
+            # In a fresh context: the drain must not run under the caller's trace id.
+            loop.call_soon_threadsafe(callback, context=contextvars.Context())
 
 
 _current: Lifecycle | None = None

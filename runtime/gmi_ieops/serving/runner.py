@@ -9,18 +9,25 @@ and drain in-flight requests and streams up to ``GRACEFUL_SHUTDOWN_TIME`` → sh
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
+import logging
+import os
 import signal
 import socket
 import sys
+import threading
+import time
 from collections.abc import Coroutine
 from types import FrameType
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import uvicorn
 
 from ..config import ConfigError, env
 from ..utils import log
 from . import lifecycle as lifecycle_module
+from .protocol import ConnectionLimits, default_max_connections, protocol_class
 from .sockets import Listener, SocketError, auto_socket_path, bind_tcp, bind_unix
 
 if TYPE_CHECKING:
@@ -29,6 +36,12 @@ if TYPE_CHECKING:
 _logger = log.get_logger("serving")
 
 FORCED_EXIT_CODE = 1
+HARD_STOP_MARGIN = 0.9
+"""The watchdog ends the process this long after the drain deadline (the contract: + 1 s)."""
+CUT_ANSWER_TIME = 0.3
+"""How long requests cancelled at the drain deadline get to send their 503."""
+SHUTDOWN_RESERVE = 0.2
+"""Kept back from the shutdown hooks' budget for closing the loop and exiting."""
 
 T = TypeVar("T")
 
@@ -41,12 +54,21 @@ class Announcer(Protocol):
 
 
 class _Uvicorn(uvicorn.Server):
-    """uvicorn with our start and stop ordering and exit codes."""
+    """uvicorn with our start and stop ordering, a bounded drain and exit codes.
 
-    def __init__(self, config: uvicorn.Config, worker: Handler) -> None:
+    The drain ends ``GRACEFUL_SHUTDOWN_TIME`` s after the first signal: requests still
+    running then are cancelled (they answer ``503 server_shutdown``), the shutdown hooks
+    run, and a watchdog thread ends the process at that deadline + 1 s whatever handlers,
+    hooks or a blocked event loop do. A second signal exits at once with code 1.
+    """
+
+    def __init__(self, config: uvicorn.Config, worker: Handler, grace: float) -> None:
         super().__init__(config)
         self.worker = worker
+        self.grace = grace
         self.drain_started = False
+        self.drain_deadline = 0.0
+        self._watchdog: threading.Timer | None = None
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=sockets)
@@ -56,23 +78,37 @@ class _Uvicorn(uvicorn.Server):
             self.worker.server.lifecycle.bind(loop, self.begin_drain)
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        # A signal handler runs inside whatever task was interrupted: run ours (and the
+        # drain task it starts) in a fresh context, so no request's trace id leaks in.
+        contextvars.Context().run(self._handle_signal, sig)
+
+    def _handle_signal(self, sig: int) -> None:
         if self.drain_started:
-            _logger.warning("second signal: exiting now without draining")
-            self.force_exit = True
-            self.should_exit = True
-            self.worker.forced = True
+            _logger.warning("second signal (%s): exiting now without draining", _name(sig))
+            self.worker.exit_now(FORCED_EXIT_CODE)
             return
-        _logger.info("received %s: draining", signal.Signals(sig).name)
+        _logger.info("received %s: draining", _name(sig))
         self.begin_drain()
 
     def begin_drain(self) -> None:
         if self.drain_started:
             return
         self.drain_started = True
+        self.drain_deadline = time.monotonic() + self.grace
+        self._watchdog = threading.Timer(self.grace + HARD_STOP_MARGIN, self._overran)
+        self._watchdog.daemon = True
+        self._watchdog.start()
         if not self.started:
             self.should_exit = True
             return
         asyncio.get_running_loop().create_task(self._drain())
+
+    def _overran(self) -> None:
+        _logger.error(
+            "shutdown did not finish within GRACEFUL_SHUTDOWN_TIME + 1 s (%.1f s): exiting now",
+            self.grace + 1,
+        )
+        self.worker.exit_now(FORCED_EXIT_CODE)
 
     async def _drain(self) -> None:
         try:
@@ -80,6 +116,62 @@ class _Uvicorn(uvicorn.Server):
         finally:
             self.worker.server.lifecycle.draining = True
             self.should_exit = True
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        """uvicorn's shutdown, bounded by the drain deadline and without cutting idle
+        keep-alive connections while requests still run."""
+        _logger.info("shutting down: no new connections; draining")
+        if not self.drain_started:  # uvicorn stopped by itself (max requests): same rules
+            self.drain_started = True
+            self.drain_deadline = time.monotonic() + self.grace
+        for server in self.servers:
+            server.close()
+        for sock in sockets or []:
+            sock.close()
+        state = self.server_state
+        for connection in list(state.connections):
+            connection.shutdown()
+        while state.tasks and not self.force_exit:
+            remaining = self.drain_deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            await asyncio.wait(set(state.tasks), timeout=min(remaining, 0.1))
+        if state.tasks:
+            count = len(state.tasks)
+            _logger.warning(
+                "drain deadline (GRACEFUL_SHUTDOWN_TIME=%gs) passed: stopping %d request(s) "
+                "and stream(s) still running; they are answered 503 server_shutdown",
+                self.grace,
+                count,
+            )
+            self.worker.server.runtime.stopping = True
+            for task in list(state.tasks):
+                task.cancel()
+            await asyncio.wait(set(state.tasks), timeout=CUT_ANSWER_TIME)
+        for connection in list(state.connections):
+            close = getattr(connection, "close_if_idle", None)
+            if close is not None:
+                close()
+            elif not connection.transport.is_closing():  # pragma: no cover - other protocols
+                connection.transport.close()
+        if self.force_exit:
+            return
+        budget = self.drain_deadline + HARD_STOP_MARGIN - SHUTDOWN_RESERVE - time.monotonic()
+        try:
+            await asyncio.wait_for(self.lifespan.shutdown(), timeout=max(budget, 0.05))
+        except TimeoutError:
+            _logger.error("shutdown hooks did not finish before the shutdown deadline")
+
+    def cancel_watchdog(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+
+
+def _name(sig: int) -> str:
+    try:
+        return signal.Signals(sig).name
+    except ValueError:  # pragma: no cover
+        return str(sig)
 
 
 def run_event_loop(main: Coroutine[Any, Any, T]) -> T:
@@ -93,6 +185,15 @@ def run_event_loop(main: Coroutine[Any, Any, T]) -> T:
             return runner.run(main)
     uvloop.install()  # pragma: no cover - Python 3.10
     return asyncio.run(main)  # pragma: no cover
+
+
+def _threads_still_running(wait: float) -> list[threading.Thread]:
+    """Non-daemon threads (handler threads, mostly) still alive after ``wait`` seconds."""
+    deadline = time.monotonic() + wait
+    others = [t for t in threading.enumerate() if not t.daemon and t is not threading.main_thread()]
+    for thread in others:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return [t for t in others if t.is_alive()]
 
 
 class Handler:
@@ -115,6 +216,7 @@ class Handler:
         self.announcer = announcer
         self.listener: Listener | None = None
         self.forced = False
+        self._owns_process = False
 
     def serve(self) -> None:
         """Block until the worker stops; exit non-zero when it stopped because of a failure."""
@@ -123,32 +225,65 @@ class Handler:
         except ConfigError as exc:
             raise SystemExit(f"gmi_ieops: {exc}") from None
         log.configure()
+        # The process ends with the worker: the shutdown watchdog stays armed until then.
+        self._owns_process = True
         try:
             code = run_event_loop(self.serve_async())
         except SocketError as exc:
             raise SystemExit(f"gmi_ieops: {exc}") from None
+        stuck = _threads_still_running(0.2)
+        if stuck:
+            # Threads cannot be interrupted; waiting for them would hold the exit past the
+            # drain deadline (a handler stuck for minutes). Their requests were answered.
+            _logger.warning(
+                "exiting with %d handler thread(s) still running: %s",
+                len(stuck),
+                ", ".join(sorted(t.name for t in stuck)),
+            )
+            self.exit_now(code)
         if code:
             sys.exit(code)
+
+    def exit_now(self, code: int) -> None:
+        """End the process at once: flush the logs, remove the socket file, ``_exit``."""
+        if self.listener is not None:
+            self.listener.cleanup()
+        for handler in logging.getLogger(log.LOGGER_NAME).handlers:
+            with contextlib.suppress(Exception):
+                handler.flush()
+        with contextlib.suppress(Exception):
+            sys.stderr.flush()
+            sys.stdout.flush()
+        os._exit(code)
 
     async def serve_async(self) -> int:
         """Run in the current event loop; returns the exit code."""
         server = self.server
         lifecycle_module.set_current(server.lifecycle)
         self.listener = self._bind()
+        settings = env.server
+        limits = ConnectionLimits(
+            max_header_size=settings.max_header_size,
+            max_headers=settings.max_headers,
+            header_timeout=settings.header_timeout,
+            keepalive_timeout=settings.keepalive_timeout,
+            max_connections=settings.max_connections or default_max_connections(),
+        )
         config = uvicorn.Config(
             server.app,
             lifespan="on",
-            access_log=env.log.access,
+            http=protocol_class(limits, server.lifecycle),
+            access_log=False,  # the runtime writes its own access lines (LOG_ACCESS)
             log_level=env.log.level.lower(),
-            # uvicorn annotates this as int but passes it to asyncio.wait_for: seconds may be
-            # fractional.
-            timeout_graceful_shutdown=cast(int, env.server.graceful_shutdown_time),
+            timeout_keep_alive=max(1, round(settings.keepalive_timeout)),
             log_config=None,
         )
-        uvicorn_server = _Uvicorn(config, self)
+        uvicorn_server = _Uvicorn(config, self, settings.graceful_shutdown_time)
         try:
             await uvicorn_server.serve(sockets=[self.listener.sock])
         finally:
+            if not self._owns_process:
+                uvicorn_server.cancel_watchdog()
             self.listener.cleanup()
             lifecycle_module.set_current(None)
         _logger.info("stopped")

@@ -99,6 +99,12 @@ def configure(
         handler.addFilter(TraceIdFilter())
         root.addHandler(handler)
     root.propagate = False
+    # uvicorn's own lines (start, stop, protocol warnings) go to the same place and format.
+    server_logger = logging.getLogger("uvicorn")
+    server_logger.setLevel(level or env.log.level)
+    for handler in handlers:
+        server_logger.addHandler(handler)
+    server_logger.propagate = False
 
 
 def _module_logger() -> TraceLogger:

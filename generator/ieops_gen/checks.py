@@ -21,9 +21,9 @@ from typing import Any
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 VALIDATOR = "_JSON_SCHEMA"
-METHOD = "_check_json_schema"
+METHOD = "_check_json_schema"  # a class attribute holding the model_validator
 
-# keywords the generated model types express, or that only annotate
+# keywords the generated model types express
 EXPRESSED = frozenset(
     {
         "type",
@@ -63,28 +63,6 @@ UNEXPRESSED = frozenset(
 )
 # siblings of $ref the models honour (``X | None``)
 REF_SIBLINGS = frozenset({"$ref", "nullable", "discriminator"})
-ANNOTATIONS = frozenset(
-    {
-        "$schema",
-        "$id",
-        "$comment",
-        "$defs",
-        "definitions",
-        "title",
-        "description",
-        "default",
-        "examples",
-        "example",
-        "deprecated",
-        "readOnly",
-        "writeOnly",
-        "contentMediaType",
-        "contentEncoding",
-        "contentSchema",
-        "xml",
-        "externalDocs",
-    }
-)
 # values that are data or metadata, never schemas
 NOT_SCHEMAS = frozenset(
     {"enum", "const", "default", "examples", "example", "required", "discriminator", "xml"}
@@ -124,10 +102,11 @@ STRIPPED = (
     "propertyNames",
     "$dynamicRef",
 )
-# bounds and formats of a schema without ``type``: they apply only to instances of their
-# type, which a model field cannot say; the check applies them
+# bounds of a schema without ``type``: they apply only to instances of their type, which a
+# model field cannot say; the check applies them. (A type-less ``format`` keeps its model
+# type, ``datetime`` say, as the spec's authors mean it.)
 TYPELESS_STRIPPED = frozenset(
-    {"minLength", "maxLength", "pattern", "format", "minItems", "maxItems"}
+    {"minLength", "maxLength", "pattern", "minItems", "maxItems"}
     | {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}
 )
 _ODD_NAME = re.compile(r"[\x00-\x1f\"\\]")
@@ -393,6 +372,8 @@ def _convert(schema: Any, ref_prefix: str, depth: int = 0) -> Any:
     for key, value in schema.items():
         if key == "$ref" and isinstance(value, str) and value.startswith(ref_prefix):
             out[key] = "#/$defs/" + value[len(ref_prefix) :]
+        elif key == "$schema":
+            continue  # the document's dialect holds throughout
         elif key in NOT_SCHEMAS or (isinstance(key, str) and key.startswith("x-")):
             out[key] = value
         elif key in SCHEMA_MAPS and isinstance(value, dict):
@@ -428,38 +409,27 @@ def _from_openapi30(schema: dict[str, Any]) -> dict[str, Any]:
 def attach(source: str, checked: dict[str, str], document_text: str) -> str:
     """Give each class in ``checked`` (class name -> pointer) a check; add the document.
 
-    The result is laid out as the formatter would (imports merged and sorted as ruff's
-    isort does), so no formatting pass over the whole module is needed.
+    Each class gains one line, ``_check_json_schema = _JSON_SCHEMA.before("<pointer>")``
+    (no type names: a field called ``object`` or ``Any`` cannot shadow anything), and the
+    module one import, placed where ruff's isort puts it, and the document constant.
     """
     import ast
 
     tree = ast.parse(source)
     lines = source.splitlines(keepends=True)
     ends = {n.name: n.end_lineno or n.lineno for n in tree.body if isinstance(n, ast.ClassDef)}
-    edits: list[tuple[int, int, str]] = []  # replace lines [start, end) (0-based) by text
-    for name, pointer_ in checked.items():
-        method = (
-            "\n"
-            '    @model_validator(mode="before")\n'
-            "    @classmethod\n"
-            f"    def {METHOD}(cls, data: object) -> object:\n"
-            f"        return {VALIDATOR}.check(cls, {_literal(pointer_)}, data)\n"
-        )
-        edits.append((ends[name], ends[name], method))
+    edits: list[tuple[int, str]] = []  # insert text before line index (0-based)
+    for name, at in checked.items():
+        edits.append((ends[name], f"\n    {METHOD} = {VALIDATOR}.before({_literal(at)})\n"))
     imports = [n for n in tree.body if isinstance(n, ast.ImportFrom) and n.level == 0]
     pydantic = next(n for n in imports if n.module == "pydantic")
-    names = {a.name if a.asname is None else f"{a.name} as {a.asname}" for a in pydantic.names}
-    merged = _import_line("pydantic", sorted(names | {"model_validator"}, key=_isort_key))
-    edits.append((pydantic.lineno - 1, pydantic.end_lineno or pydantic.lineno, merged))
-    block = [n for n in imports if n.lineno >= pydantic.lineno or _same_block(n, pydantic, lines)]
-    after = next((n for n in block if (n.module or "") > "gmi_ieops.schema"), pydantic)
-    ours = "from gmi_ieops.schema import JsonSchemaCheck\n"
-    edits.append((after.lineno - 1, after.lineno - 1, ours))
-    last = max(n.end_lineno or n.lineno for n in tree.body if isinstance(n, ast.ImportFrom))
-    constant = f"\n{VALIDATOR} = JsonSchemaCheck(\n{_chunks(document_text)})\n"
-    edits.append((last, last, constant))
-    for start, end, text in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
-        lines[start:end] = [text]
+    block = [n for n in imports if _same_block(n, pydantic, lines)]
+    after = min((n for n in block if (n.module or "") > "gmi_ieops.schema"), key=lambda n: n.lineno)
+    edits.append((after.lineno - 1, "from gmi_ieops.schema import JsonSchemaCheck\n"))
+    last = max(n.end_lineno or n.lineno for n in imports)
+    edits.append((last, f"\n{VALIDATOR} = JsonSchemaCheck(\n{_chunks(document_text)})\n"))
+    for index, text in sorted(edits, key=lambda e: e[0], reverse=True):
+        lines[index:index] = [text]
     return "".join(lines)
 
 
@@ -467,20 +437,6 @@ def _same_block(node: Any, anchor: Any, lines: list[str]) -> bool:
     """Whether ``node`` is in ``anchor``'s block of imports (no blank line between)."""
     first, last = sorted((node.lineno, anchor.lineno))
     return all(lines[i].strip() for i in range(first - 1, last - 1))
-
-
-def _isort_key(name: str) -> tuple[int, str]:
-    """ruff's isort order inside one import: CONSTANTS, Classes, then the rest."""
-    bare = name.split(" as ")[0]
-    kind = 0 if bare.isupper() and len(bare) > 1 else 1 if bare[:1].isupper() else 2
-    return kind, bare
-
-
-def _import_line(module: str, names: list[str]) -> str:
-    line = f"from {module} import {', '.join(names)}\n"
-    if len(line) <= 101:
-        return line
-    return f"from {module} import (\n" + "".join(f"    {n},\n" for n in names) + ")\n"
 
 
 def _literal(text: str, quote: str = '"') -> str:

@@ -5,7 +5,8 @@ equivalent (``not``, ``if``/``then``/``else``, ``contains``, ``dependentRequired
 ``unevaluatedProperties``, ``patternProperties``, ``oneOf``'s "exactly one", ...). A
 generated ``models.py`` whose schemas use them embeds those schemas as JSON text (data,
 never code) in one :class:`JsonSchemaCheck` and gives each affected model a
-``model_validator(mode="before")`` that calls :meth:`JsonSchemaCheck.check`. A failure is
+``model_validator(mode="before")`` (:meth:`JsonSchemaCheck.before`) that calls
+:meth:`JsonSchemaCheck.check`. A failure is
 a ``PydanticCustomError``, so it surfaces as a ``pydantic.ValidationError``: the runtime
 answers 422 and the generated client raises its typed error, as for any other constraint.
 
@@ -23,7 +24,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError, to_jsonable_python
 
 INSTALL = "pip install 'gmi-ieops[schema]'"
@@ -47,18 +48,19 @@ class JsonSchemaCheck:
         self._validators: dict[str, Validate] = {}
         self._lock = threading.Lock()
 
-    def check(self, model: type, pointer: str, data: Any) -> Any:
+    def check(self, model: type, pointer: str, data: Any, parsed: bool = False) -> Any:
         """Return ``data`` unchanged when it satisfies the schema at ``pointer``.
 
         ``pointer`` is a JSON pointer into the document ("" for the whole document); an
-        instance of ``model`` itself passed its checks when it was built.
+        instance of ``model`` itself passed its checks when it was built. ``parsed``: the
+        data comes from JSON (``model_validate_json``), so it holds JSON values only.
         """
         if isinstance(data, model):
             return data
         validate = self._validators.get(pointer)
         if validate is None:
             validate = self._compile(pointer)
-        errors = validate(_plain(data))
+        errors = validate(data if parsed or _is_json(data) else _plain(data))
         if errors:
             raise PydanticCustomError(
                 "json_schema",
@@ -66,6 +68,20 @@ class JsonSchemaCheck:
                 {"errors": "; ".join(errors), "keyword": "json_schema"},
             )
         return data
+
+    def before(self, pointer: str) -> Any:
+        """A ``model_validator(mode="before")`` checking the schema at ``pointer``.
+
+        Generated models bind it in their class body
+        (``_check_json_schema = _JSON_SCHEMA.before("/$defs/Part")``), so ``models.py``
+        names no types of its own for it (a field called ``object`` or ``Any`` would
+        shadow them).
+        """
+
+        def check(cls: Any, data: Any, info: ValidationInfo) -> Any:
+            return self.check(cls, pointer, data, parsed=info.mode == "json")
+
+        return model_validator(mode="before")(check)  # a classmethod: its first name is cls
 
     def _compile(self, pointer: str) -> Validate:
         with self._lock:
@@ -135,6 +151,23 @@ def _first(errors: Any) -> list[Any]:
 def _message(path: Any, message: str) -> str:
     where = "/".join(str(part) for part in path)
     return f"{message} (at /{where})" if where else message
+
+
+def _is_json(data: Any) -> bool:
+    """Whether ``data`` holds JSON values only (what ``model_validate_json`` hands over)."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is dict:
+            if not all(type(key) is str for key in item):
+                return False
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+        elif item is not None and kind not in _SCALARS:
+            return False
+    return True
 
 
 def _plain(data: Any) -> Any:

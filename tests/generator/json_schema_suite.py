@@ -133,7 +133,7 @@ def _needs_remote(schema: Any) -> bool:
     try:
         jsonschema_rs.validator_for(schema, validate_formats=False, retriever=refuse)
     except Exception as exc:
-        return "not fetched" in str(exc)
+        return "not fetched" in str(exc) or "Unknown meta-schema" in str(exc)
     return False
 
 

@@ -165,7 +165,7 @@ def test_keywords_are_enforced(tmp_path: Path, version: str) -> None:
     checked = {
         line.split('"')[1].rsplit("/", 1)[1]
         for line in source.splitlines()
-        if "_JSON_SCHEMA.check(cls" in line
+        if "_check_json_schema = _JSON_SCHEMA.before(" in line
     }
     assert checked == {"Name", "Part", "Thing"}  # not Plain, not the Level enum
     probe = subprocess.run(

@@ -420,7 +420,7 @@ def attach(source: str, checked: dict[str, str], document_text: str) -> str:
     ends = {n.name: n.end_lineno or n.lineno for n in tree.body if isinstance(n, ast.ClassDef)}
     edits: list[tuple[int, str]] = []  # insert text before line index (0-based)
     for name, at in checked.items():
-        edits.append((ends[name], f"\n    {METHOD} = {VALIDATOR}.before({_literal(at)})\n"))
+        edits.append((ends[name], "\n" + _binding(at)))
     imports = [n for n in tree.body if isinstance(n, ast.ImportFrom) and n.level == 0]
     pydantic = next(n for n in imports if n.module == "pydantic")
     block = [n for n in imports if _same_block(n, pydantic, lines)]
@@ -431,6 +431,15 @@ def attach(source: str, checked: dict[str, str], document_text: str) -> str:
     for index, text in sorted(edits, key=lambda e: e[0], reverse=True):
         lines[index:index] = [text]
     return "".join(lines)
+
+
+def _binding(pointer_: str) -> str:
+    """The class-body line binding the check, wrapped as ruff format would when long."""
+    line = f"    {METHOD} = {VALIDATOR}.before({_literal(pointer_)})\n"
+    if len(line) <= 101:
+        return line
+    parts = _chunks(pointer_, 86, indent="        ", quote='"')
+    return f"    {METHOD} = {VALIDATOR}.before(\n{parts}    )\n"
 
 
 def _same_block(node: Any, anchor: Any, lines: list[str]) -> bool:
@@ -457,19 +466,19 @@ def _escape(ch: str, quote: str = "'") -> str:
     return f"\\U{code:08x}"
 
 
-def _chunks(text: str, width: int = 90) -> str:
+def _chunks(text: str, width: int = 90, indent: str = "    ", quote: str = "'") -> str:
     """``text`` as implicitly concatenated literals, one per line, each within ``width``."""
     out: list[str] = []
     piece: list[str] = []
     size = 0
     for ch in text:
-        escaped = _escape(ch)
+        escaped = _escape(ch, quote)
         if size + len(escaped) > width - 2 and piece:
-            out.append("    '" + "".join(piece) + "'\n")
+            out.append(indent + quote + "".join(piece) + quote + "\n")
             piece, size = [], 0
         piece.append(escaped)
         size += len(escaped)
-    out.append("    '" + "".join(piece) + "'\n")
+    out.append(indent + quote + "".join(piece) + quote + "\n")
     return "".join(out)
 
 

@@ -74,6 +74,9 @@ components:
             - {{type: object, properties: {{b: {{type: integer}}}}, required: [b]}}
       dependentRequired: {{card: [cvv]}}
       {extra}
+    ALongSchemaNameThatGoesOnAndOnSoThatItsCheckBindingNoLongerFitsOnOneLineOfCode:
+      type: object
+      minProperties: 1
     Plain:
       type: object
       properties:
@@ -163,11 +166,16 @@ def test_keywords_are_enforced(tmp_path: Path, version: str) -> None:
     names = json.loads(literal.value)["$defs"]["Name"]["not"]["enum"]
     assert names == ['forbidden "name" \\ é', "'''; import os"]
     checked = {
-        line.split('"')[1].rsplit("/", 1)[1]
-        for line in source.splitlines()
-        if "_check_json_schema = _JSON_SCHEMA.before(" in line
+        n.value.args[0].value.rsplit("/", 1)[1]
+        for c in tree.body
+        if isinstance(c, ast.ClassDef)
+        for n in c.body
+        if isinstance(n, ast.Assign)
+        and isinstance(n.value, ast.Call)
+        and isinstance(n.value.args[0], ast.Constant)
     }
-    assert checked == {"Name", "Part", "Thing"}  # not Plain, not the Level enum
+    long = "ALongSchemaNameThatGoesOnAndOnSoThatItsCheckBindingNoLongerFitsOnOneLineOfCode"
+    assert checked == {"Name", "Part", "Thing", long}  # not Plain, not the Level enum
     probe = subprocess.run(
         [sys.executable, "-c", PROBE],
         cwd=tmp_path,

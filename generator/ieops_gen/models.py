@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import checks
 from .errors import GenerationError
 from .escape import lines as source_lines
 from .escape import normalise_strings
@@ -66,7 +67,12 @@ def generate(service: Service, header: str) -> Models:
         "openapi": _version(service.openapi.get("openapi")),
         "info": {"title": service.title, "version": service.version},
         "paths": {},
-        "components": {"schemas": split_nullable_enums(service.schemas, SCHEMA_REF)},
+        "components": {
+            "schemas": {
+                name: checks.for_models(schema)
+                for name, schema in split_nullable_enums(service.schemas, SCHEMA_REF).items()
+            }
+        },
     }
     with warnings.catch_warnings(), tempfile.TemporaryDirectory() as tmp:
         warnings.simplefilter("ignore")
@@ -105,8 +111,10 @@ def generate(service: Service, header: str) -> Models:
             raise GenerationError(
                 f"{service.source}: datamodel-code-generator failed: {type(exc).__name__}: {exc}"
             ) from exc
-    named = _use_generated_names(service, metadata)
-    source = header + inline_root_models(_strip_header(normalise_strings(output)), keep=named)
+    chosen = _chosen_names(metadata)
+    named = _use_generated_names(service, chosen)
+    body = inline_root_models(_strip_header(normalise_strings(output)), keep=named)
+    source = header + _with_checks(service, body, chosen)
     source = wrap_docstrings(source)
     source = fill_bare_generics(modern_generics(source))
     source = rename_ambiguous_enum_members(source, AMBIGUOUS)
@@ -115,19 +123,24 @@ def generate(service: Service, header: str) -> Models:
     return _inspect(source, service)
 
 
-def _use_generated_names(service: Service, metadata: Any) -> set[str]:
-    """Point the operations at the class names datamodel-code-generator actually chose.
-
-    It may give a schema's name to an inline model it met first (``Model`` -> ``Model1``);
-    its model metadata maps every schema location to its class. Returns the classes of
-    named schemas; the others are inline and may be folded into their fields.
-    """
+def _chosen_names(metadata: Any) -> dict[str, str]:
+    """Schema name -> the class datamodel-code-generator gave it (from its model metadata)."""
     chosen: dict[str, str] = {}
     models = metadata.get("models", []) if isinstance(metadata, dict) else []
     for model in models:
         path = model.get("source_path")
         if isinstance(path, list) and len(path) == 3 and path[:2] == ["components", "schemas"]:
             chosen[str(path[2])] = str(model.get("class_name"))
+    return chosen
+
+
+def _use_generated_names(service: Service, chosen: dict[str, str]) -> set[str]:
+    """Point the operations at the class names datamodel-code-generator actually chose.
+
+    It may give a schema's name to an inline model it met first (``Model`` -> ``Model1``).
+    Returns the classes of named schemas; the others are inline and may be folded into
+    their fields.
+    """
     for op in service.operations:
         for attr in (
             "params_model",
@@ -141,6 +154,91 @@ def _use_generated_names(service: Service, metadata: Any) -> set[str]:
             if name is not None and chosen.get(name, name) != name:
                 setattr(op, attr, chosen[name])
     return set(chosen.values()) | {m for op in service.operations for m in op.models}
+
+
+def _with_checks(service: Service, source: str, chosen: dict[str, str]) -> str:
+    """Add JSON Schema checks to the models whose schemas the model types cannot express.
+
+    A schema whose class is not a model (an Enum) cannot carry a check: the schemas that
+    refer to it check for it. Parameter models are built from strings (query, headers) and
+    get no check; a keyword there is reported as not enforced.
+    """
+    schemas = service.schemas
+
+    def resolve(ref: str) -> Any:
+        if ref.startswith(SCHEMA_REF):
+            return schemas.get(ref[len(SCHEMA_REF) :].split("/")[0].replace("~1", "/"))
+        return None
+
+    found = {n: k for n, s in schemas.items() if (k := checks.trigger(s, resolve)) is not None}
+    if not found:
+        return source
+    params = {op.params_model for op in service.operations if op.params_model}
+    classes = checks.model_classes(source)
+    models = {n for n in schemas if chosen.get(n, n) in classes}
+    targets = {
+        n: {
+            ref[len(SCHEMA_REF) :].split("/")[0].replace("~1", "/")
+            for ref in checks.refs(s)
+            if ref.startswith(SCHEMA_REF)
+        }
+        for n, s in schemas.items()
+    }
+    for _ in range(len(schemas)):
+        unenforced = {n for n in found if n not in models or n in params}
+        grown = {n: "$ref" for n in schemas if n not in found and targets[n] & unenforced}
+        if not grown:
+            break
+        found.update(grown)
+    checked = {chosen.get(n, n): n for n in found if n in models and n not in params}
+    for name in found:
+        if name not in checked.values() and not any(
+            name in targets[other] for other in checked.values()
+        ):
+            why = "parameters are not checked" if name in params else "no model carries it"
+            service.warnings.append(
+                f"/components/schemas/{name}: {found[name]!r} is not enforced ({why})"
+            )
+    if not checked:
+        return source
+    text = checks.document(schemas, list(checked.values()), SCHEMA_REF)
+    _compile_check(service, text, checked)
+    return checks.attach(source, {cls: checks.pointer(name) for cls, name in checked.items()}, text)
+
+
+def _compile_check(service: Service, text: str, checked: dict[str, str]) -> None:
+    """Compile the checks now, when a validator is installed: a bad schema is a spec error.
+
+    One compile covers them all; only when it fails is each compiled alone, to name it.
+    """
+    try:
+        import jsonschema_rs
+        from gmi_ieops.schema import refuse
+    except ImportError:
+        return
+    document = json.loads(text)
+
+    def compile_(refs: list[str]) -> None:
+        jsonschema_rs.validator_for(
+            {**document, "allOf": [{"$ref": "#" + checks.pointer(n)} for n in refs]},
+            validate_formats=False,
+            retriever=refuse,
+        )
+
+    try:
+        compile_(list(checked.values()))
+        return
+    except Exception:
+        pass
+    for name in checked.values():
+        try:
+            compile_([name])
+        except Exception as exc:
+            raise GenerationError(
+                f"{service.source}: /components/schemas/{name}: invalid JSON Schema: "
+                f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+            ) from exc
+    raise GenerationError(f"{service.source}: the JSON Schema checks do not compile")
 
 
 def _version(version: Any) -> str:

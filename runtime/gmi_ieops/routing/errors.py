@@ -71,7 +71,11 @@ def status_type(status: int) -> str:
 
 
 def validation_details(exc: ValidationError) -> list[dict[str, Any]]:
-    details: list[dict[str, Any]] = json.loads(exc.json(include_url=False))
+    """The errors as JSON data; without the inputs when those are not valid UTF-8 text."""
+    try:
+        details: list[dict[str, Any]] = json.loads(exc.json(include_url=False))
+    except ValueError:  # e.g. a body that is not UTF-8: its bytes cannot be echoed as JSON
+        details = json.loads(exc.json(include_url=False, include_input=False))
     return details
 
 

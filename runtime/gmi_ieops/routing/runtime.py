@@ -36,14 +36,14 @@ class RouteRuntime:
             )
         return self._pool
 
-    async def run_sync(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    async def run_sync(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         """Run a blocking call in the pool, in the caller's context (trace id for logs)."""
         context = contextvars.copy_context()
         future = self.pool.submit(context.run, fn, *args, **kwargs)
         return await asyncio.wrap_future(future)
 
     async def call(
-        self, kind: CallableKind, fn: Callable[..., Any], *args: Any, **kwargs: Any
+        self, kind: CallableKind, fn: Callable[..., Any], /, *args: Any, **kwargs: Any
     ) -> Any:
         """Call a handler where its kind says: async ones on the loop, sync ones in the pool.
 

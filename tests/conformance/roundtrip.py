@@ -335,10 +335,13 @@ class Document:
             plan["answer"] = st.lists(S.strategy(self.doc, schema), max_size=2)
         else:
             at, has_content = self.response_pointer(op, "json")
+            schema = S.pointer(self.doc, "#" + at) if at else None
+            if schema is None:
+                at = None  # media without a schema (only examples): any JSON, nothing to check
             plan["answer_at"] = at
             plan["has_content"] = has_content and op.response_model is not None
-            if op.response_model is not None and at:
-                plan["answer"] = S.strategy(self.doc, S.pointer(self.doc, "#" + at))
+            if op.response_model is not None and has_content:
+                plan["answer"] = S.strategy(self.doc, schema if schema is not None else {})
         return plan
 
     def draw(self, data: st.DataObject, plan: dict[str, Any], rep: OpReport) -> dict[str, Any]:

@@ -121,16 +121,20 @@ def render(rows: list[Row], schemathesis: dict[str, str]) -> str:
         f"{max_bytes() // 1000} kB are swept only by the soak.",
         "",
         "| document | OpenAPI | outcome | operations | skipped | forms | cases | mismatches "
-        "| model rejections |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|",
+        "| model rejections | schemathesis gate |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows:
         outcome = r.outcome if not r.mismatches else "mismatch"
         if r.outcome.startswith("fail"):
             outcome = "fail"
+        gate = "–"
+        if r.rel in schemathesis:
+            gate = "fail: " + ", ".join(f"{k} ×{v}" for k, v in sorted(r.gated.items()))
+            gate = gate if r.gated else "pass"
         lines.append(
             f"| `{r.rel}` | {r.version} | {outcome} | {r.operations} | {len(r.skipped)} "
-            f"| {r.forms} | {r.cases} | {len(r.mismatches)} | {r.rejected} |"
+            f"| {r.forms} | {r.cases} | {len(r.mismatches)} | {r.rejected} | {gate} |"
         )
     lines += ["", "## Why", ""]
     for r in rows:

@@ -9,7 +9,14 @@ WebSocket sessions. Only pydantic models are imported from this package, never t
 
 from __future__ import annotations
 
-from gmi_ieops.client import AsyncBaseClient, AsyncEventStream, BaseClient, CallOptions, EventStream
+from gmi_ieops.client import (
+    AsyncBaseClient,
+    AsyncEventStream,
+    BaseClient,
+    CallOptions,
+    EventStream,
+    set_stream_flag,
+)
 from typing_extensions import Unpack
 
 from .models import (
@@ -80,7 +87,7 @@ class Client(BaseClient):
         return self._request(
             "POST",
             "/v1/chat/completions",
-            body=body,
+            body=set_stream_flag(body, "stream", False),
             response_model=ChatCompletion,
             **options,
         )
@@ -96,7 +103,7 @@ class Client(BaseClient):
         return self._stream(
             "POST",
             "/v1/chat/completions",
-            body=body.model_copy(update={"stream": True}),
+            body=set_stream_flag(body, "stream", True),
             event_model=ChatCompletionChunk,
             **options,
         )
@@ -159,7 +166,7 @@ class AsyncClient(AsyncBaseClient):
         return await self._request(
             "POST",
             "/v1/chat/completions",
-            body=body,
+            body=set_stream_flag(body, "stream", False),
             response_model=ChatCompletion,
             **options,
         )
@@ -175,7 +182,7 @@ class AsyncClient(AsyncBaseClient):
         return self._stream(
             "POST",
             "/v1/chat/completions",
-            body=body.model_copy(update={"stream": True}),
+            body=set_stream_flag(body, "stream", True),
             event_model=ChatCompletionChunk,
             **options,
         )

@@ -197,6 +197,10 @@ class ClientMethod:
     response_model: str
     flag: str | None = None
 
+    @property
+    def uses_styled(self) -> bool:
+        return any("styled(" in expr for _, expr in self.path_params + self.query + self.headers)
+
 
 def _optional(annotation: str) -> str:
     return (
@@ -224,7 +228,10 @@ def _client_methods(service: Service, models: Models) -> list[ClientMethod]:
             else:
                 args.append(Argument(param.python_name, _optional(annotation) + " = None"))
             target = {"path": path_params, "query": query, "header": headers}[param.location]
-            target.append((param.name, param.python_name))
+            expr = param.python_name
+            if not param.default_style:
+                expr = f"styled({param.python_name}, {pystr(param.style)}, {param.explode})"
+            target.append((param.name, expr))
         args.sort(key=lambda a: "=" in a.annotation)  # required keywords first, for readers
         forms: list[tuple[str, str, str, str | None]] = []
         if op.kind == "ws":
@@ -239,7 +246,7 @@ def _client_methods(service: Service, models: Models) -> list[ClientMethod]:
         elif op.kind == "sse":
             forms.append((op.method_name, "_stream", f"EventStream[{op.event_model}]", None))
         else:
-            forms.append((op.method_name, "_request", op.response_model or "None", None))
+            forms.append((op.method_name, "_request", op.response_model or "None", op.stream_flag))
             if op.stream_method_name is not None:
                 forms.append(
                     (
@@ -341,6 +348,10 @@ def render(service: Service, models: Models, package: str) -> dict[str, str]:
     if client_methods:
         client.add("from gmi_ieops.client import CallOptions")
         client.add("from typing_extensions import Unpack")
+    if any(m.uses_styled for m in client_methods):
+        client.add("from gmi_ieops.client import styled")
+    if any(m.flag for m in client_methods):
+        client.add("from gmi_ieops.client import set_stream_flag")
     if any(m.call == "_stream" for m in client_methods):
         client.add("from gmi_ieops.client import AsyncEventStream")
         client.add("from gmi_ieops.client import EventStream")

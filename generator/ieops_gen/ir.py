@@ -32,6 +32,15 @@ class Parameter:
     location: Location
     required: bool
     description: str | None
+    style: str = "simple"  # OpenAPI serialization: form/simple/deepObject/...
+    explode: bool = False
+
+    @property
+    def default_style(self) -> bool:
+        """Whether ``style``/``explode`` are the location's defaults (form+explode, simple)."""
+        if self.location in ("query", "cookie"):
+            return self.style == "form" and self.explode
+        return self.style == "simple" and not self.explode
 
 
 @dataclass
@@ -495,6 +504,19 @@ class _Builder:
         if method in ("trace", "query"):
             self.skip(method, path, f"the runtime does not route {method.upper()} requests")
             return None
+        key = path
+        if "#" in path:
+            # A fragment is never sent over HTTP: client and server both use the path
+            # before it; a document that also has that path for this method keeps it.
+            path = path.split("#", 1)[0]
+            other = self.doc.get("paths", {}).get(path)
+            if isinstance(other, dict) and isinstance(other.get(method), dict):
+                self.skip(method, key, f"the path without its #fragment, {path}, is routed")
+                return None
+            self.warnings.append(
+                f"{where}: the #fragment of the path key is not sent over HTTP; "
+                f"the operation is routed at {path}"
+            )
         op_id = raw.get("operationId") or f"{method} {path}"
         method_name = methods.unique(names.shorten(names.snake(op_id), METHOD_NAME_LENGTH))
         hint = names.pascal(op_id)
@@ -536,7 +558,21 @@ class _Builder:
                 merged[(param["name"], param["in"])] = param
         if not merged:
             return True
-        keywords = names.Namer({"self", "body", "context", "session", "options", "extra"})
+        # the runtime's arguments, and the generated client's per-call options (CallOptions)
+        keywords = names.Namer(
+            {
+                "self",
+                "body",
+                "context",
+                "session",
+                "options",
+                "extra",
+                "trace_id",
+                "timeout",
+                "retries",
+                "headers",
+            }
+        )
         properties: dict[str, Any] = {}
         required: list[str] = []
         wire = names.Namer()
@@ -555,6 +591,10 @@ class _Builder:
             if param.get("required") is True:
                 required.append(key)
             python_name = keywords.unique(names.snake(name, prefix="param"))
+            style = param.get("style")
+            if not isinstance(style, str):
+                style = "form" if location in ("query", "cookie") else "simple"
+            explode = param.get("explode")
             op.parameters.append(
                 Parameter(
                     name=name,
@@ -562,6 +602,8 @@ class _Builder:
                     location=_location(location),
                     required=param.get("required") is True,
                     description=_text(param.get("description")),
+                    style=style,
+                    explode=explode if isinstance(explode, bool) else style == "form",
                 )
             )
         model = self.class_names.unique(hint + "Params", sep="")

@@ -8,6 +8,7 @@ websockets. See docs/client.md.
 
 from ._async import AsyncBaseClient
 from ._sync import BaseClient
+from ._wire import Styled, set_stream_flag, styled
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -54,7 +55,10 @@ __all__ = [
     "SSEDecoder",
     "ServerError",
     "ServerSentEvent",
+    "Styled",
     "Timeout",
     "WebSocketClosedError",
     "WebSocketSession",
+    "set_stream_flag",
+    "styled",
 ]

@@ -118,7 +118,7 @@ class ClientCore:
         *,
         path_params: Mapping[str, object] | None,
         query: Mapping[str, object] | None,
-        headers: Mapping[str, str | None] | None,
+        headers: Mapping[str, object] | None,
         body: object,
         trace_id: str | None,
         timeout: float | Timeout | None,

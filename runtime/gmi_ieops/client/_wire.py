@@ -22,6 +22,7 @@ from ..tracing import current_trace_id, generate_trace_id
 from .errors import APIConnectionError, IEOPSError, RequestTimeoutError, ResponseValidationError
 
 T = TypeVar("T")
+M = TypeVar("M", bound=pydantic.BaseModel)
 
 TRACE_HEADER = "X-Trace-Id"
 JSON = "application/json"
@@ -75,7 +76,44 @@ def _scalar(value: object) -> str:
         value = value.value
     if isinstance(value, bool):
         return "true" if value else "false"
+    if value is None:
+        return ""
     return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Styled:
+    """A parameter value with OpenAPI's ``style`` and ``explode`` (when not the defaults)."""
+
+    value: object
+    style: str
+    explode: bool
+
+
+def styled(value: object, style: str, explode: bool) -> Styled | None:
+    """What generated clients pass for a parameter with a non-default style (None: not sent)."""
+    return None if value is None else Styled(value, style, explode)
+
+
+def _plain(value: object) -> object:
+    """Models as their JSON data (by alias, only the fields set); other values unchanged."""
+    if isinstance(value, pydantic.BaseModel):
+        return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def simple(value: object, explode: bool = False) -> str:
+    """OpenAPI ``style: simple`` (path and header parameters): arrays and objects by commas."""
+    value = _plain(value)
+    if isinstance(value, list):
+        return ",".join(_scalar(v) for v in value)
+    if isinstance(value, dict):
+        if explode:
+            return ",".join(f"{k}={_scalar(v)}" for k, v in value.items() if v is not None)
+        return ",".join(f"{k},{_scalar(v)}" for k, v in value.items() if v is not None)
+    return _scalar(value)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -101,21 +139,49 @@ def render_path(template: str, params: Mapping[str, object] | None) -> str:
         raise ValueError(f"path {template!r}: unknown path parameter(s) {unknown}")
     out = [literals[0]]
     for name, literal in zip(order, literals[1:], strict=True):
-        out.append(quote(_scalar(given[name]), safe=""))
+        value = given[name]
+        text = simple(value.value, value.explode) if isinstance(value, Styled) else simple(value)
+        out.append(quote(text, safe=","))
         out.append(literal)
     return "".join(out)
 
 
+_DELIMITERS = {"form": ",", "spaceDelimited": " ", "pipeDelimited": "|"}
+
+
 def encode_query(query: Mapping[str, object] | None) -> QueryPairs | None:
-    """Query pairs: ``None`` dropped, bools ``true``/``false``, enums by value, lists repeated."""
+    """Query pairs as OpenAPI serialises them; ``None`` dropped, bools ``true``/``false``.
+
+    Default (``style: form, explode: true``): arrays repeat the key (``tags=a&tags=b``),
+    objects spread their properties (``color=red&size=3``). ``explode: false`` joins with
+    commas (``ids=1,2``; an object ``filter=color,red``); ``spaceDelimited`` and
+    ``pipeDelimited`` join arrays with `` `` / ``|``; ``deepObject`` writes
+    ``filter[color]=red``. Values are wrapped in :class:`Styled` when not the default.
+    """
     if not query:
         return None
     pairs: QueryPairs = []
-    for key, value in query.items():
+    for key, raw in query.items():
+        style, explode, value = "form", True, raw
+        if isinstance(raw, Styled):
+            style, explode, value = raw.style, raw.explode, raw.value
+        value = _plain(value)
         if value is None:
             continue
-        if isinstance(value, (list, tuple, set, frozenset)):
-            pairs.extend((key, _scalar(v)) for v in value if v is not None)
+        if isinstance(value, list):
+            items = [v for v in value if v is not None]
+            if explode and style == "form":
+                pairs.extend((key, _scalar(v)) for v in items)
+            else:
+                pairs.append((key, _DELIMITERS.get(style, ",").join(_scalar(v) for v in items)))
+        elif isinstance(value, dict):
+            props = [(k, v) for k, v in value.items() if v is not None]
+            if style == "deepObject":
+                pairs.extend((f"{key}[{k}]", _scalar(v)) for k, v in props)
+            elif explode:
+                pairs.extend((str(k), _scalar(v)) for k, v in props)
+            else:
+                pairs.append((key, ",".join(f"{k},{_scalar(v)}" for k, v in props)))
         else:
             pairs.append((key, _scalar(value)))
     return pairs or None
@@ -132,6 +198,22 @@ def encode_body(body: object) -> bytes | None:
             f"body must be a pydantic model, a dict or a list, got {type(body).__name__}"
         )
     return pydantic_core.to_json(body, by_alias=True)
+
+
+def set_stream_flag(body: M, wire: str, stream: bool) -> M:
+    """The body with its stream flag (by wire name, so an alias works) pinned for the form.
+
+    The stream form always sends ``true``; the JSON form turns a ``true`` into ``false``
+    (so the JSON method never receives a stream) and leaves an unset flag unset.
+    """
+    name = next((n for n, f in type(body).model_fields.items() if (f.alias or n) == wire), None)
+    if name is None:
+        return body
+    if stream:
+        return body.model_copy(update={name: True})
+    if getattr(body, name, None):
+        return body.model_copy(update={name: False})
+    return body
 
 
 def pick_trace_id(per_call: str | None, per_client: str | None) -> str:
@@ -152,7 +234,7 @@ def check_trace_id(trace_id: str) -> None:
 
 def build_headers(
     client_headers: Mapping[str, str],
-    call_headers: Mapping[str, str | None] | None,
+    call_headers: Mapping[str, object] | None,
     trace_id: str,
     accept: str | None,
     has_body: bool,
@@ -165,8 +247,10 @@ def build_headers(
     headers.update(client_headers)
     if call_headers:
         for key, value in call_headers.items():
-            if value is not None:
-                headers[key] = value
+            if isinstance(value, Styled):
+                headers[key] = simple(value.value, value.explode)
+            elif value is not None:
+                headers[key] = value if isinstance(value, str) else simple(value)
     headers[TRACE_HEADER] = trace_id
     return headers
 

@@ -117,4 +117,4 @@ class CallOptions(TypedDict, total=False):
     trace_id: str | None
     timeout: float | Timeout | None
     retries: int | RetryPolicy | None
-    headers: Mapping[str, str | None] | None
+    headers: Mapping[str, object] | None

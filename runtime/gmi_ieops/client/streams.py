@@ -25,6 +25,7 @@ from .sse import ServerSentEvent, SSEDecoder
 E = TypeVar("E")
 
 DONE = "[DONE]"
+_DRAIN_LIMIT = 65536  # bytes read after [DONE] to keep the connection; more: just close
 
 
 class _StreamState(Generic[E]):
@@ -171,11 +172,28 @@ class EventStream(_StreamState[E]):
                 if not self._pending:
                     self._check_clock()
         except _Done:
+            self._drain()
             self.close()
             raise StopIteration from None
         except BaseException:
             self.close()
             raise
+
+    def _drain(self) -> None:
+        """After ``[DONE]``: read the end of the body, so the connection goes back to the pool.
+
+        Closing a response before its last chunk makes httpx drop the connection; the server
+        ends the body right after ``[DONE]``, so this reads a few bytes at most (bounded).
+        """
+        assert self._chunks is not None
+        left = _DRAIN_LIMIT
+        try:
+            for chunk in self._chunks:
+                left -= len(chunk)
+                if left < 0:
+                    break
+        except httpx.HTTPError:
+            pass
 
     def close(self) -> None:
         """Close the connection (the server sees the disconnect); idempotent."""
@@ -249,11 +267,26 @@ class AsyncEventStream(_StreamState[E]):
                     raise self._eof_error()
                 self._feed(chunk)
         except _Done:
+            await self._drain()
             await self.aclose()
             raise StopAsyncIteration from None
         except BaseException:
             await self.aclose()
             raise
+
+    async def _drain(self) -> None:
+        """After ``[DONE]``: read the end of the body (see ``EventStream._drain``)."""
+        assert self._chunks is not None
+        left = _DRAIN_LIMIT
+        limit, _ = self._wait_limit()
+        try:
+            with anyio.move_on_after(limit if limit is not None else 5.0):
+                async for chunk in self._chunks:
+                    left -= len(chunk)
+                    if left < 0:
+                        break
+        except httpx.HTTPError:
+            pass
 
     async def aclose(self) -> None:
         """Close the connection (the server sees the disconnect); idempotent."""

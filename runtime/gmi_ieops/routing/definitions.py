@@ -64,9 +64,14 @@ class RouterDef:
     stream_flag: str | None = None
     params_model: type[BaseModel] | None = None
     param_in: dict[str, ParamLocation] = field(default_factory=dict)
+    param_style: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    """OpenAPI ``(style, explode)`` of the parameters that do not use their location's
+    defaults (query: ``form`` exploded; path and header: ``simple``)."""
     ws_receive_model: type[BaseModel] | None = None
     ws_send_model: type[BaseModel] | None = None
     status_code: int = 200
+    empty_response: bool = False
+    """The operation answers no content (the handler returns ``None``): no body is sent."""
     operation_id: str | None = None
     description: str | None = None
     tags: list[str] = field(default_factory=list)
@@ -104,6 +109,8 @@ def join_path(prefix: str, group: str, path: str) -> str:
     """``prefix + "/" + group + "/" + path``, without doubled or trailing slashes."""
     parts = [part.strip("/") for part in (prefix, group, path)]
     joined = "/" + "/".join(part for part in parts if part)
+    if path.endswith("/") and joined != "/":
+        joined += "/"  # "/datasets/" is its own route: keep what the spec (and client) says
     return joined
 
 

@@ -73,6 +73,9 @@ class HTTPEndpoint:
         ]
         self.reads_body = route.method.value not in _BODYLESS or route.request_model is not None
         self.typed = route.typed
+        # A typed route without a response model answers no content: no body at all.
+        self.no_content = route.empty_response or (route.typed and route.response_model is None)
+        self.stream_field = _field_for(route.request_model, route.stream_flag)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = headers_of(scope)
@@ -180,7 +183,9 @@ class HTTPEndpoint:
             model = parse_model(route.request_model, body)
             candidates["body"] = model
         if route.params_model is not None:
-            params = parse_params(route.params_model, route.param_in, scope, headers)
+            params = parse_params(
+                route.params_model, route.param_in, scope, headers, route.param_style
+            )
             for name in route.params_model.model_fields:
                 candidates[name] = getattr(params, name)
         target = self.handler
@@ -199,7 +204,10 @@ class HTTPEndpoint:
         flag = self.route.stream_flag
         if flag is None or payload is None:
             return False
-        value = payload.get(flag) if isinstance(payload, dict) else getattr(payload, flag, None)
+        if isinstance(payload, dict):
+            value = payload.get(flag)
+        else:  # a model: the flag is its wire name, the attribute its field name
+            value = getattr(payload, self.stream_field or flag, None)
         return bool(value)
 
     async def _call(self, target: _Target, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -240,6 +248,9 @@ class HTTPEndpoint:
         if isinstance(result, Response):
             result.headers["X-Trace-Id"] = trace_id
             await result(scope, receive, send)
+            return
+        if self.no_content and result is None:
+            await _send_empty(send, self.route.status_code, trace_id)
             return
         try:
             payload = self._encode_result(result)
@@ -372,6 +383,25 @@ def _start(
     if extra:
         headers.extend(extra)
     return {"type": "http.response.start", "status": status, "headers": headers}
+
+
+async def _send_empty(send: Send, status: int, trace_id: str) -> None:
+    """No content: no body and no content type (``content-length: 0`` except for 204/304)."""
+    headers = [(b"x-trace-id", trace_id.encode())]
+    if status not in (204, 304):
+        headers.append((b"content-length", b"0"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def _field_for(model: type[BaseModel] | None, wire: str | None) -> str | None:
+    """The field name of ``model`` whose wire name (alias) is ``wire``."""
+    if model is None or wire is None:
+        return None
+    for name, info in model.model_fields.items():
+        if (info.alias or name) == wire:
+            return name
+    return None
 
 
 async def _send_json(send: Send, status: int, payload: bytes, trace_id: str) -> None:

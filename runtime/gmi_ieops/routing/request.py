@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import types
+import typing
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ValidationError
@@ -138,26 +141,46 @@ def seed_query(scope: Scope, body: Mapping[str, Any] | None, trace_id: str) -> d
     return query
 
 
+Shape = Literal["scalar", "array", "object"]
+
+
 def parse_params(
-    model: type[BaseModel], param_in: Mapping[str, ParamLocation], scope: Scope, headers: Headers
+    model: type[BaseModel],
+    param_in: Mapping[str, ParamLocation],
+    scope: Scope,
+    headers: Headers,
+    param_style: Mapping[str, tuple[str, bool]] | None = None,
 ) -> BaseModel:
-    """Typed path/query/header/cookie parameters, by each field's wire name (its alias)."""
-    sources: dict[ParamLocation, Mapping[str, str]] = {
-        "path": scope.get("path_params") or {},
-        "query": query_params(scope),
-    }
+    """Typed path/query/header/cookie parameters, by each field's wire name (its alias).
+
+    Arrays and objects are read as OpenAPI serialises them (see ``docs/typed-routes.md``):
+    query ``form`` exploded by default (``tags=a&tags=b``; an object's properties as their
+    own keys), ``explode: false`` comma-joined, ``spaceDelimited``/``pipeDelimited``,
+    ``deepObject`` (``filter[color]=red``); path and header ``simple`` (``a,b``; objects
+    ``k,v,k2,v2``, exploded ``k=v,k2=v2``). Scalars are strings for pydantic to convert.
+    """
+    pairs = _query_pairs(scope)
+    path = scope.get("path_params") or {}
+    styles = param_style or {}
+    shapes = _shapes(model)
     values: dict[str, Any] = {}
     for name, info in model.model_fields.items():
         wire = info.alias or name
         location = param_in.get(name, "query")
-        if location == "header":
-            found = text(headers.get(wire.lower().encode("latin-1")))
-        elif location == "cookie":
-            found = _cookies(headers).get(wire)
+        shape, props = shapes[name]
+        default = ("form", True) if location in ("query", "cookie") else ("simple", False)
+        style, explode = styles.get(name, default)
+        found: Any = None
+        if location == "query":
+            found = _from_query(pairs, wire, shape, props, style, explode)
         else:
-            if location not in sources:
-                sources[location] = {}
-            found = sources[location].get(wire)
+            if location == "header":
+                raw = text(headers.get(wire.lower().encode("latin-1")))
+            elif location == "cookie":
+                raw = _cookies(headers).get(wire)
+            else:
+                raw = path.get(wire)
+            found = raw if raw is None or shape == "scalar" else _split_simple(raw, shape, explode)
         if found is not None:
             values[wire] = found
     try:
@@ -167,6 +190,90 @@ def parse_params(
         raise RequestError(
             422, "validation_error", _summary(details, "parameter"), details=details
         ) from None
+
+
+def _query_pairs(scope: Scope) -> list[tuple[str, str]]:
+    raw = scope.get("query_string", b"")
+    return parse_qsl(raw.decode("latin-1"), keep_blank_values=True) if raw else []
+
+
+def _from_query(
+    pairs: list[tuple[str, str]],
+    wire: str,
+    shape: Shape,
+    props: frozenset[str],
+    style: str,
+    explode: bool,
+) -> Any:
+    if shape == "array":
+        found = [v for k, v in pairs if k == wire]
+        if not found:
+            return None
+        if explode and style == "form":
+            return found
+        delimiter = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
+        return [] if found[-1] == "" else found[-1].split(delimiter)
+    if shape == "object":
+        if style == "deepObject":
+            prefix = wire + "["
+            found_map = {
+                k[len(prefix) : -1]: v for k, v in pairs if k.startswith(prefix) and k.endswith("]")
+            }
+            return found_map or None
+        if explode:
+            found_map = {k: v for k, v in pairs if k in props}
+            return found_map or None
+        joined = [v for k, v in pairs if k == wire]
+        return _pairs_to_dict(joined[-1].split(",")) if joined else None
+    last = None
+    for k, v in pairs:
+        if k == wire:
+            last = v
+    return last
+
+
+def _split_simple(raw: str, shape: Shape, explode: bool) -> Any:
+    if shape == "array":
+        return [] if raw == "" else [part.strip() for part in raw.split(",")]
+    parts = [part.strip() for part in raw.split(",")] if raw else []
+    if explode:
+        return dict(part.partition("=")[::2] for part in parts)
+    return _pairs_to_dict(parts)
+
+
+def _pairs_to_dict(parts: list[str]) -> dict[str, str]:
+    return dict(zip(parts[0::2], parts[1::2], strict=False))
+
+
+@functools.lru_cache(maxsize=1024)
+def _shapes(model: type[BaseModel]) -> dict[str, tuple[Shape, frozenset[str]]]:
+    """Per field: scalar, array or object (with an object's wire property names)."""
+    return {name: _shape(info.annotation) for name, info in model.model_fields.items()}
+
+
+def _shape(annotation: Any, depth: int = 0) -> tuple[Shape, frozenset[str]]:
+    if depth > 8:
+        return "scalar", frozenset()
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _shape(typing.get_args(annotation)[0], depth + 1)
+    if origin is typing.Union or origin is types.UnionType:
+        for arg in typing.get_args(annotation):
+            if arg is not type(None):
+                found = _shape(arg, depth + 1)
+                if found[0] != "scalar":
+                    return found
+        return "scalar", frozenset()
+    if origin in (list, tuple, set, frozenset) or annotation in (list, tuple, set):
+        return "array", frozenset()
+    if origin is dict or annotation is dict:
+        return "object", frozenset()
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if getattr(annotation, "__pydantic_root_model__", False):
+            return _shape(annotation.model_fields["root"].annotation, depth + 1)
+        props = frozenset(info.alias or n for n, info in annotation.model_fields.items())
+        return "object", props
+    return "scalar", frozenset()
 
 
 def _cookies(headers: Headers) -> dict[str, str]:

@@ -39,7 +39,7 @@ class RouteRuntime:
             )
         return self._pool
 
-    async def run_sync(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    async def run_sync(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         """Run a blocking call in the pool, in the caller's context (trace id for logs)."""
         context = contextvars.copy_context()
         future = self.pool.submit(context.run, fn, *args, **kwargs)
@@ -50,7 +50,7 @@ class RouteRuntime:
             raise
 
     async def call(
-        self, kind: CallableKind, fn: Callable[..., Any], *args: Any, **kwargs: Any
+        self, kind: CallableKind, fn: Callable[..., Any], /, *args: Any, **kwargs: Any
     ) -> Any:
         """Call a handler where its kind says: async ones on the loop, sync ones in the pool.
 

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
@@ -78,7 +79,7 @@ class WebSocketSession(Generic[In, Out]):
     async def send(self, message: Out) -> None:
         if not isinstance(message, self.send_model):
             message = self.send_model.model_validate(message)
-        await self.websocket.send_text(message.model_dump_json(by_alias=True))
+        await self.websocket.send_text(encode_json(message).decode())
 
     async def send_error(self, info: ErrorInfo) -> None:
         await self.websocket.send_text(json.dumps({"error": info.body(self.trace_id)}))
@@ -143,10 +144,12 @@ class WebSocketEndpoint:
         candidates: dict[str, Any] = {}
         try:
             if route.params_model is not None:
-                params = parse_params(route.params_model, route.param_in, scope, headers_of(scope))
+                params = parse_params(
+                    route.params_model, route.param_in, scope, headers_of(scope), route.param_style
+                )
                 candidates.update({n: getattr(params, n) for n in route.params_model.model_fields})
         except RequestError as exc:
-            await websocket.close(1008, exc.message[:120])
+            await _refuse(websocket, trace_id, exc)
             return
         await websocket.accept(headers=[(b"x-trace-id", trace_id.encode())])
         session: WebSocketSession[Any, Any] = WebSocketSession(
@@ -218,6 +221,27 @@ async def receive_text(websocket: WebSocket) -> str:
     except UnicodeDecodeError:
         await websocket.close(INVALID_PAYLOAD, "binary message is not UTF-8 JSON text")
         raise WebSocketDisconnect(INVALID_PAYLOAD) from None
+
+
+async def _refuse(websocket: WebSocket, trace_id: str, exc: RequestError) -> None:
+    """A handshake with bad parameters: the error envelope, never a bare 403.
+
+    Where the server can answer the handshake with an HTTP response (the ASGI
+    ``websocket.http.response`` extension; uvicorn has it), that is a 422 with the usual
+    envelope; otherwise the socket is accepted and closed with 1008 and the reason.
+    """
+    info = error_for_exception(exc)
+    if "websocket.http.response" in (websocket.scope.get("extensions") or {}):
+        response = Response(
+            encode_json(info.body(trace_id)),
+            status_code=info.status,
+            media_type="application/json",
+            headers={"x-trace-id": trace_id},
+        )
+        await websocket.send_denial_response(response)
+        return
+    await websocket.accept(headers=[(b"x-trace-id", trace_id.encode())])
+    await websocket.close(1008, exc.message[:120])
 
 
 async def _send_error(websocket: WebSocket, trace_id: str, info: ErrorInfo) -> None:

@@ -1,0 +1,144 @@
+"""Schemathesis against a generated server: every check, positive and negative data.
+
+The server is the same generated app and generic service as the round trip, now over TCP
+on 127.0.0.1 (schemathesis speaks HTTP URLs), answering for each method the last value the
+round trip drew for it. Operations the round trip could not drive (no answer to give) are
+left out. Each operation gets ``CONFORMANCE_EXAMPLES`` positive and as many negative cases
+through schemathesis' hypothesis strategies and ``case.call_and_validate`` with every
+registered check (``--checks all``).
+
+The gate is schemathesis' ``not_a_server_error`` and ``response_schema_conformance``;
+failures of the other checks are counted and reported. On operations that stream, the
+response-schema check is left to the round trip (which validates every event with the
+document's dialect): schemathesis would validate the ``data: [DONE]`` terminator of the
+wire format as an event.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis.checks import CHECKS, load_all_checks
+from schemathesis.core.failures import Failure
+from schemathesis.generation import GenerationMode
+
+from .corpus import Built, examples
+from .serving import free_port, serving
+
+GATE = {"not_a_server_error", "response_schema_conformance"}
+
+
+@dataclass
+class FuzzReport:
+    cases: int = 0
+    operations: int = 0
+    failures: Counter[str] = field(default_factory=Counter)
+    examples: dict[str, str] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    def sorted(self) -> list[tuple[str, int]]:
+        return sorted(self.failures.items())
+
+    @property
+    def gated(self) -> dict[str, int]:
+        return {k: v for k, v in self.failures.items() if k in GATE}
+
+    def summary(self) -> str:
+        parts = [f"{k} ×{v} (e.g. {self.examples[k][:120]})" for k, v in self.sorted()]
+        failed = "; ".join(parts) or "none"
+        text = f"{self.operations} operations, {self.cases} cases; failing checks: {failed}"
+        if self.errors:
+            text += f"; {len(self.errors)} operation(s) not run"
+        return text
+
+
+_SSE_SKIP = {"response_schema_conformance"}
+
+
+def _streams(operation: Any) -> bool:
+    responses = operation.definition.raw.get("responses") or {}
+    return any(
+        "text/event-stream" in ((r or {}).get("content") or {})
+        for r in responses.values()
+        if isinstance(r, dict)
+    )
+
+
+def _check_name(failure: Failure) -> str:
+    names = getattr(type(failure), "checks", ()) or ()
+    return names[0] if names else type(failure).__name__
+
+
+def fuzz(built: Built, planner: Any, app: Any, driven: set[str]) -> FuzzReport:
+    """Run schemathesis on ``app`` for the operations in ``driven`` (``METHOD /path``)."""
+    load_all_checks()
+    checks = CHECKS.get_all()
+    doc = json.loads(json.dumps(built.result.services[0].openapi))
+    schema = schemathesis.openapi.from_dict(doc)
+    report = FuzzReport()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with serving(app, port=port), requests.Session() as session:
+        for result in schema.get_all_operations():
+            try:
+                operation = result.ok()
+            except Exception as exc:
+                report.errors.append(str(exc)[:200])
+                continue
+            label = f"{operation.method.upper()} {operation.path}"
+            if label not in driven:
+                continue
+            report.operations += 1
+            chosen = [c for c in checks if not (_streams(operation) and c.__name__ in _SSE_SKIP)]
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+                try:
+                    strategy = operation.as_strategy(generation_mode=mode)
+                except Exception as exc:
+                    report.errors.append(f"{label}: {type(exc).__name__}: {str(exc)[:150]}")
+                    continue
+
+                @settings(
+                    max_examples=examples(),
+                    derandomize=True,
+                    database=None,
+                    deadline=None,
+                    phases=[Phase.generate],
+                    suppress_health_check=list(HealthCheck),
+                )
+                @given(case=strategy)
+                def one(case: Any) -> None:  # run at once below: the loop variables hold
+                    report.cases += 1
+                    try:
+                        case.call_and_validate(
+                            base_url=base,
+                            session=session,
+                            checks=chosen,  # noqa: B023
+                            timeout=30,
+                        )
+                    except Failure as failure:
+                        _count(report, label, failure)  # noqa: B023
+                    except BaseException as group:  # FailureGroup, a BaseExceptionGroup
+                        failures = getattr(group, "exceptions", None)
+                        if failures is None:
+                            raise
+                        for failure in failures:
+                            _count(report, label, failure)  # noqa: B023
+
+                try:
+                    one()
+                except Exception as exc:
+                    report.errors.append(f"{label}: {type(exc).__name__}: {str(exc)[:150]}")
+    return report
+
+
+def _count(report: FuzzReport, label: str, failure: BaseException) -> None:
+    name = _check_name(failure) if isinstance(failure, Failure) else type(failure).__name__
+    report.failures[name] += 1
+    message = str(getattr(failure, "message", "") or getattr(failure, "title", failure))
+    report.examples.setdefault(name, f"{label}: {message.splitlines()[0] if message else ''}")

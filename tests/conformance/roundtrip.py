@@ -1,0 +1,550 @@
+"""Drive every operation of a built document through its generated sync and async clients.
+
+For each operation form (JSON, stream, SSE, WebSocket) hypothesis draws, from the bundled
+``openapi.json``: parameter values (every location), a request body, and the answer the
+generic service will give. The harness then checks, per call:
+
+- the service method received exactly the typed values the client was given (each
+  parameter, the body, which fields were set);
+- the client returned exactly what the service answered;
+- the status is one the operation declares;
+- the body bytes (or every SSE event) validate against the document's schema with a real
+  JSON Schema validator in the document's dialect (``schemas.Checker``);
+- a response without content has no body;
+- the client's one pooled connection is still the one in use (the connection stayed usable).
+
+A value the *models* refuse although the schema allows it is a model-level finding, not a
+wire mismatch: it is counted (``rejected``) and that example is skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pydantic
+from hypothesis import HealthCheck, Phase, given, reject, settings
+from hypothesis import strategies as st
+from hypothesis.errors import HypothesisException, Unsatisfiable
+
+from . import generic
+from . import schemas as S
+from .corpus import Built, examples
+from .serving import Capture, serving
+
+_HEADER_TEXT = re.compile(r"[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?")
+_JSON_MEDIA = ("application/json",)
+
+
+@dataclass
+class OpReport:
+    """The outcome of one operation form."""
+
+    label: str
+    form: str
+    cases: int = 0
+    rejected: int = 0
+    failed: int = 0
+    mismatches: list[str] = field(default_factory=list)
+    skipped: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class DocReport:
+    ops: list[OpReport] = field(default_factory=list)
+    fuzz: Any = None
+
+    @property
+    def cases(self) -> int:
+        return sum(o.cases for o in self.ops)
+
+    @property
+    def mismatches(self) -> list[str]:
+        return [f"{o.label} [{o.form}]: {m}" for o in self.ops for m in o.mismatches]
+
+
+def _json_media(content: dict[str, Any]) -> str | None:
+    for media in content:
+        base = media.split(";", 1)[0].strip().lower()
+        if base in _JSON_MEDIA or base.endswith("+json") or base == "*/*":
+            return media
+    return None
+
+
+def _header_safe(value: Any) -> bool:
+    if isinstance(value, str):
+        return bool(_HEADER_TEXT.fullmatch(value)) and "," not in value
+    if isinstance(value, list):
+        return all(_header_safe(v) for v in value)
+    if isinstance(value, dict):
+        return all(_header_safe(k) and _header_safe(v) for k, v in value.items())
+    return True
+
+
+def _path_safe(value: Any) -> bool:
+    if isinstance(value, str):
+        return value not in ("", ".", "..")
+    if isinstance(value, list):
+        return bool(value) and all(_path_safe(v) and "," not in str(v) for v in value)
+    if isinstance(value, dict):
+        return all(_path_safe(k) and _path_safe(v) for k, v in value.items())
+    return True
+
+
+def _query_safe(value: Any) -> bool:
+    if isinstance(value, list):
+        return all(_query_safe(v) and "," not in str(v) for v in value)
+    if isinstance(value, dict):
+        return all("," not in str(k) and _query_safe(v) for k, v in value.items())
+    return True
+
+
+def _wire(value: Any) -> Any:
+    """A comparable view: models with the fields that were set, enums by value."""
+    if isinstance(value, pydantic.BaseModel):
+        return [type(value).__name__, value.model_dump(mode="json")]
+    if isinstance(value, list):
+        return [_wire(v) for v in value]
+    return pydantic.TypeAdapter(Any).dump_python(value, mode="json")
+
+
+class Document:
+    """One built document being driven."""
+
+    def __init__(self, built: Built, sock_dir: Path) -> None:
+        self.built = built
+        self.service = built.result.services[0]
+        self.models = built.result.models[self.service.module]
+        self.mods = {k.split(".", 1)[1]: v for k, v in built.modules.items()}
+        self.doc: dict[str, Any] = json.loads(json.dumps(self.service.openapi))
+        self.checker = S.Checker(self.doc)
+        self.planner = generic.Planner()
+        self.sock = sock_dir / "s.sock"
+
+    # -- planning ---------------------------------------------------------------------
+
+    def model(self, name: str | None) -> Any:
+        return getattr(self.mods["models"], name) if name else None
+
+    def raw_op(self, op: Any) -> dict[str, Any]:
+        return S.pointer(self.doc, "#" + op.pointer) or {}
+
+    def raw_params(self, op: Any) -> list[dict[str, Any]]:
+        path_item = S.deref(self.doc, S.pointer(self.doc, "#" + op.pointer.rsplit("/", 1)[0]))
+        merged: dict[tuple[str, str], dict[str, Any]] = {}
+        for owner in (path_item or {}, self.raw_op(op)):
+            for param in owner.get("parameters", []) or []:
+                param = S.deref(self.doc, param)
+                merged[(param["name"], param["in"])] = param
+        return list(merged.values())
+
+    def response_pointer(self, op: Any, media_kind: str) -> tuple[str | None, bool]:
+        """(pointer to the schema of the success response's ``media_kind``, has content)."""
+        responses = self.raw_op(op).get("responses") or {}
+        code = str(op.status_code) if str(op.status_code) in responses else None
+        if code is None:
+            codes = sorted(c for c in responses if c[:1] == "2")
+            code = codes[0] if codes else None
+        if code is None:
+            return None, False
+        at = op.pointer + "/responses/" + S.escape(code)
+        node = responses[code]
+        for _ in range(8):
+            if isinstance(node, dict) and isinstance(node.get("$ref"), str):
+                at = node["$ref"][1:]
+                node = S.pointer(self.doc, node["$ref"])
+        content = (node or {}).get("content") or {}
+        if not content:
+            return None, False
+        if media_kind == "sse":
+            sse = content.get("text/event-stream")
+            if not isinstance(sse, dict):
+                return None, True
+            key = "itemSchema" if "itemSchema" in sse else "schema"
+            return at + "/content/text~1event-stream/" + key, True
+        media = _json_media(content)
+        if media is None:
+            return None, True
+        return at + "/content/" + S.escape(media) + "/schema", True
+
+    def declared(self, op: Any, status: int) -> bool:
+        codes = {str(c).upper() for c in (self.raw_op(op).get("responses") or {})}
+        if not codes:  # a document that declares no responses: any success will do
+            return 200 <= status < 300
+        return str(status) in codes or f"{status // 100}XX" in codes or "DEFAULT" in codes
+
+    # -- driving ----------------------------------------------------------------------
+
+    def run(self, fuzz: bool = False) -> DocReport:
+        from ieops_gen.emit import _client_methods
+
+        report = DocReport()
+        kinds: dict[str, str] = {}
+        for op in self.service.operations:
+            kinds[op.method_name] = {"ws": "ws", "sse": "sse"}.get(op.kind, "api")
+            if op.stream_method_name:
+                kinds[op.stream_method_name] = "sse"
+        service_class = getattr(self.mods["service"], self.service.class_name)
+        instance = generic.build(service_class, kinds, self.planner)
+        app = Capture(self.mods["routes"].create_app(instance))
+        self.capture = app
+        methods = _client_methods(self.service, self.models)
+        with serving(app, uds=self.sock):
+            url = f"unix://{self.sock}"
+            transport = httpx.HTTPTransport(uds=str(self.sock))
+            atransport = httpx.AsyncHTTPTransport(uds=str(self.sock))
+            # one connection, never expired by the client: a new one means the server closed it
+            limits = httpx.Limits(
+                max_connections=1, max_keepalive_connections=1, keepalive_expiry=None
+            )
+            loop = asyncio.new_event_loop()
+            with httpx.Client(transport=transport, limits=limits, timeout=30) as http:
+                ahttp = httpx.AsyncClient(transport=atransport, limits=limits, timeout=30)
+                client = self.mods["client"].Client(url, http_client=http, retries=0)
+                aclient = self.mods["client"].AsyncClient(url, http_client=ahttp, retries=0)
+                try:
+                    for cm in methods:
+                        report.ops.append(self.drive(cm, client, aclient, loop))
+                finally:
+                    loop.run_until_complete(ahttp.aclose())
+                    loop.close()
+        if fuzz:
+            from .fuzz import fuzz as run_fuzz
+
+            driven = {
+                f"{cm.op.http_method} {_path_key(cm.op.pointer)}"
+                for cm, rep in zip(methods, report.ops, strict=True)
+                if rep.cases and not rep.mismatches and cm.call != "_websocket"
+            }
+            failed = {
+                f"{cm.op.http_method} {_path_key(cm.op.pointer)}"
+                for cm, rep in zip(methods, report.ops, strict=True)
+                if not rep.cases or rep.mismatches
+            }
+            report.fuzz = run_fuzz(self.built, self.planner, app.app, driven - failed)
+        return report
+
+    def drive(
+        self, cm: Any, client: Any, aclient: Any, loop: asyncio.AbstractEventLoop
+    ) -> OpReport:
+        op = cm.op
+        form = {"_websocket": "ws", "_stream": "sse" if op.kind == "sse" else "stream"}.get(
+            cm.call, "json"
+        )
+        rep = OpReport(op.label, form)
+        start = time.perf_counter()
+        try:
+            return self._drive(cm, client, aclient, loop, rep, form)
+        finally:
+            rep.seconds = time.perf_counter() - start
+
+    def _drive(
+        self,
+        cm: Any,
+        client: Any,
+        aclient: Any,
+        loop: asyncio.AbstractEventLoop,
+        rep: OpReport,
+        form: str,
+    ) -> OpReport:
+        op = cm.op
+        service_method = op.stream_method_name if form == "stream" else op.method_name
+        try:
+            plan = self.prepare(cm, form)
+        except Exception as exc:
+            rep.skipped = f"cannot draw: {type(exc).__name__}: {str(exc)[:200]}"
+            return rep
+
+        @settings(
+            max_examples=examples(),
+            derandomize=True,
+            database=None,
+            deadline=None,
+            phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(data=st.data())
+        def one(data: st.DataObject) -> None:
+            case = self.draw(data, plan, rep)
+            self.planner.plan(service_method, case["answer"])
+            for is_async in (False, True):
+                rep.cases += 1
+                problem = self.call(cm, form, case, client, aclient, loop, is_async, service_method)
+                if problem:
+                    rep.failed += 1
+                    if len(rep.mismatches) < 3:
+                        rep.mismatches.append(("async: " if is_async else "sync: ") + problem[:400])
+
+        try:
+            one()
+        except _GiveUp:
+            rep.skipped = f"the models refused {rep.rejected} schema-valid values"
+        except Unsatisfiable:
+            if not rep.cases:
+                rep.skipped = "no schema-valid example the models accept"
+        except HypothesisException as exc:
+            rep.skipped = f"hypothesis: {type(exc).__name__}: {str(exc)[:200]}"
+        except Exception as exc:
+            if not rep.cases:
+                rep.skipped = f"cannot draw: {type(exc).__name__}: {str(exc)[:200]}"
+            else:
+                rep.mismatches.append(f"harness: {type(exc).__name__}: {str(exc)[:300]}")
+        return rep
+
+    def prepare(self, cm: Any, form: str) -> dict[str, Any]:
+        op = cm.op
+        plan: dict[str, Any] = {"params": [], "op": op, "form": form}
+        raw_params = {(p["name"], p["in"]): p for p in self.raw_params(op)}
+        for param in op.parameters:
+            raw = raw_params[(param.name, param.location)]
+            schema = raw.get("schema")
+            if schema is None:
+                content = raw.get("content") or {}
+                schema = next((v.get("schema", {}) for v in content.values()), {})
+            kwargs = {"codec": "ascii"} if param.location in ("header", "cookie") else {}
+            strategy = S.strategy(self.doc, schema, **kwargs)
+            safe = {"header": _header_safe, "path": _path_safe, "cookie": _header_safe}.get(
+                param.location, _query_safe
+            )
+            strategy = strategy.filter(safe)
+            if not param.required:
+                strategy = st.none() | strategy
+            plan["params"].append((param, strategy))
+        if op.body_model:
+            body = S.deref(self.doc, self.raw_op(op).get("requestBody")) or {}
+            content = body.get("content") or {}
+            media = _json_media(content)
+            plan["body"] = S.strategy(self.doc, content[media].get("schema") if media else {})
+        if form == "ws":
+            ws = self.raw_op(op)["x-ieops-websocket"]
+            plan["send"] = S.strategy(self.doc, ws["receive"])
+            plan["answer"] = S.strategy(self.doc, ws["send"])
+            plan["answer_at"] = op.pointer + "/x-ieops-websocket/send"
+        elif form in ("sse", "stream"):
+            at, _ = self.response_pointer(op, "sse")
+            plan["answer_at"] = at
+            schema = S.pointer(self.doc, "#" + at) if at else {}
+            plan["answer"] = st.lists(S.strategy(self.doc, schema), max_size=2)
+        else:
+            at, has_content = self.response_pointer(op, "json")
+            schema = S.pointer(self.doc, "#" + at) if at else None
+            if schema is None:
+                at = None  # media without a schema (only examples): any JSON, nothing to check
+            plan["answer_at"] = at
+            plan["has_content"] = has_content and op.response_model is not None
+            if op.response_model is not None and has_content:
+                plan["answer"] = S.strategy(self.doc, schema if schema is not None else {})
+        return plan
+
+    def draw(self, data: st.DataObject, plan: dict[str, Any], rep: OpReport) -> dict[str, Any]:
+        op = plan["op"]
+        case: dict[str, Any] = {}
+        wire: dict[str, Any] = {}
+        for param, strategy in plan["params"]:
+            value = data.draw(strategy)
+            if value is not None:
+                wire[param.name] = value
+        params_model = self.model(op.params_model)
+        try:
+            typed = params_model.model_validate(wire) if params_model else None
+            body = None
+            if "body" in plan:
+                body = self.model(op.body_model).model_validate(data.draw(plan["body"]))
+            answer: Any = None
+            if "answer" in plan:
+                drawn = data.draw(plan["answer"])
+                if op.kind == "ws":
+                    answer = self.model(op.ws_send_model).model_validate(drawn)
+                    case["send"] = self.model(op.ws_receive_model).model_validate(
+                        data.draw(plan["send"])
+                    )
+                elif plan["form"] in ("sse", "stream"):
+                    event = self.model(op.event_model)
+                    answer = [event.model_validate(e) for e in drawn]
+                elif op.response_model:
+                    answer = self.model(op.response_model).model_validate(drawn)
+        except pydantic.ValidationError:
+            rep.rejected += 1
+            if rep.rejected > _REJECT_BUDGET * examples():
+                raise _GiveUp() from None
+            reject()
+        case["args"] = {}
+        case["expected"] = {}
+        for param, _ in plan["params"]:
+            value = getattr(typed, param.python_name)
+            case["expected"][param.python_name] = value
+            if param.name in wire and param.location != "cookie":
+                case["args"][param.python_name] = value
+        case["body"] = body
+        case["answer"] = answer
+        case["plan"] = plan
+        return case
+
+    def call(
+        self,
+        cm: Any,
+        form: str,
+        case: dict[str, Any],
+        client: Any,
+        aclient: Any,
+        loop: asyncio.AbstractEventLoop,
+        is_async: bool,
+        service_method: str,
+    ) -> str | None:
+        self.capture.take()
+        self.planner.take()
+        args = [case["body"]] if case["body"] is not None else []
+        kwargs = case["args"]
+        try:
+            if is_async:
+                got = loop.run_until_complete(self._acall(cm, form, case, aclient, args, kwargs))
+                pool = aclient._http._transport._pool
+            else:
+                got = self._call(cm, form, case, client, args, kwargs)
+                pool = client._http._transport._pool
+        except Exception as exc:
+            return f"call failed: {type(exc).__name__}: {str(exc)[:300]}"
+        calls = self.planner.take()
+        exchanges = self.capture.wait(1) if form != "ws" else []
+        if len(calls) != 1 or calls[0].method != service_method:
+            return f"service calls {[c.method for c in calls]}, expected [{service_method}]"
+        received = calls[0]
+        for name, value in case["expected"].items():
+            if _wire(received.kwargs.get(name)) != _wire(value):
+                return f"param {name}: sent {value!r}, server got {received.kwargs.get(name)!r}"
+        if case["body"] is not None:
+            expected = self.expected_body(cm, form, case["body"])
+            if _wire(received.kwargs.get("body")) != _wire(expected):
+                return (
+                    f"body: sent {_wire(expected)!r:.300}, server got "
+                    f"{_wire(received.kwargs.get('body'))!r:.300}"
+                )
+        if form == "ws" and _wire(received.messages[:1]) != _wire([case["send"]]):
+            return f"ws message: sent {case['send']!r:.200}, got {received.messages!r:.200}"
+        if _wire(got) != _wire(case["answer"]):
+            sent = _wire(case["answer"])
+            return f"answer: server sent {sent!r:.300}, client got {_wire(got)!r:.300}"
+        if form != "ws":
+            problem = self.check_exchange(cm.op, form, case, exchanges)
+            if problem:
+                return problem
+            # The connection the call used must still be pooled and idle (reusable), and
+            # the server must not have asked to close it.
+            connections = list(pool.connections)
+            if exchanges[0].headers.get("connection", "").lower() == "close":
+                return "the server closed the connection after the call"
+            if len(connections) != 1 or not connections[0].is_idle():
+                return f"the connection is not reusable after the call: {connections}"
+        return None
+
+    def expected_body(self, cm: Any, form: str, body: Any) -> Any:
+        flag = cm.op.stream_flag
+        if not flag or form not in ("json", "stream"):
+            return body
+        name = next((n for n, f in type(body).model_fields.items() if (f.alias or n) == flag), None)
+        if name is None:
+            return body
+        if form == "stream":
+            return body.model_copy(update={name: True})
+        if getattr(body, name, None):
+            return body.model_copy(update={name: False})
+        return body
+
+    def check_exchange(
+        self, op: Any, form: str, case: dict[str, Any], exchanges: list[Any]
+    ) -> str | None:
+        if len(exchanges) != 1:
+            return f"{len(exchanges)} exchanges for one call"
+        ex = exchanges[0]
+        if not self.declared(op, ex.status):
+            return f"status {ex.status} is not declared"
+        at = case["plan"].get("answer_at")
+        if form == "json":
+            if not case["plan"].get("has_content"):
+                if ex.body or int(ex.headers.get("content-length", "0") or 0) > 0:
+                    return f"a response without content has a body: {ex.body[:80]!r}"
+                return None
+            try:
+                value = json.loads(ex.body)
+            except ValueError:
+                return f"response is not JSON: {ex.body[:80]!r}"
+            errors = self.checker.errors(at, value) if at else []
+            return f"response violates the schema: {errors[0]}" if errors else None
+        frames = [
+            line[len("data: ") :]
+            for frame in ex.body.decode().split("\n\n")
+            for line in frame.split("\n")  # not splitlines(): JSON may hold U+2028 and such
+            if line.startswith("data: ")
+        ]
+        if not frames or frames[-1] != "[DONE]":
+            return f"stream did not end with [DONE]: {ex.body[-80:]!r}"
+        for frame in frames[:-1]:
+            errors = self.checker.errors(at, json.loads(frame)) if at else []
+            if errors:
+                return f"event violates the schema: {errors[0]}"
+        return None
+
+    def _call(
+        self,
+        cm: Any,
+        form: str,
+        case: dict[str, Any],
+        client: Any,
+        args: list[Any],
+        kwargs: dict[str, Any],
+    ) -> Any:
+        method = getattr(client, cm.name)
+        if form == "json":
+            return method(*args, **kwargs)
+        if form == "ws":
+            with method(*args, **kwargs) as ws:
+                ws.send(case["send"])
+                return ws.receive(timeout=10)
+        with method(*args, **kwargs) as stream:
+            return list(stream)
+
+    async def _acall(
+        self,
+        cm: Any,
+        form: str,
+        case: dict[str, Any],
+        client: Any,
+        args: list[Any],
+        kwargs: dict[str, Any],
+    ) -> Any:
+        method = getattr(client, cm.name)
+        if form == "json":
+            return await method(*args, **kwargs)
+        if form == "ws":
+            async with method(*args, **kwargs) as ws:
+                await ws.send(case["send"])
+                return await ws.receive(timeout=10)
+        async with method(*args, **kwargs) as stream:
+            return [event async for event in stream]
+
+
+_REJECT_BUDGET = 3  # refused draws per example before an operation is given up
+
+
+class _GiveUp(Exception):
+    """Too many schema-valid values the models refuse: a model-level gap, reported."""
+
+
+def _path_key(pointer: str) -> str:
+    """The path key of ``/paths/<key>/<method>``."""
+    key = pointer[len("/paths/") :].rsplit("/", 1)[0]
+    return key.replace("~1", "/").replace("~0", "~")
+
+
+def roundtrip(built: Built, fuzz: bool = False) -> DocReport:
+    """Drive every operation form of ``built``; then schemathesis when ``fuzz``."""
+    with tempfile.TemporaryDirectory(prefix="conf-") as tmp:
+        return Document(built, Path(tmp)).run(fuzz)

@@ -1,0 +1,211 @@
+"""OpenAPI schemas as the harness needs them: strategies to draw from, validators to check with.
+
+Drawing: ``hypothesis-jsonschema`` speaks JSON Schema drafts 4-7, so an OpenAPI 3.0/3.1
+schema is translated first (``$ref``s inlined, 3.0 ``nullable`` as a ``null`` type,
+``prefixItems`` as tuple ``items``, annotations dropped). A recursive ``$ref`` is cut with
+the ``false`` schema: the drawn values never recurse, and stay valid.
+
+Checking: every response body and SSE event is validated against the *bundled*
+``openapi.json`` with ``openapi-schema-validator``'s OAS 3.0 or OAS 3.1 dialect (a real JSON
+Schema validator on the ``jsonschema`` library), never against our own models.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from typing import Any
+
+import jsonschema
+from hypothesis import strategies as st
+from hypothesis_jsonschema import from_schema
+from openapi_schema_validator import OAS30Validator, OAS31Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4, DRAFT202012
+
+DOC_URI = "urn:conformance:openapi"
+_ANNOTATIONS = {
+    "discriminator",
+    "xml",
+    "externalDocs",
+    "example",
+    "examples",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "nullable",
+    "title",
+    "description",
+    "contentEncoding",
+    "contentMediaType",
+    "contentSchema",
+    "$comment",
+    "$id",
+    "$schema",
+    "$anchor",
+    "$dynamicAnchor",
+    "default",
+}
+_FORMATS = {"date-time", "date", "time", "email", "uuid", "ipv4", "ipv6", "hostname"}
+_MAX_DEPTH = 24
+
+
+def pointer(doc: Any, ref: str) -> Any:
+    """The node a local ``#/a/b`` reference names, or ``None``."""
+    if not ref.startswith("#"):
+        return None
+    node = doc
+    for part in ref[1:].split("/")[1:]:
+        part = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    return node
+
+
+def deref(doc: Any, node: Any) -> Any:
+    """Follow ``$ref`` chains of non-schema objects (parameters, bodies, responses)."""
+    for _ in range(16):
+        if isinstance(node, dict) and isinstance(node.get("$ref"), str):
+            node = pointer(doc, node["$ref"])
+        else:
+            return node
+    return node
+
+
+def is_30(doc: dict[str, Any]) -> bool:
+    return str(doc.get("openapi", "")).startswith("3.0")
+
+
+def drawable(doc: dict[str, Any], schema: Any) -> Any:
+    """``schema`` as a self-contained draft-7 schema for ``hypothesis-jsonschema``."""
+    return _convert(doc, schema, is_30(doc), (), 0)
+
+
+def _convert(doc: dict[str, Any], node: Any, v30: bool, stack: tuple[str, ...], depth: int) -> Any:
+    if isinstance(node, bool):
+        return node
+    if not isinstance(node, dict) or depth > _MAX_DEPTH:
+        return {} if not isinstance(node, dict) else False
+    ref = node.get("$ref")
+    if isinstance(ref, str):
+        if ref in stack:
+            return False  # recursion: stop here (the value is still valid)
+        target = pointer(doc, ref)
+        if target is None:
+            return False
+        inner = _convert(doc, target, v30, (*stack, ref), depth + 1)
+        rest = {k: v for k, v in node.items() if k != "$ref"}
+        if not v30 and rest:  # 3.1: siblings of $ref apply too
+            sibling = _convert(doc, rest, v30, stack, depth + 1)
+            return {"allOf": [inner, sibling]}
+        return inner  # 3.0: siblings of $ref are ignored (so is a sibling nullable)
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in _ANNOTATIONS or key.startswith("x-"):
+            continue
+        if key in ("properties", "patternProperties", "$defs", "definitions"):
+            if isinstance(value, dict):
+                out[key] = {k: _convert(doc, v, v30, stack, depth + 1) for k, v in value.items()}
+        elif key in (
+            "items",
+            "additionalProperties",
+            "not",
+            "contains",
+            "propertyNames",
+            "additionalItems",
+            "if",
+            "then",
+            "else",
+        ):
+            if isinstance(value, list):
+                out[key] = [_convert(doc, v, v30, stack, depth + 1) for v in value]
+            else:
+                out[key] = _convert(doc, value, v30, stack, depth + 1)
+        elif key in ("allOf", "anyOf", "oneOf") and isinstance(value, list):
+            out[key] = [_convert(doc, v, v30, stack, depth + 1) for v in value]
+        elif key == "prefixItems" and isinstance(value, list):
+            out["items"] = [_convert(doc, v, v30, stack, depth + 1) for v in value]
+            extra = node.get("items", True)
+            out["additionalItems"] = _convert(doc, extra, v30, stack, depth + 1)
+        elif key == "dependentRequired" and isinstance(value, dict):
+            out.setdefault("dependencies", {}).update(value)
+        elif key == "dependentSchemas" and isinstance(value, dict):
+            deps = out.setdefault("dependencies", {})
+            deps.update({k: _convert(doc, v, v30, stack, depth + 1) for k, v in value.items()})
+        elif key in (
+            "unevaluatedProperties",
+            "unevaluatedItems",
+            "$dynamicRef",
+            "$recursiveRef",
+            "$recursiveAnchor",
+            "minContains",
+            "maxContains",
+        ):
+            continue
+        elif key == "format":
+            if value in _FORMATS:
+                out[key] = value
+        elif key in ("exclusiveMaximum", "exclusiveMinimum") and isinstance(value, bool):
+            bound = "maximum" if key == "exclusiveMaximum" else "minimum"
+            if value and bound in node:
+                out[key] = node[bound]
+        elif key in ("maximum", "minimum") and node.get("exclusive" + key.title()) is True:
+            continue
+        else:
+            out[key] = copy.deepcopy(value)
+    if "prefixItems" in node and "items" in node and "additionalItems" in out:
+        pass
+    if v30 and node.get("nullable") is True:
+        kinds = out.get("type")
+        if isinstance(kinds, str):
+            out["type"] = [kinds, "null"]
+        elif isinstance(kinds, list) and "null" not in kinds:
+            out["type"] = [*kinds, "null"]
+        if "enum" in out and None not in out["enum"]:
+            out["enum"] = [*out["enum"], None]
+        if kinds is None:
+            return {"anyOf": [out, {"type": "null"}]}
+    return out
+
+
+def strategy(doc: dict[str, Any], schema: Any, **kwargs: Any) -> st.SearchStrategy[Any]:
+    """Values valid for ``schema`` (an OpenAPI schema inside ``doc``)."""
+    converted = drawable(doc, schema if schema is not None else {})
+    return from_schema(converted, **kwargs)
+
+
+class Checker:
+    """Validates instances against schemas of one bundled document, in its own dialect."""
+
+    def __init__(self, doc: dict[str, Any]) -> None:
+        self.doc = doc
+        self.v30 = is_30(doc)
+        spec = DRAFT4 if self.v30 else DRAFT202012
+        resource = Resource.from_contents(doc, default_specification=spec)
+        self.registry: Registry[Any] = Registry().with_resource(DOC_URI, resource)
+        self.cls = OAS30Validator if self.v30 else OAS31Validator
+        self._validators: dict[str, Any] = {}
+
+    def errors(self, pointer_to_schema: str, instance: Any) -> list[str]:
+        """Messages for every way ``instance`` breaks the schema at ``pointer_to_schema``."""
+        validator = self._validators.get(pointer_to_schema)
+        if validator is None:
+            ref = {"$ref": DOC_URI + "#" + pointer_to_schema}
+            validator = self.cls(ref, registry=self.registry)
+            self._validators[pointer_to_schema] = validator
+        found: Iterator[jsonschema.ValidationError] = validator.iter_errors(instance)
+        out = []
+        for error in found:
+            where = "/" + "/".join(str(p) for p in error.absolute_path)
+            out.append(f"{where}: {error.message[:300]}")
+            if len(out) >= 3:
+                break
+        return out
+
+
+def escape(part: str) -> str:
+    return part.replace("~", "~0").replace("/", "~1")

@@ -80,6 +80,7 @@ class Built:
     result: Any = None  # ieops_gen.pipeline.Result
     warnings: list[str] = field(default_factory=list)
     modules: dict[str, Any] = field(default_factory=dict)
+    lenient: bool = False  # strict mode refused it; generated with lenient=True
 
     @property
     def ok(self) -> bool:
@@ -134,7 +135,11 @@ def generate(doc: Document, out: Path) -> Built:
         return built
     start = time.perf_counter()
     try:
-        result = run(doc.path, doc.package)
+        try:
+            result = run(doc.path, doc.package)
+        except SpecError:  # a vendor document: what lenient mode repairs, with warnings
+            result = run(doc.path, doc.package, lenient=True)
+            built.lenient = True
         write_tree(out / doc.package, result.files)
     except SpecError as exc:
         built.stage = "generate"

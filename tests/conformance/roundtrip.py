@@ -315,6 +315,10 @@ class Document:
                 param.location, _query_safe
             )
             strategy = strategy.filter(safe)
+            if param.required and param.location in ("query", "header"):
+                # an empty array (or object) serialises to nothing in every OpenAPI style:
+                # on the wire it is the parameter's absence, which a required one cannot be
+                strategy = strategy.filter(lambda v: v != [] and v != {})
             if not param.required:
                 strategy = st.none() | strategy
             plan["params"].append((param, strategy))

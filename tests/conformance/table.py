@@ -32,6 +32,7 @@ class Row:
     mismatches: list[str] = field(default_factory=list)
     rejected: int = 0
     undrawable: list[str] = field(default_factory=list)
+    lenient: bool = False  # generated only with lenient mode
     schemathesis: str = ""
     gated: dict[str, int] = field(default_factory=dict)  # schemathesis' gating failures
 
@@ -56,6 +57,7 @@ def row(doc: Document, built: Built | None, report: Any) -> Row:
         doc.rel,
         doc.version,
         "pass",
+        lenient=built.lenient,
         operations=len(service.operations),
         skipped=list(service.skipped),
     )
@@ -128,6 +130,8 @@ def render(rows: list[Row], schemathesis: dict[str, str]) -> str:
         outcome = r.outcome if not r.mismatches else "mismatch"
         if r.outcome.startswith("fail"):
             outcome = "fail"
+        if r.lenient:
+            outcome += " (lenient)"
         gate = "–"
         if r.rel in schemathesis:
             gate = "fail: " + ", ".join(f"{k} ×{v}" for k, v in sorted(r.gated.items()))

@@ -46,3 +46,18 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "$want" >"$stamp"
 fi
 export PATH="$VENV/bin:$PATH"
+
+# The official JavaScript `openai` client, for tests/example/test_openai_js.py (Node >= 20;
+# 7.x needs Node 22). Into the git-ignored .tmp/node, pinned, reinstalled only on a change.
+OPENAI_JS_PIN="6.30.1"
+if command -v npm >/dev/null 2>&1; then
+    have="$(node -p "require('./.tmp/node/node_modules/openai/package.json').version" 2>/dev/null || true)"
+    if [ "$have" != "$OPENAI_JS_PIN" ]; then
+        echo "setup: npm install openai@$OPENAI_JS_PIN into .tmp/node" >&2
+        mkdir -p .tmp/node
+        npm install --prefix .tmp/node --no-audit --no-fund --loglevel=error \
+            "openai@$OPENAI_JS_PIN" >/dev/null
+    fi
+else
+    echo "setup: npm not found; the JavaScript client tests need Node >= 20 with npm" >&2
+fi

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import sys
 
+from examples.worker.embedder import as_floats
 from generated.openai.client import Client
 from generated.openai.models import CreateChatCompletionRequest, CreateEmbeddingRequest
 
@@ -27,7 +28,7 @@ def main(base_url: str) -> None:
             {"model": models.data[-1].id, "input": texts}
         )
         embeddings = client.create_embedding(request)
-        vectors = [item.embedding for item in embeddings.data]
+        vectors = [as_floats(item.embedding) for item in embeddings.data]
         print(f"embeddings: {len(vectors)} x {len(vectors[0])} from {embeddings.model}")
         print(f"  cosine(cat, kitten) = {cosine(vectors[0], vectors[1]):.3f}")
         print(f"  cosine(cat, stocks) = {cosine(vectors[0], vectors[2]):.3f}")

@@ -8,10 +8,12 @@ startup hook, so the worker listens only once it can answer.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import importlib
 import math
 import os
+import struct
 from typing import Any, Protocol
 
 from gmi_ieops.utils import log
@@ -20,10 +22,14 @@ _logger = log.get_logger("example")
 
 
 class Embedder(Protocol):
+    """A model that embeds texts and owns the tokenizer that counts (and decodes) tokens."""
+
     name: str
 
     def load(self) -> None: ...
     def encode(self, texts: list[str]) -> list[list[float]]: ...
+    def count_tokens(self, texts: list[str]) -> list[int]: ...
+    def decode(self, ids: list[int]) -> str: ...
 
 
 class MiniLMEmbedder:
@@ -52,6 +58,27 @@ class MiniLMEmbedder:
         vectors = self._model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
         return [[float(x) for x in vector] for vector in vectors]
 
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        """Tokens per text as the model's tokenizer splits it, without [CLS]/[SEP]
+        (comparable with what OpenAI counts for the same text)."""
+        encoded = self._tokenizer()(texts, add_special_tokens=False)["input_ids"]
+        return [len(ids) for ids in encoded]
+
+    def decode(self, ids: list[int]) -> str:
+        """Token ids (of this model's tokenizer) back to text; an id outside the
+        vocabulary is a ``ValueError`` naming it."""
+        tokenizer = self._tokenizer()
+        size = len(tokenizer)
+        for token in ids:
+            if not 0 <= token < size:
+                raise ValueError(f"token id {token} is outside the vocabulary (0..{size - 1})")
+        return str(tokenizer.decode(ids, skip_special_tokens=True))
+
+    def _tokenizer(self) -> Any:
+        if self._model is None:
+            raise RuntimeError("the model is not loaded (the startup hook did not run)")
+        return self._model.tokenizer
+
 
 class HashEmbedder:
     """A deterministic stand-in: unit vectors from a hash of the text (no meaning)."""
@@ -64,6 +91,14 @@ class HashEmbedder:
 
     def encode(self, texts: list[str]) -> list[list[float]]:
         return [self._one(text) for text in texts]
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        return [len(text.split()) for text in texts]  # a word is a token
+
+    def decode(self, ids: list[int]) -> str:
+        if any(token < 0 for token in ids):
+            raise ValueError("token ids are non-negative")
+        return " ".join(f"t{token}" for token in ids)
 
     def _one(self, text: str) -> list[float]:
         digest = hashlib.sha256(text.encode()).digest()
@@ -79,6 +114,19 @@ def from_env() -> Embedder:
     if choice == "hash":
         return HashEmbedder()
     raise SystemExit(f"EXAMPLE_EMBEDDER={choice!r}: expected 'minilm' or 'hash'")
+
+
+def to_base64(vector: list[float]) -> str:
+    """OpenAI's ``encoding_format: base64``: the little-endian float32 bytes, base64."""
+    return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode("ascii")
+
+
+def as_floats(embedding: list[float] | str) -> list[float]:
+    """An embedding as floats, whichever ``encoding_format`` it was sent in."""
+    if isinstance(embedding, str):
+        raw = base64.b64decode(embedding)
+        return list(struct.unpack(f"<{len(raw) // 4}f", raw))
+    return embedding
 
 
 def shorten(vector: list[float], dimensions: int | None) -> list[float]:

@@ -2,7 +2,9 @@
 
 Written once by ieops-gen as a stub, then filled in by hand. Embeddings come from a real
 model, all-MiniLM-L6-v2 (see ``embedder.py``; ``EXAMPLE_EMBEDDER=hash`` swaps in a toy for
-fast tests); chat is a toy that echoes the last message, enough to exercise every route.
+fast tests), whose tokenizer also counts every ``usage`` and decodes token-id inputs; chat
+is a toy that echoes the last message, enough to exercise every route the way the official
+``openai`` clients call them.
 
 Run from the repository root: ``PYTHONPATH=. python examples/worker/openai_impl.py`` (a Unix
 socket in the current directory; ``MODEL_SERVER_SOCKET=""`` for TCP).
@@ -11,17 +13,22 @@ socket in the current directory; ``MODEL_SERVER_SOCKET=""`` for TCP).
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 from gmi_ieops.handler import RequestContext
+from starlette.exceptions import HTTPException
 
-from examples.worker.embedder import Embedder, from_env, shorten
+from examples.worker.embedder import Embedder, from_env, shorten, to_base64
 from generated.openai.models import (
     ChatCompletion,
     ChatCompletionChunk,
+    ChatCompletionTextContent,
     CreateChatCompletionRequest,
     CreateEmbeddingRequest,
     CreateEmbeddingResponse,
+    EncodingFormat,
+    Input3Item,
     Model,
     ModelList,
 )
@@ -31,8 +38,49 @@ from generated.openai.service import OpenaiService
 CHAT_MODEL = "echo-1"
 
 
-def _reply(request: CreateChatCompletionRequest) -> str:
-    return f"You said: {request.messages[-1].content}"
+def _no_such_model(name: str, serves: str) -> HTTPException:
+    return HTTPException(
+        404, f"The model '{name}' does not exist (this worker serves '{serves}' here)"
+    )
+
+
+def content_text(content: ChatCompletionTextContent | None) -> str:
+    """A message's content as text: a string, or its text parts joined."""
+    if content is None:
+        return ""
+    root = content.root
+    return root if isinstance(root, str) else "".join(part.text for part in root.root)
+
+
+def _token_rows(given: Sequence[object]) -> list[list[int]]:
+    """Token-id input as rows of ids: one list of ids, or a list of them."""
+    rows: list[list[int]] = []
+    single: list[int] = []
+    for item in given:
+        if isinstance(item, int):
+            single.append(item)
+        elif isinstance(item, Input3Item):
+            rows.append(list(item.root))
+    return [single] if single else rows
+
+
+def _texts(body: CreateEmbeddingRequest, embedder: Embedder) -> list[str]:
+    """The request's input as texts; token ids are decoded with the model's tokenizer."""
+    given = body.input
+    if isinstance(given, str):
+        return [given]
+    strings = [item for item in given if isinstance(item, str)]
+    if strings:
+        return strings
+    texts = []
+    rows = _token_rows(given)
+    for index, row in enumerate(rows):
+        try:
+            texts.append(embedder.decode(row))
+        except ValueError as error:
+            where = "input" if isinstance(given[0], int) else f"input[{index}]"
+            raise HTTPException(400, f"{where}: {error}") from error
+    return texts
 
 
 class OpenaiServiceImpl(OpenaiService):
@@ -46,27 +94,30 @@ class OpenaiServiceImpl(OpenaiService):
         self.embedder.load()
 
     async def list_models(self, *, context: RequestContext) -> ModelList:
-        models = [await self._model(CHAT_MODEL), await self._model(self.embedder.name)]
+        models = [_model(CHAT_MODEL), _model(self.embedder.name)]
         return ModelList.model_validate({"object": "list", "data": models})
 
     async def retrieve_model(self, *, model: str, context: RequestContext) -> Model:
-        return await self._model(model)
+        if model not in (CHAT_MODEL, self.embedder.name):
+            raise _no_such_model(model, f"{CHAT_MODEL}', '{self.embedder.name}")
+        return _model(model)
 
-    async def _model(self, name: str) -> Model:
-        return Model.model_validate(
-            {"id": name, "object": "model", "created": 0, "owned_by": "ieops"}
-        )
+    def _embed(self, texts: list[str]) -> tuple[list[list[float]], int]:
+        return self.embedder.encode(texts), sum(self.embedder.count_tokens(texts))
 
     async def create_embedding(
         self, *, body: CreateEmbeddingRequest, context: RequestContext
     ) -> CreateEmbeddingResponse:
-        texts = [body.input] if isinstance(body.input, str) else body.input
-        vectors = await context.run_sync(self.embedder.encode, texts)
-        data = [
-            {"object": "embedding", "index": i, "embedding": shorten(vector, body.dimensions)}
-            for i, vector in enumerate(vectors)
-        ]
-        tokens = sum(len(text.split()) for text in texts)
+        if body.model != self.embedder.name:
+            raise _no_such_model(body.model, self.embedder.name)
+        texts = _texts(body, self.embedder)
+        vectors, tokens = await context.run_sync(self._embed, texts)
+        as_base64 = body.encoding_format == EncodingFormat.base64
+        data = []
+        for i, vector in enumerate(vectors):
+            short = shorten(vector, body.dimensions)
+            embedding: Any = to_base64(short) if as_base64 else short
+            data.append({"object": "embedding", "index": i, "embedding": embedding})
         return CreateEmbeddingResponse.model_validate(
             {
                 "object": "list",
@@ -76,9 +127,25 @@ class OpenaiServiceImpl(OpenaiService):
             }
         )
 
+    def _check_chat(self, body: CreateChatCompletionRequest) -> None:
+        if body.model != CHAT_MODEL:
+            raise _no_such_model(body.model, CHAT_MODEL)
+
+    def _usage(self, body: CreateChatCompletionRequest, reply: str) -> dict[str, int]:
+        prompt = [content_text(message.root.content) for message in body.messages]
+        prompt_tokens = sum(self.embedder.count_tokens(prompt))
+        completion_tokens = sum(self.embedder.count_tokens([reply]))
+        return {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        }
+
     async def create_chat_completion(
         self, *, body: CreateChatCompletionRequest, context: RequestContext
     ) -> ChatCompletion:
+        self._check_chat(body)
+        reply = _reply(body)
         return ChatCompletion.model_validate(
             {
                 "id": f"chatcmpl-{context.trace_id}",
@@ -88,35 +155,46 @@ class OpenaiServiceImpl(OpenaiService):
                 "choices": [
                     {
                         "index": 0,
-                        "message": {"role": "assistant", "content": _reply(body)},
+                        "message": {"role": "assistant", "content": reply, "refusal": None},
                         "finish_reason": "stop",
                     }
                 ],
+                "usage": self._usage(body, reply),
             }
         )
 
     async def create_chat_completion_stream(
         self, *, body: CreateChatCompletionRequest, context: RequestContext
     ) -> AsyncIterator[ChatCompletionChunk]:
-        created = int(time.time())
-        words = _reply(body).split(" ")
+        self._check_chat(body)
+        head = {
+            "id": f"chatcmpl-{context.trace_id}",
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": body.model,
+        }
+
+        def chunk(delta: dict[str, str], finish: str | None = None) -> ChatCompletionChunk:
+            choice = {"index": 0, "delta": delta, "finish_reason": finish}
+            return ChatCompletionChunk.model_validate({**head, "choices": [choice]})
+
+        reply = _reply(body)
+        yield chunk({"role": "assistant", "content": ""})  # as OpenAI: the role comes first
+        words = reply.split(" ")
         for index, word in enumerate(words):
-            last = index == len(words) - 1
-            yield ChatCompletionChunk.model_validate(
-                {
-                    "id": f"chatcmpl-{context.trace_id}",
-                    "object": "chat.completion.chunk",
-                    "created": created,
-                    "model": body.model,
-                    "choices": [
-                        {
-                            "index": 0,
-                            "delta": {"content": word if last else word + " "},
-                            "finish_reason": "stop" if last else None,
-                        }
-                    ],
-                }
-            )
+            yield chunk({"content": word if index == len(words) - 1 else word + " "})
+        yield chunk({}, "stop")
+        if body.stream_options is not None and body.stream_options.include_usage:
+            usage = self._usage(body, reply)
+            yield ChatCompletionChunk.model_validate({**head, "choices": [], "usage": usage})
+
+
+def _model(name: str) -> Model:
+    return Model.model_validate({"id": name, "object": "model", "created": 0, "owned_by": "ieops"})
+
+
+def _reply(request: CreateChatCompletionRequest) -> str:
+    return f"You said: {content_text(request.messages[-1].root.content)}"
 
 
 if __name__ == "__main__":

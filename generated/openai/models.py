@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, RootModel
 
 
 class Model(BaseModel):
@@ -20,6 +20,10 @@ class ModelList(BaseModel):
     data: list[Model]
 
 
+class Input3Item(RootModel[list[int]]):
+    root: Annotated[list[int], Field(min_length=1)]
+
+
 class EncodingFormat(Enum):
     float = "float"
     base64 = "base64"
@@ -30,9 +34,12 @@ class CreateEmbeddingRequest(BaseModel):
     input: (
         Annotated[str, Field(min_length=1)]
         | Annotated[list[str], Field(max_length=2048, min_length=1)]
+        | Annotated[list[int], Field(max_length=2048, min_length=1)]
+        | Annotated[list[Input3Item], Field(max_length=2048, min_length=1)]
     )
     """
-    A text or a list of texts to embed.
+    A text, a list of texts, a list of token ids or a list of lists of token ids (ids of the model's
+    tokenizer).
     """
     encoding_format: EncodingFormat = EncodingFormat.float
     dimensions: Annotated[int | None, Field(ge=1)] = None
@@ -40,14 +47,181 @@ class CreateEmbeddingRequest(BaseModel):
 
 
 class Embedding(BaseModel):
-    object: Literal["embedding"]
     index: Annotated[int, Field(ge=0)]
-    embedding: list[float]
+    embedding: list[float] | str
+    """
+    The vector: a list of floats, or with `encoding_format: base64` the base64 of its little-endian
+    float32 values.
+    """
+    object: Literal["embedding"]
+
+
+class EmbeddingUsage(BaseModel):
+    prompt_tokens: int
+    total_tokens: int
+
+
+class CreateEmbeddingResponse(BaseModel):
+    data: list[Embedding]
+    model: str
+    object: Literal["list"]
+    usage: EmbeddingUsage
+
+
+class ChatCompletionRequestMessageContentPartText(BaseModel):
+    type: Literal["text"]
+    text: str
+
+
+class ChatCompletionTextContent1(
+    RootModel[list[ChatCompletionRequestMessageContentPartText]]
+):
+    root: Annotated[
+        list[ChatCompletionRequestMessageContentPartText], Field(min_length=1)
+    ]
+    """
+    A text, or a list of text content parts.
+    """
+
+
+class ChatCompletionTextContent(RootModel[str | ChatCompletionTextContent1]):
+    root: str | ChatCompletionTextContent1
+    """
+    A text, or a list of text content parts.
+    """
+
+
+class ChatCompletionRequestDeveloperMessage(BaseModel):
+    content: ChatCompletionTextContent
+    role: Literal["developer"]
+    name: str | None = None
+
+
+class ChatCompletionRequestSystemMessage(BaseModel):
+    content: ChatCompletionTextContent
+    role: Literal["system"]
+    name: str | None = None
+
+
+class ChatCompletionRequestUserMessage(BaseModel):
+    content: ChatCompletionTextContent
+    role: Literal["user"]
+    name: str | None = None
+
+
+class ChatCompletionRequestAssistantMessage(BaseModel):
+    content: ChatCompletionTextContent | None = None
+    refusal: str | None = None
+    role: Literal["assistant"]
+    name: str | None = None
+
+
+class ChatCompletionRequestToolMessage(BaseModel):
+    role: Literal["tool"]
+    content: ChatCompletionTextContent
+    tool_call_id: str
+
+
+class ChatCompletionRequestMessage(
+    RootModel[
+        ChatCompletionRequestDeveloperMessage
+        | ChatCompletionRequestSystemMessage
+        | ChatCompletionRequestUserMessage
+        | ChatCompletionRequestAssistantMessage
+        | ChatCompletionRequestToolMessage
+    ]
+):
+    root: Annotated[
+        ChatCompletionRequestDeveloperMessage
+        | ChatCompletionRequestSystemMessage
+        | ChatCompletionRequestUserMessage
+        | ChatCompletionRequestAssistantMessage
+        | ChatCompletionRequestToolMessage,
+        Field(discriminator="role"),
+    ]
+
+
+class ChatCompletionStreamOptions(BaseModel):
+    include_usage: bool | None = None
+
+
+class CreateChatCompletionRequest(BaseModel):
+    messages: Annotated[list[ChatCompletionRequestMessage], Field(min_length=1)]
+    model: str
+    max_completion_tokens: int | None = None
+    max_tokens: int | None = None
+    temperature: Annotated[float | None, Field(ge=0.0, le=2.0)] = 1
+    stream: bool | None = False
+    stream_options: ChatCompletionStreamOptions | None = None
+    stop: str | Annotated[list[str], Field(max_length=4, min_length=1)] | None = None
+    user: str | None = None
+
+
+class CompletionUsage(BaseModel):
+    completion_tokens: int
+    prompt_tokens: int
+    total_tokens: int
+
+
+class ChatCompletionResponseMessage(BaseModel):
+    content: str | None
+    refusal: str | None
+    role: Literal["assistant"]
 
 
 class FinishReason(Enum):
     stop = "stop"
     length = "length"
+    tool_calls = "tool_calls"
+    content_filter = "content_filter"
+    function_call = "function_call"
+
+
+class ChatCompletionChoice(BaseModel):
+    finish_reason: FinishReason
+    index: int
+    message: ChatCompletionResponseMessage
+
+
+class ChatCompletion(BaseModel):
+    id: str
+    choices: list[ChatCompletionChoice]
+    created: int
+    model: str
+    object: Literal["chat.completion"]
+    usage: CompletionUsage | None = None
+
+
+class Role(Enum):
+    developer = "developer"
+    system = "system"
+    user = "user"
+    assistant = "assistant"
+    tool = "tool"
+
+
+class ChatCompletionStreamResponseDelta(BaseModel):
+    content: str | None = None
+    role: Role | None = None
+    refusal: str | None = None
+
+
+class ChatCompletionChunkChoice(BaseModel):
+    delta: ChatCompletionStreamResponseDelta
+    finish_reason: FinishReason | None
+    index: int
+
+
+class ChatCompletionChunk(BaseModel):
+    id: str
+    choices: list[ChatCompletionChunkChoice]
+    """
+    Empty in the final usage chunk (`stream_options.include_usage`).
+    """
+    created: int
+    model: str
+    object: Literal["chat.completion.chunk"]
+    usage: CompletionUsage | None = None
 
 
 class Error(BaseModel):
@@ -61,74 +235,5 @@ class Error(BaseModel):
     details: list[dict[str, Any]] | None = None
 
 
-class Usage(BaseModel):
-    prompt_tokens: Annotated[int, Field(ge=0)]
-    completion_tokens: Annotated[int | None, Field(ge=0)] = None
-    total_tokens: Annotated[int, Field(ge=0)]
-
-
-class Role(Enum):
-    system = "system"
-    user = "user"
-    assistant = "assistant"
-    tool = "tool"
-
-
 class RetrieveModelParams(BaseModel):
     model: str
-
-
-class CreateEmbeddingResponse(BaseModel):
-    object: Literal["list"]
-    data: list[Embedding]
-    model: str
-    usage: Usage
-
-
-class ChatCompletionDelta(BaseModel):
-    role: Role | None = None
-    content: str | None = None
-
-
-class ChatCompletionChunkChoice(BaseModel):
-    index: int
-    delta: ChatCompletionDelta
-    finish_reason: FinishReason | None
-
-
-class ChatCompletionChunk(BaseModel):
-    id: str
-    object: Literal["chat.completion.chunk"]
-    created: int
-    model: str
-    choices: list[ChatCompletionChunkChoice]
-
-
-class ChatMessage(BaseModel):
-    role: Role
-    content: str
-    name: Annotated[str | None, Field(max_length=64)] = None
-
-
-class CreateChatCompletionRequest(BaseModel):
-    model: str
-    messages: Annotated[list[ChatMessage], Field(min_length=1)]
-    max_tokens: Annotated[int | None, Field(ge=1)] = None
-    temperature: Annotated[float, Field(ge=0.0, le=2.0)] = 1
-    stream: bool = False
-    stop: str | Annotated[list[str], Field(max_length=4)] | None = None
-
-
-class ChatCompletionChoice(BaseModel):
-    index: int
-    message: ChatMessage
-    finish_reason: FinishReason | None
-
-
-class ChatCompletion(BaseModel):
-    id: str
-    object: Literal["chat.completion"]
-    created: int
-    model: str
-    choices: list[ChatCompletionChoice]
-    usage: Usage | None = None

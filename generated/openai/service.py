@@ -25,7 +25,10 @@ from .models import (
 
 
 class OpenaiService(ABC):
-    """The subset of the OpenAI API an inference worker serves."""
+    """The subset of the OpenAI API an inference worker serves. Names, types and enums follow the
+    official OpenAI spec; the one widening is `Embedding.embedding`, which may be the base64
+    string the API sends for `encoding_format: base64` (the official spec lists only the array).
+    """
 
     @abstractmethod
     async def list_models(

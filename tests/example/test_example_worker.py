@@ -3,30 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-
+from examples.worker.embedder import as_floats
 from generated.openai.client import AsyncClient, Client
 from generated.openai.models import CreateChatCompletionRequest, CreateEmbeddingRequest
-from tests.support.worker import WorkerProcess, running_worker
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def example_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerProcess]:
-    directory = tmp_path_factory.mktemp("example")
-    with running_worker(
-        ROOT / "examples" / "worker" / "openai_impl.py",
-        directory,
-        PYTHONPATH=str(ROOT),
-        APP_NAME="openai",
-        EXAMPLE_EMBEDDER="minilm",
-        MODEL_SERVER_SOCKET_DIR=str(directory),
-    ) as worker:
-        yield worker
+from tests.support.worker import WorkerProcess
 
 
 def cosine(a: list[float], b: list[float]) -> float:
@@ -42,7 +23,7 @@ def test_real_embeddings_carry_meaning(example_worker: WorkerProcess) -> None:
             {"model": "all-MiniLM-L6-v2", "input": texts}
         )
         result = client.create_embedding(request)
-    cat, kitten, stocks = (item.embedding for item in result.data)
+    cat, kitten, stocks = (as_floats(item.embedding) for item in result.data)
     assert len(cat) == 384
     assert math.isclose(cosine(cat, cat), 1.0, abs_tol=1e-4)
     assert cosine(cat, kitten) > 0.5 > 0.2 > cosine(cat, stocks)
@@ -60,7 +41,7 @@ async def test_dimensions_and_async_client(example_worker: WorkerProcess) -> Non
         result = await client.create_embedding(request)
         async with client.create_chat_completion_stream(chat) as stream:
             chunks = [chunk async for chunk in stream]
-    vector = result.data[0].embedding
+    vector = as_floats(result.data[0].embedding)
     assert len(vector) == 32 and math.isclose(cosine(vector, vector), 1.0, abs_tol=1e-4)
     text = "".join(chunk.choices[0].delta.content or "" for chunk in chunks)
     assert text == "You said: hi there"

@@ -63,6 +63,12 @@ def _chunk(text: str) -> ChatCompletionChunk:
     )
 
 
+def _last_text(body: CreateChatCompletionRequest) -> str:
+    content = body.messages[-1].root.content
+    root = content.root if content is not None else ""
+    return root if isinstance(root, str) else "".join(part.text for part in root.root)
+
+
 class OpenaiTestService(OpenaiService):
     async def list_models(self, *, context: RequestContext) -> ModelList:
         return ModelList.model_validate(
@@ -86,7 +92,7 @@ class OpenaiTestService(OpenaiService):
             _append(name, context.trace_id)
             if first:
                 raise HTTPException(503, "busy, try again", headers={"Retry-After": "0"})
-        texts = [body.input] if isinstance(body.input, str) else body.input
+        texts = [body.input] if isinstance(body.input, str) else [str(t) for t in body.input]
         return CreateEmbeddingResponse.model_validate(
             {
                 "object": "list",
@@ -111,7 +117,11 @@ class OpenaiTestService(OpenaiService):
                 "choices": [
                     {
                         "index": 0,
-                        "message": {"role": "assistant", "content": body.messages[-1].content},
+                        "message": {
+                            "role": "assistant",
+                            "content": _last_text(body),
+                            "refusal": None,
+                        },
                         "finish_reason": "stop",
                     }
                 ],
@@ -136,7 +146,7 @@ class OpenaiTestService(OpenaiService):
             yield _chunk("one ")
             yield _chunk("two ")
             raise RuntimeError("the model crashed")
-        for word in body.messages[-1].content.split():
+        for word in _last_text(body).split():
             yield _chunk(word)
 
 

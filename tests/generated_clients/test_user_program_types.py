@@ -24,7 +24,7 @@ PROGRAM = Path(__file__).with_name("user_program.py")
 MISUSE = """\
 from generated.chat.client import AsyncClient
 from generated.openai.client import Client
-from generated.openai.models import ChatCompletion, CreateChatCompletionRequest
+from generated.openai.models import ChatCompletionChunk, CreateChatCompletionRequest
 from generated.openai.models import CreateEmbeddingRequest
 
 
@@ -36,11 +36,11 @@ async def wrong(client: Client, aclient: AsyncClient, body: CreateChatCompletion
         for chunk in chunks:
             chunk.choices[0].delta.text
     await aclient.chat_complete(body, timeout="soon")
-    CreateEmbeddingRequest(model="m", input=[1])
+    CreateEmbeddingRequest(model="m", input=[1.5])
 
 
-def stopped(completion: ChatCompletion) -> str:
-    return completion.choices[0].finish_reason.name
+def stopped(chunk: ChatCompletionChunk) -> str:
+    return chunk.choices[0].finish_reason.name
 """
 
 MISUSE_ERRORS = [
@@ -50,8 +50,8 @@ MISUSE_ERRORS = [
     (13, "attr-defined"),  # a field the event model lacks
     (14, "arg-type"),  # the body of another service
     (14, "arg-type"),  # a call option of the wrong type
-    (15, "list-item"),  # input is str | list[str], not list[int]
-    (19, "union-attr"),  # finish_reason may be null: FinishReason | None
+    (15, "arg-type"),  # input is texts or token ids, not floats
+    (19, "union-attr"),  # a chunk's finish_reason may be null: FinishReason | None
 ]
 """What mypy must report on ``MISUSE`` (line, code): proof the generated API is typed."""
 

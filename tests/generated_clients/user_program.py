@@ -57,7 +57,7 @@ def run_sync(base_url: str) -> list[str]:
         lines.append(openai.retrieve_model(model="m 1").id)
         lines.append(str(openai.create_embedding(embedding_request("four")).data[0].embedding))
         reply = openai.create_chat_completion(completion_request("a b"))
-        lines.append(reply.choices[0].message.content)
+        lines.append(reply.choices[0].message.content or "")
         with openai.create_chat_completion_stream(completion_request("c d")) as chunks:
             lines.append(chunk_text(list(chunks)))
     with ChatClient(base_url, timeout=10) as chat:
@@ -88,7 +88,7 @@ async def run_async(base_url: str) -> list[str]:
         embedded = await openai.create_embedding(embedding_request(["four"]))
         lines.append(str(embedded.data[0].embedding))
         reply = await openai.create_chat_completion(completion_request("a b"))
-        lines.append(reply.choices[0].message.content)
+        lines.append(reply.choices[0].message.content or "")
         async with openai.create_chat_completion_stream(completion_request("c d")) as chunks:
             lines.append(chunk_text([chunk async for chunk in chunks]))
     async with ChatAsyncClient(base_url, timeout=10) as chat:

@@ -69,7 +69,7 @@ def test_invalid_spec_exits_2_with_location_and_writes_nothing(tmp_path: Path) -
     text = spec.read_text()
     spec.write_text(text.replace("operationId: chatComplete", "operationId: chatStream"))
     (schemas / "common" / "chat.yaml").write_text(
-        (schemas / "common" / "chat.yaml").read_text().replace("type: integer", "type: int")
+        (schemas / "common" / "chat.yaml").read_text().replace("type: string", "type: str", 1)
     )
     out = tmp_path / "generated"
     result = run_gen(schemas, "-o", out)
@@ -80,7 +80,7 @@ def test_invalid_spec_exits_2_with_location_and_writes_nothing(tmp_path: Path) -
         "'chatStream'"
     ) in result.stderr
     assert (
-        "common/chat.yaml:17: /$defs/Usage/properties/prompt_tokens/type: unknown schema type 'int'"
+        "common/chat.yaml:4: /$defs/Role/type: unknown schema type 'str'"
     ) in result.stderr
     assert not out.exists()
 

@@ -18,14 +18,17 @@ from tests.support.worker import WorkerProcess
 def test_sync_client_json_and_stream(openai_worker: WorkerProcess) -> None:
     with OpenaiClient(f"unix://{openai_worker.socket_path}") as client:
         assert client.list_models().data[0].id == "echo-1"
-        assert client.retrieve_model(model="m 1").id == "m 1"
-        assert client.retrieve_model(model="org/model").id == "org/model"  # encoded slash
+        assert client.retrieve_model(model="echo-1").id == "echo-1"
+        with pytest.raises(NotFoundError, match="'org/model' does not"):  # slash encoded
+            client.retrieve_model(model="org/model")
         embedded = client.create_embedding(
-            CreateEmbeddingRequest.model_validate({"model": "e", "input": "hello", "dimensions": 8})
+            CreateEmbeddingRequest.model_validate(
+                {"model": "hash-embedder", "input": "hello", "dimensions": 8}
+            )
         )
         assert len(embedded.data[0].embedding) == 8
         request = CreateChatCompletionRequest.model_validate(
-            {"model": "m", "messages": [{"role": "user", "content": "a b"}]}
+            {"model": "echo-1", "messages": [{"role": "user", "content": "a b"}]}
         )
         assert client.create_chat_completion(request).choices[0].message.content == (
             "You said: a b"

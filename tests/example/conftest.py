@@ -1,0 +1,51 @@
+"""The example worker with its real model, over a Unix socket and over TCP (one process each,
+shared by the tests of this folder: loading all-MiniLM-L6-v2 takes seconds)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.worker import WorkerProcess, running_worker
+
+ROOT = Path(__file__).resolve().parents[2]
+EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+CHAT_MODEL = "echo-1"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start(directory: Path, transport: str) -> Iterator[WorkerProcess]:
+    env = (
+        {"MODEL_SERVER_SOCKET_DIR": str(directory)}
+        if transport == "unix"
+        else {"MODEL_SERVER_SOCKET": "", "MODEL_SERVER_PORT": str(_free_port())}
+    )
+    with running_worker(
+        ROOT / "examples" / "worker" / "openai_impl.py",
+        directory,
+        PYTHONPATH=str(ROOT),
+        APP_NAME="openai",
+        EXAMPLE_EMBEDDER="minilm",
+        **env,
+    ) as worker:
+        yield worker
+
+
+@pytest.fixture(scope="package")
+def example_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerProcess]:
+    """The worker on a Unix socket."""
+    yield from _start(tmp_path_factory.mktemp("example-unix"), "unix")
+
+
+@pytest.fixture(scope="package")
+def example_worker_tcp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerProcess]:
+    """The worker on TCP (127.0.0.1)."""
+    yield from _start(tmp_path_factory.mktemp("example-tcp"), "tcp")

@@ -64,7 +64,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--calls", type=int, default=20000)
+    parser.add_argument("--smoke", action="store_true", help="tiny counts: check it still runs")
     args = parser.parse_args()
+    if args.smoke:
+        args.rounds, args.calls = 1, 50
     for texts in (2, 256):
         body = json.dumps({"model": "e", "input": ["the quick brown fox"] * texts}).encode()
         Checked.model_validate_json(body)  # compile once, outside the timing

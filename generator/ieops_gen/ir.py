@@ -119,7 +119,6 @@ SCHEMA_KEYWORDS = frozenset(
         "$comment",
         "$vocabulary",
         "$recursiveRef",
-        "$recursiveAnchor",
         "definitions",
         "allOf",
         "anyOf",
@@ -178,6 +177,9 @@ SCHEMA_KEYWORDS = frozenset(
     }
 )
 """What models may see of a schema; everything else is dropped before model generation."""
+
+QUIET = frozenset({"$recursiveAnchor"})
+"""Dropped without a warning: draft 2019-09's anchor, which 2020-12 validators refuse."""
 
 CODE_KEY_PREFIXES = ("x-python", "x-is-", "x-datamodel-code-generator", "x-enum-", "custom")
 """Extensions datamodel-code-generator reads as code instructions: dropped with a warning."""
@@ -251,7 +253,7 @@ class _Builder:
         schema.pop("example", None)
         schema.pop("examples", None)
         for key in [k for k in schema if k not in SCHEMA_KEYWORDS]:
-            if key.startswith(CODE_KEY_PREFIXES) or not key.startswith("x-"):
+            if key.startswith(CODE_KEY_PREFIXES) or not (key.startswith("x-") or key in QUIET):
                 self.warnings.append(f"{jp.join(at, key)}: {key!r} ignored: not a schema keyword")
             del schema[key]
         if schema.get("nullable") is False:
@@ -267,6 +269,8 @@ class _Builder:
                 f"(validating it needs {NEEDS_PACKAGE[schema['format']]})"
             )
             del schema["format"]
+        if isinstance(schema.get("required"), list):  # a repeated name means the same
+            schema["required"] = list(dict.fromkeys(schema["required"]))
         _name_long_enum_members(schema)
         if isinstance(schema.get("properties"), dict):
             for key in schema["properties"]:

@@ -32,6 +32,7 @@ MAX_ERRORS = 5  # a message lists at most this many violations
 _SCALARS = (str, bool, int, float)
 
 Validate = Callable[[Any], list[str]]  # instance -> messages, empty when valid
+_PATH_MARK = " (at /"
 
 
 class JsonSchemaCheck:
@@ -65,7 +66,7 @@ class JsonSchemaCheck:
             raise PydanticCustomError(
                 "json_schema",
                 "{errors}",
-                {"errors": "; ".join(errors), "keyword": "json_schema"},
+                {"errors": "; ".join(errors), "keyword": "json_schema", "path": _path(errors[0])},
             )
         return data
 
@@ -146,6 +147,14 @@ def _first(errors: Any) -> list[Any]:
         if len(out) == MAX_ERRORS:
             break
     return out
+
+
+def _path(message: str) -> list[str]:
+    """The instance path of the first error (the location a client wants to see)."""
+    if not message.endswith(")") or _PATH_MARK not in message:
+        return []
+    where = message.rsplit(_PATH_MARK, 1)[1][:-1]
+    return [part for part in where.split("/") if part]
 
 
 def _message(path: Any, message: str) -> str:

@@ -78,6 +78,10 @@ def validation_details(exc: ValidationError) -> list[dict[str, Any]]:
     except ValueError:
         text = exc.json(include_url=False, include_input=False)
     details: list[dict[str, Any]] = json.loads(text)
+    for item in details:  # a JSON Schema check names the failing place in its context
+        path = (item.get("ctx") or {}).get("path")
+        if item.get("type") == "json_schema" and isinstance(path, list):
+            item["loc"] = [*item.get("loc", []), *path]
     return details
 
 

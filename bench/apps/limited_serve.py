@@ -13,21 +13,13 @@ from __future__ import annotations
 import sys
 
 import uvicorn
-from gmi_ieops.config import env
 from gmi_ieops.serving.lifecycle import Lifecycle
-from gmi_ieops.serving.protocol import ConnectionLimits, default_max_connections, protocol_class
+from gmi_ieops.serving.protocol import ConnectionLimits, protocol_class
 
 
 def main() -> None:
     app, port, loop = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-    settings = env.server
-    limits = ConnectionLimits(
-        max_header_size=settings.max_header_size,
-        max_headers=settings.max_headers,
-        header_timeout=settings.header_timeout,
-        keepalive_timeout=settings.keepalive_timeout,
-        max_connections=default_max_connections(),
-    )
+    limits = ConnectionLimits.from_env()
     uvicorn.run(
         app,
         host="127.0.0.1",

@@ -60,6 +60,13 @@ def _check_keys(node: yaml.MappingNode) -> None:
         seen.add(key)
 
 
+def _construct_mapping(
+    self: yaml.constructor.SafeConstructor, node: yaml.MappingNode, deep: bool = False
+) -> dict[Any, Any]:
+    _check_keys(node)
+    return dict(yaml.constructor.SafeConstructor.construct_mapping(self, node, deep))
+
+
 def _refuse_tag(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
     raise yaml.constructor.ConstructorError(
         None,
@@ -75,9 +82,7 @@ if getattr(yaml, "__with_libyaml__", False):
     class _FastLoader(yaml.CSafeLoader):
         """Safe loader for spec documents (libyaml parser): JSON data only."""
 
-        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-            _check_keys(node)
-            return dict(yaml.constructor.SafeConstructor.construct_mapping(self, node, deep))
+        construct_mapping = _construct_mapping
 
     _Loader = _FastLoader
 else:  # pragma: no cover - PyYAML without libyaml
@@ -85,9 +90,7 @@ else:  # pragma: no cover - PyYAML without libyaml
     class _PureLoader(yaml.SafeLoader):
         """Safe loader for spec documents: JSON data only."""
 
-        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-            _check_keys(node)
-            return dict(yaml.constructor.SafeConstructor.construct_mapping(self, node, deep))
+        construct_mapping = _construct_mapping
 
     _Loader = _PureLoader
 

@@ -55,6 +55,20 @@ class ConnectionLimits:
     keepalive_timeout: float
     max_connections: int
 
+    @classmethod
+    def from_env(cls) -> ConnectionLimits:
+        """The limits the ``SERVER_*`` variables set (the cap defaults from the fd limit)."""
+        from ..config import env
+
+        settings = env.server
+        return cls(
+            max_header_size=settings.max_header_size,
+            max_headers=settings.max_headers,
+            header_timeout=settings.header_timeout,
+            keepalive_timeout=settings.keepalive_timeout,
+            max_connections=settings.max_connections or default_max_connections(),
+        )
+
 
 class _RefusalLog:
     """One log line per kind of refusal per ``EVERY`` seconds, with a count: an attack of

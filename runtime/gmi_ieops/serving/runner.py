@@ -27,7 +27,7 @@ import uvicorn
 from ..config import ConfigError, env
 from ..utils import log
 from . import lifecycle as lifecycle_module
-from .protocol import ConnectionLimits, default_max_connections, protocol_class
+from .protocol import ConnectionLimits, protocol_class
 from .sockets import Listener, SocketError, auto_socket_path, bind_tcp, bind_unix
 
 if TYPE_CHECKING:
@@ -261,24 +261,17 @@ class Handler:
         server = self.server
         lifecycle_module.set_current(server.lifecycle)
         self.listener = self._bind()
-        settings = env.server
-        limits = ConnectionLimits(
-            max_header_size=settings.max_header_size,
-            max_headers=settings.max_headers,
-            header_timeout=settings.header_timeout,
-            keepalive_timeout=settings.keepalive_timeout,
-            max_connections=settings.max_connections or default_max_connections(),
-        )
+        limits = ConnectionLimits.from_env()
         config = uvicorn.Config(
             server.app,
             lifespan="on",
             http=protocol_class(limits, server.lifecycle),
             access_log=False,  # the runtime writes its own access lines (LOG_ACCESS)
             log_level=env.log.level.lower(),
-            timeout_keep_alive=max(1, round(settings.keepalive_timeout)),
+            timeout_keep_alive=max(1, round(limits.keepalive_timeout)),
             log_config=None,
         )
-        uvicorn_server = _Uvicorn(config, self, settings.graceful_shutdown_time)
+        uvicorn_server = _Uvicorn(config, self, env.server.graceful_shutdown_time)
         try:
             await uvicorn_server.serve(sockets=[self.listener.sock])
         finally:

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import _record
 from fastapi import FastAPI
 from gmi_ieops.handler import RouterDef, Server
 from pydantic import BaseModel
@@ -156,6 +157,7 @@ async def main() -> None:
     parser.add_argument("--requests", type=int, default=20000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--smoke", action="store_true", help="tiny counts: seconds, figures moot")
+    _record.add_option(parser)
     args = parser.parse_args()
     warmup = 200
     if args.smoke:
@@ -170,9 +172,11 @@ async def main() -> None:
     for app in apps.values():
         await drive(app, warmup)
     times: dict[str, list[float]] = {name: [] for name in apps}
-    for _ in range(args.rounds):
-        for name, app in apps.items():
-            times[name].append(await drive(app, args.requests))
+    names = list(apps)
+    for round_no in range(args.rounds):  # rotating order: drift hits every app alike
+        shift = round_no % len(names)
+        for name in names[shift:] + names[:shift]:
+            times[name].append(await drive(apps[name], args.requests))
     base = statistics.median(times["starlette (hand-written)"])
     fastapi = statistics.median(times["fastapi (idiomatic)"])
     header = ("app", "µs/request", "req/s (1 core)", "vs starlette", "vs fastapi")
@@ -184,6 +188,25 @@ async def main() -> None:
         )
     for task in lifespans:
         task.cancel()
+    speed = {name: [1 / t for t in samples] for name, samples in times.items()}
+    _record.write(
+        args.json,
+        "asgi_overhead",
+        [
+            _record.ratio(
+                f"{name} / {base_name} (ASGI in process, no sockets)",
+                speed[name],
+                speed[base_name],
+                baseline=base_name,
+                target=_record.at_least(bound),
+            )
+            for name, base_name, bound in (
+                ("gmi_ieops typed route", "starlette (hand-written)", 0.95),
+                ("gmi_ieops typed route", "fastapi (idiomatic)", 2.0),
+                ("gmi_ieops seed dict route", "starlette (hand-written)", 0.95),
+            )
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 
+import _record
 import httpx
 from gmi_ieops.client import AsyncBaseClient, BaseClient
 from pydantic import BaseModel
@@ -114,17 +115,24 @@ async def atimed(side: Side, fn: Callable[[], Awaitable[object]], n: int) -> Non
     side.add(n, time.perf_counter() - w, time.process_time() - c)
 
 
-def report(raw: Side, typed: Side, label: str) -> None:
-    pairs = zip(raw.batch_rates, typed.batch_rates, strict=True)
-    median_ratio = statistics.median(t / r for r, t in pairs)
+def report(raw: Side, typed: Side, label: str) -> _record.Figure:
+    pairs = [t / r for r, t in zip(raw.batch_rates, typed.batch_rates, strict=True)]
+    median_ratio = statistics.median(pairs)
     print(
         f"{label}: raw httpx {raw.rate:7.0f} req/s ({raw.cpu_us:5.0f} us CPU/req)   "
         f"BaseClient {typed.rate:7.0f} req/s ({typed.cpu_us:5.0f} us CPU/req)   "
         f"ratio {typed.rate / raw.rate:.3f} (median of batch pairs {median_ratio:.3f})"
     )
+    return _record.Figure(
+        f"generated client / raw httpx, {label.strip()} (Unix socket, sequential)",
+        typed.rate / raw.rate,
+        baseline="raw httpx",
+        target=_record.at_least(0.9),
+        rounds=pairs,
+    )
 
 
-def bench_sync(path: str, n: int, rounds: int) -> None:
+def bench_sync(path: str, n: int, rounds: int) -> _record.Figure:
     payload = Request(prompt="hello", max_tokens=16).model_dump_json().encode()
     url = "http://localhost/v1/echo/bench"
     headers = {"Content-Type": "application/json"}
@@ -151,12 +159,13 @@ def bench_sync(path: str, n: int, rounds: int) -> None:
         pair = [(raw, raw_call), (typed, typed_call)]
         for side, fn in pair if i % 2 == 0 else reversed(pair):
             timed(side, fn, n)
-    report(raw, typed, "sync ")
+    figure = report(raw, typed, "sync ")
     raw_http.close()
     client.close()
+    return figure
 
 
-async def bench_async(path: str, n: int, rounds: int) -> None:
+async def bench_async(path: str, n: int, rounds: int) -> _record.Figure:
     payload = Request(prompt="hello", max_tokens=16).model_dump_json().encode()
     url = "http://localhost/v1/echo/bench"
     headers = {"Content-Type": "application/json"}
@@ -183,9 +192,10 @@ async def bench_async(path: str, n: int, rounds: int) -> None:
         pair = [(raw, raw_call), (typed, typed_call)]
         for side, fn in pair if i % 2 == 0 else reversed(pair):
             await atimed(side, fn, n)
-    report(raw, typed, "async")
+    figure = report(raw, typed, "async")
     await raw_http.aclose()
     await client.aclose()
+    return figure
 
 
 def main() -> None:
@@ -202,6 +212,7 @@ def main() -> None:
     parser.add_argument(
         "--smoke", action="store_true", help="tiny counts, sync and async: seconds, figures moot"
     )
+    _record.add_option(parser)
     args = parser.parse_args()
     if args.smoke:
         args.requests, args.rounds, args.run_async = 5, 2, True
@@ -216,9 +227,10 @@ def main() -> None:
             f"{args.rounds} alternating batches of {args.requests} sequential requests per side, "
             f"Unix socket, uvicorn in a subprocess"
         )
-        bench_sync(path, args.requests, args.rounds)
+        figures = [bench_sync(path, args.requests, args.rounds)]
         if args.run_async:
-            asyncio.run(bench_async(path, args.requests, args.rounds))
+            figures.append(asyncio.run(bench_async(path, args.requests, args.rounds)))
+        _record.write(args.json, "client_bench", figures)
     finally:
         proc.terminate()
         proc.wait(10)

@@ -1,87 +1,180 @@
-"""Time ``ieops-gen`` beside ``datamodel-codegen`` alone on the same OpenAPI document.
+"""The compiler: ``ieops-gen`` beside model and client generators on the same OpenAPI documents.
 
-Both run as fresh processes (imports included), side by side in one run:
+Every tool runs as a fresh process (imports included), on each input in turn, rounds
+alternating; the figure per tool and input is the median wall time and the peak RSS
+(``/usr/bin/time -v``). Tools:
 
-- ieops-gen: load + bundle + validate + IR + models + service/routes + write;
-- datamodel-codegen (builtin formatter): the models alone, the formatter ieops-gen uses;
-- datamodel-codegen (default formatters, black + isort): the models alone, as the tool's
-  command line does by default.
+- ieops-gen, first run (load + bundle + validate + IR + models + service/routes/clients +
+  write) and no-change rerun (``--check`` against what it just wrote);
+- datamodel-codegen (builtin formatter): the models alone, the engine ieops-gen drives;
+- openapi-python-client and fastapi-code-generator when they are installed (they are not in
+  the project's venv: ``pip install openapi-python-client fastapi-code-generator`` in a venv
+  of their own and put it on ``PATH``); a missing tool is listed as such.
 
-Run: ``python bench/gen_bench.py [SPEC] [--repeat N]`` (default: the OpenAI spec);
-``--smoke`` runs them once on ``schemas/chat.yaml`` (seconds; the test suite does).
+Inputs: ``schemas/`` (the project's), the OpenAI spec and the largest documents of
+``../shared/specs`` (when the corpus is there), or the ones named on the command line.
+
+    python bench/gen_bench.py [SPEC ...] [--rounds 3]
+    python bench/gen_bench.py --smoke      # schemas/chat.yaml, one round: seconds
 """
 
 from __future__ import annotations
 
 import argparse
+import re
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import _record
+
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SPEC = ROOT.parent / "shared" / "specs" / "openai-openapi" / "openapi.yaml"
+CORPUS = ROOT.parent / "shared" / "specs"
+DEFAULT_SPECS = [
+    ROOT / "schemas",
+    CORPUS / "openai-openapi" / "openapi.yaml",
+    CORPUS / "letta" / "openapi.json",
+    CORPUS / "invokeai" / "openapi.json",
+]
 SMOKE_SPEC = ROOT / "schemas" / "chat.yaml"  # small, in the repository: seconds
 BIN = Path(sys.executable).parent
+RERUN_TARGET = 0.3  # seconds for a no-change `--check`
 
 
-def _time(args: list[str]) -> float:
+def _tool(name: str) -> str | None:
+    local = BIN / name
+    return str(local) if local.exists() else shutil.which(name)
+
+
+def commands(spec: Path, out: Path) -> dict[str, list[str] | None]:
+    """Each tool's command line on ``spec`` (``None``: the tool is not installed)."""
+    single = spec if spec.is_file() else next(iter(sorted(spec.glob("*.yaml"))), spec)
+    ieops = [str(spec), "-o", str(out / "ieops"), "-q", "--lenient"]
+    wanted = {
+        "ieops-gen": ("ieops-gen", ieops),
+        "ieops-gen no-change --check": ("ieops-gen", [*ieops, "--check"]),
+        "datamodel-codegen": (
+            "datamodel-codegen",
+            f"--input {single} --input-file-type openapi --output-model-type "
+            f"pydantic_v2.BaseModel --formatters builtin --disable-warnings "
+            f"--output {out / 'dcg.py'}".split(),
+        ),
+        "openapi-python-client": (
+            "openapi-python-client",
+            ["generate", "--path", str(single), "--output-path", str(out / "opc"), "--overwrite"],
+        ),
+        "fastapi-code-generator": (
+            "fastapi-codegen",
+            ["--input", str(single), "--output", str(out / "fcg")],
+        ),
+    }
+    found = {program: _tool(program) for program, _ in wanted.values()}
+    return {
+        tool: None if found[program] is None else [str(found[program]), *argv]
+        for tool, (program, argv) in wanted.items()
+    }
+
+
+def run(argv: list[str]) -> tuple[bool, float, float]:
+    """(succeeded, seconds, peak RSS in MiB)."""
+    timer = Path("/usr/bin/time")
     start = time.perf_counter()
-    result = subprocess.run(args, capture_output=True, text=True)
+    full = [str(timer), "-v", *argv] if timer.exists() else argv
+    result = subprocess.run(full, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
-    if result.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed:\n{result.stderr[-2000:]}")
-    return elapsed
+    match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", result.stderr)
+    peak = int(match.group(1)) / 1024 if match else float("nan")
+    return result.returncode == 0, elapsed, peak
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("spec", nargs="?", type=Path, default=DEFAULT_SPEC)
-    parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument(
-        "--smoke", action="store_true", help=f"on {SMOKE_SPEC.name}: seconds, figures moot"
-    )
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("specs", nargs="*", type=Path, help="documents or folders")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--smoke", action="store_true", help=f"{SMOKE_SPEC.name}, one round")
+    _record.add_option(parser)
     args = parser.parse_args()
-    spec: Path = SMOKE_SPEC if args.smoke else args.spec
-    with tempfile.TemporaryDirectory() as tmp:
-        commands = {
-            "ieops-gen": [str(BIN / "ieops-gen"), str(spec), "-o", f"{tmp}/out", "-q"],
-            "datamodel-codegen (builtin fmt)": [
-                str(BIN / "datamodel-codegen"),
-                "--input",
-                str(spec),
-                "--input-file-type",
-                "openapi",
-                "--output-model-type",
-                "pydantic_v2.BaseModel",
-                "--formatters",
-                "builtin",
-                "--disable-warnings",
-                "--output",
-                f"{tmp}/a.py",
-            ],
-            "datamodel-codegen (black+isort)": [
-                str(BIN / "datamodel-codegen"),
-                "--input",
-                str(spec),
-                "--input-file-type",
-                "openapi",
-                "--output-model-type",
-                "pydantic_v2.BaseModel",
-                "--formatters",
-                "black",
-                "isort",
-                "--disable-warnings",
-                "--output",
-                f"{tmp}/b.py",
-            ],
-        }
-        best = {name: min(_time(cmd) for _ in range(args.repeat)) for name, cmd in commands.items()}
-    base = best["datamodel-codegen (builtin fmt)"]
-    print(f"{spec.name} ({spec.stat().st_size / 1e6:.1f} MB), best of {args.repeat}")
-    for name, seconds in best.items():
-        print(f"  {name:34s} {seconds:6.1f} s   {seconds / base:4.2f}x datamodel-codegen (builtin)")
+    specs: list[Path] = [SMOKE_SPEC] if args.smoke else args.specs or DEFAULT_SPECS
+    specs = [s for s in specs if s.exists()]
+    if args.smoke:
+        args.rounds = 1
+    times: dict[tuple[str, str], list[float]] = {}
+    peaks: dict[tuple[str, str], float] = {}
+    failed: set[tuple[str, str]] = set()
+    missing: set[str] = set()
+    sizes: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="ieops-gen-bench-") as tmp:
+        for spec in specs:
+            files = (
+                [spec] if spec.is_file() else list(spec.glob("*.y*ml")) + list(spec.glob("*.json"))
+            )
+            sizes[spec.name] = sum(f.stat().st_size for f in files) / 1e6
+            for round_no in range(args.rounds):
+                out = Path(tmp) / f"{spec.name}-{round_no}"
+                out.mkdir()
+                # ieops-gen and its rerun keep their order (the rerun checks the first run's
+                # output); the other tools rotate around them.
+                cmds = commands(spec, out)
+                for tool, argv in cmds.items():
+                    if argv is None:
+                        missing.add(tool)
+                        continue
+                    ok, seconds, peak = run(argv)
+                    key = (spec.name, tool)
+                    if not ok:
+                        failed.add(key)
+                    times.setdefault(key, []).append(seconds)
+                    peaks[key] = max(peaks.get(key, 0.0), peak)
+    print(f"compiler, median of {args.rounds} round(s), fresh processes")
+    print(f"{'input':<16} {'MB':>5} {'tool':<30} {'seconds':>8} {'peak MiB':>9}")
+    for (spec_name, tool), values in times.items():
+        flag = "  (failed)" if (spec_name, tool) in failed else ""
+        print(
+            f"{spec_name:<16} {sizes[spec_name]:>5.1f} {tool:<30} "
+            f"{statistics.median(values):>8.2f} {peaks[(spec_name, tool)]:>9.0f}{flag}"
+        )
+    for tool in sorted(missing):
+        print(f"not installed: {tool}")
+    figures = []
+    for spec in specs:
+        rerun = times.get((spec.name, "ieops-gen no-change --check"))
+        if rerun:
+            figures.append(
+                _record.Figure(
+                    f"no-change `ieops-gen --check` on {spec.name}",
+                    statistics.median(rerun),
+                    unit="s",
+                    target=_record.at_most(RERUN_TARGET),
+                    rounds=rerun,
+                )
+            )
+        first = times.get((spec.name, "ieops-gen"))
+        for peer in ("openapi-python-client", "datamodel-codegen"):
+            theirs = times.get((spec.name, peer))
+            if first and theirs and (spec.name, peer) not in failed:
+                figures.append(
+                    _record.ratio(
+                        f"speed, ieops-gen / {peer} on {spec.name} (1 / seconds)",
+                        [1 / t for t in first],
+                        [1 / t for t in theirs],
+                        baseline=peer,
+                        target=_record.at_least(1.0) if peer == "openapi-python-client" else None,
+                        note=f"peak {peaks[(spec.name, 'ieops-gen')]:.0f} MiB against "
+                        f"{peaks[(spec.name, peer)]:.0f} MiB",
+                    )
+                )
+    lines = {
+        tool: [(sizes[s], statistics.median(v)) for (s, t), v in times.items() if t == tool]
+        for tool in {t for _, t in times}
+    }
+    series = _record.Series("generator time against input size", "MB", "seconds", lines)
+    notes = [f"not installed: {tool}" for tool in sorted(missing)]
+    notes += [f"failed: {tool} on {spec}" for spec, tool in sorted(failed)]
+    _record.write(args.json, "gen_bench", figures, series=[series], notes=notes)
 
 
 if __name__ == "__main__":

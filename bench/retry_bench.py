@@ -32,6 +32,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 
+import _record
 import httpx
 from gmi_ieops.client import AsyncBaseClient, IEOPSError, OverloadedError, RetryPolicy
 from pydantic import BaseModel
@@ -188,6 +189,19 @@ def report(sides: list[Side], args: argparse.Namespace) -> None:
     errors = sum(b.other_errors for s in sides for b in s.bursts)
     if errors:
         print(f"note: {errors} calls failed with errors other than 503 overloaded")
+    _record.write(
+        args.json,
+        "retry_bench",
+        [
+            _record.ratio(
+                f"successes of a {args.requests}-request burst, full jitter / lock-step",
+                [b.successes for b in jitter.bursts],
+                [max(b.successes, 1) for b in lockstep.bursts],
+                baseline="lock-step retries (Retry-After + <=10 %)",
+                target=_record.at_least(1.0),
+            )
+        ],
+    )
 
 
 async def run(socket_path: str, args: argparse.Namespace) -> list[Side]:
@@ -221,6 +235,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--retries", type=int, default=2, help="the client's max_retries")
     parser.add_argument("--pause", type=float, default=0.5, help="seconds between bursts")
     parser.add_argument("--smoke", action="store_true", help="tiny counts: seconds, figures moot")
+    _record.add_option(parser)
     args = parser.parse_args(argv)
     if args.smoke:
         args.requests, args.rounds, args.retries, args.pause, args.clients = 24, 1, 1, 0.0, 4

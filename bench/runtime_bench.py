@@ -36,6 +36,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import _record
+
 APPS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "apps")
 PATH = "/bench/echo"
 BODY = {
@@ -438,6 +440,30 @@ def report(stack: Stack, results: dict[str, Result], targets: list[Target]) -> N
     )
 
 
+# (name, baseline, target) of the figures bench/run reports, by requests per CPU-second
+# (server CPU time per request: the steadier of the two on a shared machine).
+FIGURES = [
+    ("runtime", "starlette", 0.95),
+    ("runtime", "fastapi", 2.0),
+    ("runtime-limits", "starlette", 0.95),
+    ("runtime-sync", "runtime", 0.7),
+]
+
+
+def figures(results: dict[str, Result]) -> list[_record.Figure]:
+    return [
+        _record.ratio(
+            f"{num} / {den}, req per CPU-s (wrk over TCP)",
+            [1 / cpu for cpu in results[num].cpu_us],
+            [1 / cpu for cpu in results[den].cpu_us],
+            baseline=den,
+            target=_record.at_least(bound),
+            note=f"by req/s: {results[num].median / results[den].median:.2f}x",
+        )
+        for num, den, bound in FIGURES
+    ]
+
+
 def _verdict(ratio: float) -> str:
     return f"{'met' if ratio >= TARGET_RATIO else 'NOT met'} ({ratio:.3f})"
 
@@ -470,6 +496,7 @@ def main() -> None:
     parser.add_argument(
         "--wrk-timeout", type=float, default=2.0, help="seconds before wrk counts a socket error"
     )
+    _record.add_option(parser)
     args = parser.parse_args()
     if args.smoke:
         # Whether it runs, not how fast: no pinning onto one busy CPU, and patience, so a
@@ -507,6 +534,8 @@ def main() -> None:
                 results = measure(servers, script, args, pinning, targets)
             report(stack, results, targets)
             summary.append((stack, results))
+        first_stack, first_results = summary[0]
+        _record.write(args.json, "runtime_bench", figures(first_results), notes=[str(first_stack)])
     if len(summary) > 1:
         print("\n== stacks side by side (median req/s | req/CPU-s) ==")
         print(f"{'server':<16}" + "".join(f"{stack!s:>24}" for stack, _ in summary))

@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 from typing import TypeVar, cast
 
+import _record
 from gmi_ieops.storage import FileSystem
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,6 +64,7 @@ def main() -> int:
     ap.add_argument("--url", help="a running server's libnfs URL (default: start one)")
     ap.add_argument("--chunk", type=int, default=BLOCK, help="FileSystem chunk size (bytes)")
     ap.add_argument("--smoke", action="store_true", help="2 MiB, one round: seconds")
+    _record.add_option(ap)
     args = ap.parse_args()
     if args.smoke:
         args.size_mib, args.rounds = 2, 1
@@ -179,6 +181,20 @@ def main() -> int:
             f"   ratio {mbs['fs_r_alloc'] / mbs['cp_r']:.2f}x"
         )
         fs.close()
+        _record.write(
+            args.json,
+            "storage_bench",
+            [
+                _record.ratio(
+                    f"FileSystem / nfs-cp, {what} {args.size_mib} MiB (MB/s)",
+                    [size / t for t in times[ours]],
+                    [size / t for t in times[theirs]],
+                    baseline="libnfs nfs-cp",
+                    target=_record.at_least(0.8),
+                )
+                for what, ours, theirs in (("write", "fs_w", "cp_w"), ("read", "fs_r", "cp_r"))
+            ],
+        )
     finally:
         if started:
             subprocess.run(["bash", str(SCRIPT), "stop"], env=env, capture_output=True)

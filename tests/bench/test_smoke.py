@@ -18,7 +18,13 @@ import pytest
 from tests.storage.conftest import missing_prerequisite, on_ci
 
 ROOT = Path(__file__).resolve().parents[2]
-BENCHES = sorted(p.name for p in (ROOT / "bench").glob("*.py"))
+BENCHES = sorted(p.name for p in (ROOT / "bench").glob("[!_]*.py"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import _record  # noqa: E402
+import _suite  # noqa: E402
+
+IN_SUITE = {bench.script: family for family in _suite.FAMILIES for bench in family.benches}
 
 
 def _missing_tool(bench: str) -> str | None:
@@ -34,8 +40,13 @@ def test_every_bench_is_found() -> None:
     assert {"typed_route_bench.py", "runtime_bench.py", "retry_bench.py"} <= set(BENCHES)
 
 
+def test_every_bench_of_the_suite_exists() -> None:
+    """bench/run names only benches that exist (a renamed one would be skipped silently)."""
+    assert set(IN_SUITE) <= set(BENCHES)
+
+
 @pytest.mark.parametrize("bench", BENCHES)
-def test_bench_runs_in_smoke_mode(bench: str) -> None:
+def test_bench_runs_in_smoke_mode(bench: str, tmp_path: Path) -> None:
     problem = _missing_tool(bench)
     if problem is not None:
         if on_ci():
@@ -48,8 +59,10 @@ def test_bench_runs_in_smoke_mode(bench: str) -> None:
             [str(ROOT / "runtime"), str(ROOT / "generator"), os.environ.get("PYTHONPATH", "")]
         ),
     }
+    record = tmp_path / "figures.json"
+    json_option = ["--json", str(record)] if bench in IN_SUITE else []
     result = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / bench), "--smoke"],
+        [sys.executable, str(ROOT / "bench" / bench), "--smoke", *json_option],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -60,3 +73,10 @@ def test_bench_runs_in_smoke_mode(bench: str) -> None:
     assert result.returncode == 0, (
         f"{bench} --smoke failed:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
     )
+    if bench in IN_SUITE:
+        # What bench/run reads back and renders: every figure named, valued and targeted.
+        name, figures, _, _ = _record.read(record)
+        assert name == bench.removesuffix(".py") and figures, f"{bench} wrote no figures"
+        outcome = _suite.Outcome(_suite.Bench(bench), figures=figures)
+        page = "\n".join(_suite.render_family(IN_SUITE[bench], [outcome], None))
+        assert all(f.name in page for f in figures)

@@ -8,7 +8,10 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .cache import Cache
 
 DESCRIPTION = """\
 Generate typed Python code for an IEOPS worker from OpenAPI documents.
@@ -133,6 +136,12 @@ def _parser(config: dict[str, Any]) -> argparse.ArgumentParser:
         metavar="MIB",
         help=f"largest spec file read, in MiB (default: {DEFAULT_MAX_SPEC_MIB})",
     )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="do the whole run even when inputs and OUT are as the last good run left them "
+        "(stamps in $IEOPS_GEN_CACHE_DIR, default ~/.cache/ieops-gen)",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     return parser
 
@@ -149,6 +158,14 @@ def _mebibytes(text: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ieops-gen`` console script."""
+    args = _parser(_config(Path.cwd())).parse_args(argv)
+    cache = None if args.no_cache or args.stubs is not None else _cache(args)
+    if cache is not None and (stamp := cache.lookup()) is not None:
+        for warning in stamp.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        if not args.quiet:
+            print(f"{args.out} is up to date ({stamp.files} files; inputs unchanged)")
+        return 0
     missing = []
     for name in GEN_DEPENDENCIES:
         try:
@@ -162,9 +179,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    args = _parser(_config(Path.cwd())).parse_args(argv)
     try:
-        return _generate(args)
+        return _generate(args, cache)
     except RecursionError:
         _say("the input nests too deeply for ieops-gen; nothing written")
         return 2
@@ -185,7 +201,18 @@ def _say(message: str) -> None:
     print(f"ieops-gen: {printable(message)}", file=sys.stderr)
 
 
-def _generate(args: argparse.Namespace) -> int:
+def _cache(args: argparse.Namespace) -> Cache:
+    from .cache import Cache
+
+    options = {
+        key: value
+        for key, value in vars(args).items()
+        if key not in {"check", "quiet", "force", "no_cache"}
+    }
+    return Cache.of(args.schemas, args.out, args.ref_root, options)
+
+
+def _generate(args: argparse.Namespace, cache: Cache | None = None) -> int:
     from dataclasses import replace
 
     from .errors import GenerationError, SpecError, printable
@@ -238,6 +265,8 @@ def _generate(args: argparse.Namespace) -> int:
     if args.stubs is not None:
         for message in stubs(result, args.stubs, package, write=not args.check):
             print(printable(message), file=sys.stderr if "add:" in message else sys.stdout)
+    if status == 0 and cache is not None:
+        cache.store(len(result.files), [printable(w) for w in result.warnings])
     return status
 
 

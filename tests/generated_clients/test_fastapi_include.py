@@ -219,3 +219,45 @@ def test_user_routes_appear_next_to_the_bundled_operations() -> None:
     assert {"/chat/complete", "/chat/stream", "/extra", "/img/v1/images/jobs"} <= set(
         document["paths"]
     )
+
+
+def test_fast_dispatch_serves_what_fastapi_chose(tmp_path: Path) -> None:
+    app = FastAPI()
+    seen: list[str] = []
+
+    @app.post("/v1/embeddings")  # declared before the router: FastAPI picks this one
+    async def mine() -> dict[str, str]:
+        return {"mine": "yes"}
+
+    app.include_router(openai_routes.router(OpenaiTestService()))
+    app.include_router(chat_routes.router(ChatTestService()))
+    request = {"messages": [{"role": "user", "content": "hi"}]}
+    with _Uvicorn(app, tmp_path / "fast.sock") as served, served.http() as http:
+        for _ in range(3):
+            assert http.post("/v1/embeddings", json={"model": "e", "input": "x"}).json() == {
+                "mine": "yes"
+            }
+            assert http.post("/chat/complete", json=request).json() == {"message": "hi"}
+            seen.append(http.get("/v1/models").json()["data"][0]["id"])
+        dispatch = app._ieops_fast_dispatch
+        assert ("POST", "/chat/complete") in dispatch.added
+        assert ("POST", "/v1/embeddings") not in dispatch.added
+        assert isinstance(app, FastAPI) and seen == ["echo"] * 3
+
+
+def test_user_middleware_sees_every_request(tmp_path: Path) -> None:
+    app = FastAPI()
+    seen: list[str] = []
+
+    @app.middleware("http")
+    async def count(request: Any, call_next: Any) -> Any:
+        seen.append(request.url.path)
+        return await call_next(request)
+
+    app.include_router(chat_routes.router(ChatTestService()))
+    request = {"messages": [{"role": "user", "content": "hi"}]}
+    with _Uvicorn(app, tmp_path / "mw.sock") as served, served.http() as http:
+        for _ in range(3):
+            assert http.post("/chat/complete", json=request).json() == {"message": "hi"}
+    assert seen == ["/chat/complete"] * 3
+    assert app._ieops_fast_dispatch is False and type(app) is FastAPI

@@ -7,6 +7,14 @@ timeouts, trace ids), not by FastAPI's per-request dependency injection. Only wh
 including app attaches FastAPI dependencies to the route (``include_router(...,
 dependencies=[...])``) does a request go through FastAPI first, so that they run; the
 runtime's endpoint answers after them. WebSocket routes are plain Starlette routes.
+
+The fast path in someone else's app: FastAPI's per-request telemetry check, middleware
+stack and route scan cost as much as a small route itself. When a :class:`FastRoute` with
+a static path has answered once through them (so FastAPI chose it for that method and
+path), it registers itself in a table the app consults first (``_FastDispatch``); later
+requests for that method and path go straight to the endpoint. Apps with user middleware
+(CORS included), ``Host`` routes, a ``root_path`` or OpenTelemetry on never get the
+table: there FastAPI decides every time.
 """
 
 from __future__ import annotations
@@ -15,14 +23,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, WebSocketRoute
+from starlette.routing import BaseRoute, Host, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 
 from .definitions import RouterConfig, RouterDef, RouterKind, join_path
+from .dispatch import RouteTable, _guarded
 from .http import HTTPEndpoint
 from .openapi import build_openapi
 from .operation_docs import operation_for
@@ -78,18 +87,98 @@ class FastRoute(APIRoute):
         self.fast_endpoint = fast
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (self.methods and scope["method"] not in self.methods) or self._has_dependencies(scope):
+        context = self._context(scope)
+        dependant = getattr(context, "dependant", None)
+        if (self.methods and scope["method"] not in self.methods) or getattr(
+            dependant, "dependencies", None
+        ):
             await super().handle(scope, receive, send)  # FastAPI's 405, or the dependencies
             return
+        path = getattr(context, "path", None) or self.path
+        if "{" not in path and not scope.get("root_path"):
+            dispatch = _FastDispatch.of(scope.get("app"))
+            if dispatch is not None:
+                dispatch.add(scope["method"], path, self.fast_endpoint)
         await self.fast_endpoint(scope, receive, send)
 
-    def _has_dependencies(self, scope: Scope) -> bool:
-        """Whether FastAPI dependencies apply to this route where it is included."""
+    def _context(self, scope: Scope) -> Any:
+        """This route as included where the request came in (its prefix, dependencies):
+        FastAPI >= 0.165 keeps that in the scope; earlier versions copied the route."""
         context = (scope.get("fastapi") or {}).get("effective_route_context")
         if context is None or getattr(context, "original_route", None) is not self:
-            context = self
-        dependant = getattr(context, "dependant", None)
-        return bool(getattr(dependant, "dependencies", None))
+            return self
+        return context
+
+
+_DISPATCH = "_ieops_fast_dispatch"
+
+
+class _FastDispatch:
+    """A FastAPI app's table of the fast routes FastAPI already chose, consulted first."""
+
+    def __init__(self) -> None:
+        self.table = RouteTable()
+        self.added: set[tuple[str, str]] = set()
+
+    @classmethod
+    def of(cls, app: Any) -> _FastDispatch | None:
+        """The app's dispatcher, installed on first use; None where it must not be.
+
+        Installing it gives the app a subclass of its own class whose ``__call__`` looks
+        in the table before FastAPI's own (telemetry check, middleware stack, router):
+        only for a ``FastAPI`` whose class does not override ``__call__``, without user
+        middleware, ``Host`` routes, a ``root_path`` or FastAPI's OpenTelemetry enabled
+        (checked once: telemetry set up after the first request leaves these routes out).
+        """
+        found = getattr(app, _DISPATCH, None)
+        if found is not None:
+            return found or None
+        if not isinstance(app, FastAPI) or type(app).__call__ is not FastAPI.__call__:
+            return None
+        telemetry = getattr(app, "_native_telemetry", None)
+        if (
+            app.user_middleware
+            or app.root_path
+            or any(isinstance(route, Host) for route in app.router.routes)
+            or (telemetry is not None and telemetry.enabled())
+        ):
+            setattr(app, _DISPATCH, False)
+            return None
+        dispatch = cls()
+        setattr(app, _DISPATCH, dispatch)
+        app.__class__ = _fast_class(type(app))
+        return dispatch
+
+    def add(self, method: str, path: str, endpoint: HTTPEndpoint) -> None:
+        if (method, path) not in self.added:
+            self.added.add((method, path))
+            self.table.add(method, path, endpoint)
+
+
+_FAST_CLASSES: dict[type[Any], type[Any]] = {}
+
+
+def _fast_class(base: type[Any]) -> type[Any]:
+    """``base`` with a ``__call__`` that serves the dispatcher's routes first."""
+    fast = _FAST_CLASSES.get(base)
+    if fast is not None:
+        return fast
+    base_call = base.__call__
+
+    async def __call__(self: Any, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope.get("root_path"):
+            found = self.__dict__[_DISPATCH].table.match(scope["method"], scope["path"])
+            if found is not None:
+                scope["app"] = self
+                await _guarded(found[0], scope, receive, send)
+                return
+        await base_call(self, scope, receive, send)
+
+    namespace = {"__call__": __call__, "__module__": base.__module__, "__doc__": base.__doc__}
+    fast = type(base.__name__, (base,), namespace)
+    fast.__qualname__ = base.__qualname__
+    _FAST_CLASSES[base] = fast
+    return fast
 
 
 def api_router(

@@ -229,7 +229,10 @@ class Server:
         failed: the request is answered 503."""
         if self._startup is None:
             self._startup = asyncio.ensure_future(self._run_startup())
-        if scope.get("path", "").endswith(("/ready", "/health")):
+        path, root = scope.get("path", ""), scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        if path in ("/ready", "/health"):
             return True
         try:
             await asyncio.shield(self._startup)

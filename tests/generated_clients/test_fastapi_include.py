@@ -132,6 +132,9 @@ def test_runtime_errors_and_trace_ids(served: _Uvicorn) -> None:
         assert bad.status_code == 422 and bad.headers["x-trace-id"] == "t-1"
         assert bad.json()["type"] == "validation_error" and bad.json()["trace_id"] == "t-1"
         assert http.get("/v1/embeddings").status_code == 405
+        plain = http.get("/chat/ws", headers={"x-trace-id": "t-2"})
+        assert plain.status_code == 426 and plain.json()["type"] == "upgrade_required"
+        assert plain.json()["trace_id"] == "t-2"
 
 
 def test_prefixed_router_and_its_dependency(served: _Uvicorn) -> None:
@@ -164,6 +167,7 @@ def test_openapi_holds_the_user_route_and_the_spec_operations(served: _Uvicorn) 
     # The spec's schema, inlined (the app's document has no place for our components).
     schema = ours["requestBody"]["content"]["application/json"]["schema"]
     assert "$ref" not in str(schema) and "properties" in schema and "model" in schema["properties"]
+    assert paths["/chat/ws"]["get"]["operationId"] == "chatSocket"  # the WebSocket, too
     stream = paths["/chat/stream"]["post"]["responses"]["200"]["content"]
     assert "text/event-stream" in stream and "application/json" not in stream
 

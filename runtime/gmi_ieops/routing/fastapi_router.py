@@ -6,7 +6,8 @@ the runtime's own endpoint (``model_validate_json`` in, ``model_dump_json`` out,
 timeouts, trace ids), not by FastAPI's per-request dependency injection. Only when the
 including app attaches FastAPI dependencies to the route (``include_router(...,
 dependencies=[...])``) does a request go through FastAPI first, so that they run; the
-runtime's endpoint answers after them. WebSocket routes are plain Starlette routes.
+runtime's endpoint answers after them. WebSocket routes are plain Starlette routes, each
+with an HTTP ``GET`` twin that documents the spec's operation and answers ``426``.
 
 The fast path in someone else's app: FastAPI's per-request telemetry check, middleware
 stack and route scan cost as much as a small route itself. When a :class:`FastRoute` with
@@ -26,12 +27,14 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Host, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 
+from ..tracing import accept_trace_id
 from .definitions import RouterConfig, RouterDef, RouterKind, join_path
 from .dispatch import RouteTable, _guarded
+from .errors import ErrorInfo
 from .http import HTTPEndpoint
 from .openapi import build_openapi
 from .operation_docs import operation_for
@@ -211,11 +214,11 @@ def api_router(
     router = APIRouter(lifespan=lifespan)
     for route in routes:
         path = join_path(prefix, "", route.path)
-        router.routes.append(_route(path, route, config, runtime, openapi, title, version))
+        router.routes.extend(_routes(path, route, config, runtime, openapi, title, version))
     return router
 
 
-def _route(
+def _routes(
     path: str,
     route: RouterDef,
     config: RouterConfig,
@@ -223,29 +226,41 @@ def _route(
     document: dict[str, Any] | None,
     title: str,
     version: str,
-) -> BaseRoute:
-    if route.kind is RouterKind.WS:
-        return WebSocketRoute(path, WebSocketEndpoint(route, config, runtime))
-    endpoint = HTTPEndpoint(route, config, runtime)
+) -> list[BaseRoute]:
     method = route.method.value
     operation = operation_for(document, route.path, method) if document else None
     if operation is None:
         built = build_openapi(title, version, [(route.path, route)])
         operation = operation_for(built, route.path, method) or {}
     name = route.operation_id or getattr(route.handler, "__name__", "") or "operation"
-    return FastRoute(
-        path,
-        _documented(endpoint, name),
-        methods=[method],
-        name=name,
-        operation_id=operation.get("operationId") or route.operation_id,
-        summary=operation.get("summary") or route.summary,
-        description=operation.get("description") or route.description or "",
-        tags=list(operation.get("tags") or route.tags),
-        status_code=route.status_code,
-        response_class=_Documented,
-        openapi_extra=operation,
+    documentation: dict[str, Any] = {
+        "methods": [method],
+        "name": name,
+        "operation_id": operation.get("operationId") or route.operation_id,
+        "summary": operation.get("summary") or route.summary,
+        "description": operation.get("description") or route.description or "",
+        "tags": list(operation.get("tags") or route.tags),
+        "response_class": _Documented,
+        "openapi_extra": operation,
+    }
+    if route.kind is RouterKind.WS:
+        # FastAPI documents no WebSockets: the spec's GET operation is documented by an
+        # HTTP route that tells a plain GET to upgrade (the WebSocket route comes first).
+        socket = WebSocketRoute(path, WebSocketEndpoint(route, config, runtime), name=name)
+        return [socket, APIRoute(path, _upgrade_required, **documentation)]
+    endpoint = HTTPEndpoint(route, config, runtime)
+    return [
+        FastRoute(path, _documented(endpoint, name), status_code=route.status_code, **documentation)
+    ]
+
+
+async def _upgrade_required(request: Request) -> Response:
+    trace_id = accept_trace_id(request.headers.get("x-trace-id"))
+    info = ErrorInfo(
+        426, "upgrade_required", "this operation is a WebSocket: connect with Upgrade: websocket"
     )
+    headers = {"Upgrade": "websocket", "Connection": "Upgrade", "X-Trace-Id": trace_id}
+    return JSONResponse(info.body(trace_id), status_code=426, headers=headers)
 
 
 __all__ = ["FastRoute", "api_router"]

@@ -27,7 +27,7 @@ generated/), replacing only the files it owns:
                                FastAPI app), create_app(service), serve(service)
   OUT/<name>/client.py         typed Client and AsyncClient (httpx; no server imports)
   OUT/<name>/openapi.json      the bundled document, served at /openapi.json
-  STUBS/<name>_impl.py         with --stubs: your implementation, written once
+  DIR/<name>_impl.py           with --stubs DIR: your implementation, written once
 
 Implement the service by subclassing it (see --stubs), then call serve(MyService()).
 The import path of OUT (in stubs and docstrings) is its package path: OUT's name, under

@@ -5,19 +5,22 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
+from fastapi import APIRouter, FastAPI
 from gmi_ieops.handler import (
     Handler,
     HTTPMethod,
     RouterDef,
     RouterKind,
+    RouteRuntime,
     Server,
+    ServerOptions,
+    api_router,
     load_openapi,
     require_operations,
     unimplemented_operations,
 )
-from starlette.applications import Starlette
+from typing_extensions import Unpack
 
 from .models import (
     GetImageJobParams,
@@ -88,16 +91,28 @@ def routers(service: ImagesService) -> list[RouterDef]:
     ]
 
 
-def create_server(service: ImagesService, **options: Any) -> Server:
+def router(service: ImagesService, *, runtime: RouteRuntime | None = None) -> APIRouter:
+    """A FastAPI ``APIRouter`` serving ``service`` on the runtime's fast path.
+
+    Include it in any FastAPI app (``app.include_router(router(service), prefix="/v1")``):
+    its operations appear in that app's ``/openapi.json`` as the spec documents them.
+    ``runtime`` holds the limits (in-flight requests, thread pool, timeouts); by default
+    one from the environment.
+    """
+    return api_router(routers(service), openapi=load_openapi(OPENAPI_PATH), runtime=runtime)
+
+
+def create_server(service: ImagesService, **options: Unpack[ServerOptions]) -> Server:
     """A runtime :class:`Server` for ``service``; ``options`` go to ``Server``."""
     return Server(routers={"": routers(service)}, openapi=load_openapi(OPENAPI_PATH), **options)
 
 
-def create_app(service: ImagesService, **options: Any) -> Starlette:
-    """The ASGI app serving ``service`` (for uvicorn, tests, or mounting)."""
+def create_app(service: ImagesService, **options: Unpack[ServerOptions]) -> FastAPI:
+    """The worker's FastAPI app serving ``service`` (for uvicorn, tests, or mounting):
+    ``/health``, ``/ready``, ``/openapi.json``, ``/docs`` and the operations."""
     return create_server(service, **options).app
 
 
-def serve(service: ImagesService, **options: Any) -> None:
+def serve(service: ImagesService, **options: Unpack[ServerOptions]) -> None:
     """Serve ``service`` with the runtime: socket, lifecycle, registration, shutdown."""
     Handler(server=create_server(service, **options)).serve()

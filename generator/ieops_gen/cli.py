@@ -17,15 +17,24 @@ DESCRIPTION = """\
 Generate typed Python code for an IEOPS worker from OpenAPI documents.
 
 SCHEMAS_DIR holds one OpenAPI 3.0/3.1/3.2 document (YAML or JSON) per service, plus any
-JSON Schema files they reference with relative $refs. For each document ieops-gen writes a
-package OUT/<name>/ with:
+JSON Schema files they reference with relative $refs. ieops-gen writes into OUT (default
+generated/), replacing only the files it owns:
 
-  models.py     Pydantic v2 models of every schema
-  service.py    an abstract service class: one method per operation (named by operationId)
-  routes.py     typed routes, create_app(service) and serve(service)
-  openapi.json  the bundled document, served at /openapi.json
+  OUT/__init__.py              the package: lists the services
+  OUT/.ieops-gen-manifest      the files ieops-gen owns (what a later run may replace)
+  OUT/<name>/__init__.py       one subpackage per document (imports nothing)
+  OUT/<name>/models.py         Pydantic v2 models of every schema
+  OUT/<name>/service.py        an abstract service class: one method per operation
+                               (named by operationId)
+  OUT/<name>/routes.py         router(service) (a FastAPI APIRouter to include in any
+                               FastAPI app), create_app(service), serve(service)
+  OUT/<name>/client.py         typed Client and AsyncClient (httpx; no server imports)
+  OUT/<name>/openapi.json      the bundled document, served at /openapi.json
+  DIR/<name>_impl.py           with --stubs DIR: your implementation, written once
 
 Implement the service by subclassing it (see --stubs), then call serve(MyService()).
+The import path of OUT (in stubs and docstrings) is its package path: OUT's name, under
+every parent folder that holds an __init__.py (src/app/generated -> app.generated).
 """
 
 EPILOG = """\
@@ -142,7 +151,12 @@ def _parser(config: dict[str, Any]) -> argparse.ArgumentParser:
         help="do the whole run even when inputs and OUT are as the last good run left them "
         "(stamps in $IEOPS_GEN_CACHE_DIR, default ~/.cache/ieops-gen)",
     )
-    parser.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print only errors (no summary, warnings or stub notes)",
+    )
     return parser
 
 
@@ -161,7 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser(_config(Path.cwd())).parse_args(argv)
     cache = None if args.no_cache or args.stubs is not None else _cache(args)
     if cache is not None and (stamp := cache.lookup()) is not None:
-        for warning in stamp.warnings:
+        for warning in [] if args.quiet else stamp.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         if not args.quiet:
             print(f"{args.out} is up to date ({stamp.files} files; inputs unchanged)")
@@ -221,7 +235,7 @@ def _generate(args: argparse.Namespace, cache: Cache | None = None) -> int:
     from .write import OutputError, check_tree, write_tree
 
     out: Path = args.out
-    package = Path(os.path.abspath(out)).name
+    package = import_path(out)
     limits = replace(LIMITS, max_bytes=args.max_spec_size)
     try:
         result = run(
@@ -239,8 +253,9 @@ def _generate(args: argparse.Namespace, cache: Cache | None = None) -> int:
     except GenerationError as exc:
         _say(str(exc))
         return 1
-    for warning in result.warnings:
-        print(f"warning: {printable(warning)}", file=sys.stderr)
+    if not args.quiet:
+        for warning in result.warnings:
+            print(f"warning: {printable(warning)}", file=sys.stderr)
     status = 0
     if args.check:
         report = check_tree(out, result.files)
@@ -263,11 +278,25 @@ def _generate(args: argparse.Namespace, cache: Cache | None = None) -> int:
         if not args.quiet:
             print(f"wrote {len(result.files)} files to {out}")
     if args.stubs is not None:
-        for message in stubs(result, args.stubs, package, write=not args.check):
-            print(printable(message), file=sys.stderr if "add:" in message else sys.stdout)
+        for message, is_problem in stubs(result, args.stubs, package, write=not args.check):
+            if is_problem or not args.quiet:
+                print(printable(message), file=sys.stderr if is_problem else sys.stdout)
     if status == 0 and cache is not None:
         cache.store(len(result.files), [printable(w) for w in result.warnings])
     return status
+
+
+def import_path(out: Path) -> str:
+    """The dotted import path of the folder ``out``: its name under every parent folder
+    that is a package (holds ``__init__.py``), so ``src/app/generated`` is
+    ``app.generated`` when ``src/app`` is a package and ``src`` is not."""
+    folder = Path(os.path.abspath(out))
+    parts = [folder.name]
+    parent = folder.parent
+    while parent != parent.parent and (parent / "__init__.py").is_file():
+        parts.insert(0, parent.name)
+        parent = parent.parent
+    return ".".join(parts)
 
 
 if __name__ == "__main__":

@@ -311,14 +311,18 @@ def render(service: Service, models: Models, package: str) -> dict[str, str]:
         routes.add("from gmi_ieops.handler import RouterKind")
     for statement in (
         "from pathlib import Path",
-        "from typing import Any",
+        "from fastapi import APIRouter",
+        "from fastapi import FastAPI",
+        "from typing_extensions import Unpack",
         "from gmi_ieops.handler import Handler",
         "from gmi_ieops.handler import RouterDef",
+        "from gmi_ieops.handler import RouteRuntime",
         "from gmi_ieops.handler import Server",
+        "from gmi_ieops.handler import ServerOptions",
+        "from gmi_ieops.handler import api_router",
         "from gmi_ieops.handler import load_openapi",
         "from gmi_ieops.handler import require_operations",
         "from gmi_ieops.handler import unimplemented_operations",
-        "from starlette.applications import Starlette",
     ):
         routes.add(statement)
     context: dict[str, Any] = {

@@ -160,6 +160,7 @@ ALLOWED_MODULES = frozenset(
         "pydantic.networks",
         "pydantic.types",
         "starlette.applications",
+        "fastapi",
         "gmi_ieops",
     }
 )

@@ -65,8 +65,8 @@ def run(
 
     ``$ref``s read only inside the schemas folder and ``ref_roots``.
     """
-    if not package.isidentifier():
-        raise GenerationError(f"output folder name {package!r} is not a Python package name")
+    if not all(part.isidentifier() for part in package.split(".")):
+        raise GenerationError(f"output folder {package!r} is not a Python package path")
     base = schemas if schemas.is_dir() else schemas.parent
     roots = load.Roots(base, ref_roots)
     problems: list[Problem] = []
@@ -172,13 +172,16 @@ def _create(path: Path, text: str) -> bool:
     return True
 
 
-def stubs(result: Result, directory: Path, package: str, write: bool) -> list[str]:
-    """Write missing stubs (when ``write``); report the methods existing stubs lack."""
-    messages: list[str] = []
+def stubs(result: Result, directory: Path, package: str, write: bool) -> list[tuple[str, bool]]:
+    """Write missing stubs (when ``write``); report the methods existing stubs lack.
+
+    Each message comes with whether it is a problem (``False``: a note, such as a stub
+    written)."""
+    messages: list[tuple[str, bool]] = []
     for service in result.services:
         path = stub_path(directory, service)
         if path.is_symlink() or (path.exists() and not path.is_file()):
-            messages.append(f"{path}: not a regular file; stub left alone")
+            messages.append((f"{path}: not a regular file; stub left alone", True))
             continue
         if not path.exists():
             if write:
@@ -187,19 +190,23 @@ def stubs(result: Result, directory: Path, package: str, write: bool) -> list[st
                     service, result.models[service.module], package, stub_class(service)
                 )
                 if _create(path, text):
-                    messages.append(f"wrote stub {path}")
+                    messages.append((f"wrote stub {path}", False))
                 else:
-                    messages.append(f"{path}: exists (a link or special file); stub not written")
+                    messages.append(
+                        (f"{path}: exists (a link or special file); stub not written", True)
+                    )
             continue
         try:
             missing = missing_in_stub(path, service)
         except (OSError, SyntaxError, ValueError) as exc:
-            messages.append(f"{path}: cannot read the stub ({type(exc).__name__}); not checked")
+            messages.append(
+                (f"{path}: cannot read the stub ({type(exc).__name__}); not checked", True)
+            )
             continue
         if missing is None:
-            messages.append(f"{path}: no subclass of {service.class_name} found")
+            messages.append((f"{path}: no subclass of {service.class_name} found", True))
         elif missing:
             messages.append(
-                f"{path}: {service.class_name} gained operations; add: {', '.join(missing)}"
+                (f"{path}: {service.class_name} gained operations; add: {', '.join(missing)}", True)
             )
     return messages

@@ -79,9 +79,7 @@ def test_invalid_spec_exits_2_with_location_and_writes_nothing(tmp_path: Path) -
         f"chat.yaml:{line}: /paths/~1chat~1complete/post/operationId: duplicate operationId "
         "'chatStream'"
     ) in result.stderr
-    assert (
-        "common/chat.yaml:4: /$defs/Role/type: unknown schema type 'str'"
-    ) in result.stderr
+    assert ("common/chat.yaml:4: /$defs/Role/type: unknown schema type 'str'") in result.stderr
     assert not out.exists()
 
 
@@ -175,3 +173,61 @@ def test_missing_generator_dependencies_name_the_extra() -> None:
     assert result.returncode == 1
     assert "pip install 'gmi-ieops[gen]'" in result.stderr
     assert "jinja2" in result.stderr
+
+
+def test_stubs_in_a_src_layout_import_from_the_package_root(tmp_path: Path) -> None:
+    schemas = _copy_schemas(tmp_path)
+    package = tmp_path / "src" / "app"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    out, stubs = package / "generated", package / "worker"
+    result = run_gen(schemas, "-o", out, "--stubs", stubs, "-q")
+    assert result.returncode == 0, result.stderr
+    stub = (stubs / "chat_impl.py").read_text()
+    assert "from app.generated.chat.routes import serve" in stub
+    assert "from generated." not in stub
+    probe = "import app.worker.chat_impl as m; print(m.ChatServiceImpl.__mro__[1].__module__)"
+    found = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path / "src"
+    )
+    assert found.stdout.strip() == "app.generated.chat.service", found.stderr
+
+
+def test_quiet_prints_only_errors(tmp_path: Path) -> None:
+    schemas = _copy_schemas(tmp_path)
+    out, stubs = tmp_path / "generated", tmp_path / "worker"
+    loud = run_gen(schemas, "-o", out, "--stubs", stubs)
+    assert "wrote" in loud.stdout
+    quiet = run_gen(schemas, "-o", out, "--stubs", stubs, "-q")
+    assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == ""
+    (schemas / "chat.yaml").write_text(
+        (schemas / "chat.yaml")
+        .read_text()
+        .replace(
+            "  /chat/ws:",
+            "  /chat/reset:\n    post:\n      operationId: resetChat\n      responses:\n"
+            "        '204': {description: done}\n  /chat/ws:",
+        )
+    )
+    problem = run_gen(schemas, "-o", out, "--stubs", stubs, "-q")
+    assert problem.stdout == ""
+    assert "add: reset_chat" in problem.stderr  # a stub that lacks a method is a problem
+    (schemas / "chat.yaml").write_text("openapi: 3.1.0\npaths: {}\ninfo: [")
+    broken = run_gen(schemas, "-o", out, "-q")
+    assert broken.returncode == 2 and "chat.yaml" in broken.stderr and broken.stdout == ""
+
+
+def test_help_lists_every_output_file() -> None:
+    text = run_gen("--help").stdout
+    for name in (
+        "__init__.py",
+        ".ieops-gen-manifest",
+        "models.py",
+        "service.py",
+        "routes.py",
+        "client.py",
+        "openapi.json",
+        "_impl.py",
+        "router(service)",
+    ):
+        assert name in text, name

@@ -5,14 +5,18 @@ Importing it also turns on ``gmifs://`` paths in ``open()`` (see ``gmi_ieops.sto
 
 from .. import storage  # noqa: F401  (turns on gmifs:// in open(), as the seed did)
 from ..routing import (
+    FastRoute,
     HTTPMethod,
     RequestContext,
     RequestError,
     RouterConfig,
     RouterDef,
     RouterKind,
+    RouteRuntime,
     Server,
+    ServerOptions,
     WebSocketSession,
+    api_router,
     error_body,
     format_error_response,
     load_openapi,
@@ -24,15 +28,19 @@ from ..serving.runner import Handler
 from ..tracing import generate_trace_id
 
 __all__ = [
+    "FastRoute",
     "HTTPMethod",
     "Handler",
     "RequestContext",
     "RequestError",
+    "RouteRuntime",
     "RouterConfig",
     "RouterDef",
     "RouterKind",
     "Server",
+    "ServerOptions",
     "WebSocketSession",
+    "api_router",
     "error_body",
     "format_error_response",
     "generate_trace_id",

@@ -6,22 +6,24 @@ kept for what users may add to ``server.app`` and for its docs page, not on the 
 
 from __future__ import annotations
 
+import asyncio
+import copy
 import inspect
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypedDict
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
-from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.types import Scope
 
 from ..config import env
 from ..serving.lifecycle import Lifecycle
@@ -39,6 +41,19 @@ Hook = Callable[[], Any] | Callable[[], Awaitable[Any]]
 Hooks = Hook | Sequence[Hook] | None
 
 _logger = log.get_logger("server")
+
+
+class ServerOptions(TypedDict, total=False):
+    """The keyword options of :class:`Server` that ``create_server``/``create_app``/``serve``
+    of a generated ``routes.py`` pass on (``routers`` and ``openapi`` they set themselves)."""
+
+    router_config: RouterConfig | None
+    prefix: str
+    on_startup: Hooks
+    on_shutdown: Hooks
+    enable_cors: bool
+    app_name: str | None
+    version: str
 
 
 def _hook_list(hooks: Hooks) -> list[Hook]:
@@ -85,6 +100,7 @@ class Server:
         self._app: App | None = None
         self._runtime: RouteRuntime | None = None
         self._openapi_cache: tuple[int, dict[str, Any]] | None = None
+        self._startup: asyncio.Future[None] | None = None
 
     # -- building -------------------------------------------------------------------------
 
@@ -108,15 +124,7 @@ class Server:
     @property
     def runtime(self) -> RouteRuntime:
         if self._runtime is None:
-            concurrency = env.model.concurrency
-            queue = env.model.queue_size
-            self._runtime = RouteRuntime(
-                concurrency=concurrency,
-                queue_size=concurrency if queue is None else queue,
-                max_body_size=env.api.max_body_size,
-                default_timeout=env.model.timeout,
-                body_timeout=env.api.body_timeout,
-            )
+            self._runtime = RouteRuntime.from_env()
         return self._runtime
 
     @property
@@ -154,6 +162,7 @@ class Server:
         app.router.routes.extend(routes)
         app.fast_routes = self._fast_routes(routes)
         app.access_log = env.log.access
+        app.server = self
         if self.enable_cors:
             origins = [o.strip() for o in env.api.cors_origins.split(",") if o.strip()]
             app.add_middleware(
@@ -184,10 +193,7 @@ class Server:
 
     @asynccontextmanager
     async def _lifespan(self, app: FastAPI) -> AsyncIterator[None]:
-        for hook in self.on_startup:
-            await _run_hook(hook)
-        self.lifecycle.started = True
-        _logger.info("startup hooks finished")
+        await self._start()
         try:
             yield
         finally:
@@ -198,6 +204,42 @@ class Server:
                 except Exception:
                     _logger.exception("shutdown hook %r failed", hook)
             self.runtime.shutdown()
+
+    @property
+    def lifespan(self) -> Callable[[Any], Any]:
+        """The app's lifespan (startup hooks, then shutdown hooks), for a parent app that
+        mounts this one: ``FastAPI(lifespan=server.lifespan)`` runs both with the parent's."""
+        return self._lifespan
+
+    async def _start(self) -> None:
+        if self._startup is None:
+            self._startup = asyncio.ensure_future(self._run_startup())
+        await asyncio.shield(self._startup)
+
+    async def _run_startup(self) -> None:
+        for hook in self.on_startup:
+            await _run_hook(hook)
+        self.lifecycle.started = True
+        _logger.info("startup hooks finished")
+
+    async def start_lazily(self, scope: Scope) -> bool:
+        """A mounted app gets no lifespan events: its first request (``/ready`` included)
+        runs the startup hooks, and requests wait for them. ``/ready`` and ``/health``
+        answer at once (``/ready`` 503 until the hooks finished). False when the hooks
+        failed: the request is answered 503."""
+        if self._startup is None:
+            self._startup = asyncio.ensure_future(self._run_startup())
+        path, root = scope.get("path", ""), scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        if path in ("/ready", "/health"):
+            return True
+        try:
+            await asyncio.shield(self._startup)
+        except Exception:
+            _logger.exception("startup hooks failed")
+            return False
+        return True
 
     # -- built-in endpoints ---------------------------------------------------------------
 
@@ -217,26 +259,36 @@ class Server:
         return JSONResponse({"status": state}, status_code=503)
 
     async def _openapi(self, request: Request) -> Response:
-        return JSONResponse(self.openapi())
+        document = self.openapi()
+        root_path = request.scope.get("root_path", "").rstrip("/")
+        if root_path:
+            # Mounted under a prefix: "try it out" in /docs must call prefix + path.
+            servers = [s for s in document.get("servers") or () if s.get("url") != root_path]
+            document = {**document, "servers": [{"url": root_path}, *servers]}
+        return JSONResponse(document)
 
     async def _docs(self, request: Request) -> Response:
         page: HTMLResponse = get_swagger_ui_html(openapi_url="openapi.json", title=self.name)
         return page
 
     def openapi(self) -> dict[str, Any]:
-        """The served document: the bundled one, or one built from the routes."""
-        if self.openapi_document is not None:
-            return self.openapi_document
+        """The served document: the bundled one (or one built from the routes), plus the
+        FastAPI routes and routers a user added to ``server.app``."""
         app = self.app
         if self._openapi_cache is not None and self._openapi_cache[0] == len(app.routes):
             return self._openapi_cache[1]
-        document = build_openapi(self.name, self.version, self.resolved_routes())
-        user_routes = [route for route in app.routes if isinstance(route, APIRoute)]
-        if user_routes:
-            extra = get_openapi(title=self.name, version=self.version, routes=user_routes)
-            document["paths"].update(extra.get("paths", {}))
-            schemas = extra.get("components", {}).get("schemas", {})
-            document["components"]["schemas"].update(schemas)
+        if self.openapi_document is not None:
+            document = copy.deepcopy(self.openapi_document)
+        else:
+            document = build_openapi(self.name, self.version, self.resolved_routes())
+        extra = get_openapi(title=self.name, version=self.version, routes=app.routes)
+        if extra.get("paths"):
+            paths = document.setdefault("paths", {})
+            for path, item in extra["paths"].items():
+                paths.setdefault(path, {}).update(item)
+            components = document.setdefault("components", {})
+            for kind, entries in extra.get("components", {}).items():
+                components.setdefault(kind, {}).update(entries)
         self._openapi_cache = (len(app.routes), document)
         return document
 
@@ -265,4 +317,4 @@ async def _unhandled_exception_handler(request: Request, exc: Exception) -> Resp
     return _error_response(request, error_for_exception(exc))
 
 
-__all__ = ["Server"]
+__all__ = ["Server", "ServerOptions"]

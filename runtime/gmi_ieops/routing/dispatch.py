@@ -107,8 +107,26 @@ class App(FastAPI):
 
     fast_routes: RouteTable
     access_log: bool = False
+    server: Any = None
+    """The :class:`~gmi_ieops.routing.app.Server` that built this app."""
+
+    def openapi(self) -> dict[str, Any]:
+        """The served ``/openapi.json``: the bundled document plus the user's routes."""
+        if self.server is None:
+            return super().openapi()
+        document: dict[str, Any] = self.server.openapi()
+        return document
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        server = self.server
+        if (
+            server is not None
+            and not server.lifecycle.started
+            and scope["type"] != "lifespan"
+            and not await server.start_lazily(scope)
+        ):
+            await _startup_failed(scope, send)
+            return
         if self.access_log and scope["type"] != "lifespan":
             await access_logged(self._dispatch, scope, receive, send)
             return
@@ -129,6 +147,18 @@ class App(FastAPI):
                     await _guarded(endpoint, scope, receive, send)
                     return
         await super().__call__(scope, receive, send)
+
+
+async def _startup_failed(scope: Scope, send: Send) -> None:
+    if scope["type"] != "http":
+        await send({"type": "websocket.close", "code": 1011, "reason": "startup failed"})
+        return
+    trace_id = accept_trace_id(text(dict(scope["headers"]).get(b"x-trace-id")))
+    info = ErrorInfo(503, "starting", "the worker's startup hooks failed; see its log")
+    body = encode_json(info.body(trace_id))
+    headers = [(b"content-type", b"application/json"), (b"x-trace-id", trace_id.encode())]
+    await send({"type": "http.response.start", "status": 503, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _guarded(endpoint: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..config import env
 from .callables import CallableKind
 from .limiter import InFlightLimiter, keep_slot_until
 from .supervisor import Supervisor
@@ -70,3 +71,17 @@ class RouteRuntime:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
+
+    @classmethod
+    def from_env(cls) -> RouteRuntime:
+        """Limits from the environment (``MODEL_THREAD_CONCURRENCY``, ``MODEL_QUEUE_SIZE``,
+        ``API_MAX_BODY_SIZE``, ``MODEL_TIMEOUT``, ``API_BODY_TIMEOUT``), read now."""
+        concurrency = env.model.concurrency
+        queue = env.model.queue_size
+        return cls(
+            concurrency=concurrency,
+            queue_size=concurrency if queue is None else queue,
+            max_body_size=env.api.max_body_size,
+            default_timeout=env.model.timeout,
+            body_timeout=env.api.body_timeout,
+        )

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from gmi_ieops.handler import (
+    BatchConfig,
     Handler,
     HTTPMethod,
     RouterDef,
@@ -87,6 +88,7 @@ def routers(service: OpenaiService) -> list[RouterDef]:
             summary="Embed one or more texts.",
             tags=["embeddings"],
             timeout=30.0,
+            batch=BatchConfig(),
         ),
         RouterDef(
             path="/v1/chat/completions",

@@ -249,6 +249,9 @@ class Batcher(Generic[ItemT, ResultT]):
 
     async def _run(self, batch: list[_Entry[ItemT, ResultT]]) -> None:
         size = len(batch)
+        if size > self.stats.largest and size > 1:
+            # At most max_size such lines per process: proof that batching happens.
+            _logger.info("%s: largest batch so far: %d items", self.name, size)
         self.stats.batches += 1
         self.stats.items += size
         self.stats.sizes[size] += 1
@@ -311,6 +314,30 @@ class Batcher(Generic[ItemT, ResultT]):
         return results
 
 
+async def run_unbatched(
+    fn: BatchFunction[ItemT, ResultT],
+    items: Sequence[ItemT],
+    run_sync: Callable[..., Awaitable[Any]],
+) -> list[ResultT]:
+    """``fn`` over ``items`` in one call of its own (batching off): the same contract as
+    :meth:`Batcher.submit_many` — a sync ``fn`` runs through ``run_sync`` (a thread), an
+    item's exception is raised."""
+    batch = list(items)
+    if not batch:
+        return []
+    if _is_async(fn):
+        results = await cast("Awaitable[Sequence[Any]]", fn(batch))
+    else:
+        results = await run_sync(fn, batch)
+    if not isinstance(results, Sequence) or len(results) != len(batch):
+        got = len(results) if isinstance(results, Sequence) else type(results).__name__
+        raise RuntimeError(f"the batch function returned {got} results for {len(batch)} items")
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return list(results)
+
+
 def _is_async(fn: object) -> bool:
     """``async def`` functions, callable objects with an ``async def __call__``, partials."""
     while isinstance(fn, functools.partial):
@@ -332,4 +359,5 @@ __all__ = [
     "BatchOverloaded",
     "BatchStats",
     "Batcher",
+    "run_unbatched",
 ]

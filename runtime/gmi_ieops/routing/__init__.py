@@ -3,12 +3,13 @@
 from .app import Server
 from .callables import CallableKind, kind_of
 from .context import RequestContext
-from .definitions import HTTPMethod, RouterConfig, RouterDef, RouterKind
+from .definitions import BatchConfig, HTTPMethod, RouterConfig, RouterDef, RouterKind
 from .errors import RequestError, error_body, format_error_response
 from .service import load_openapi, require_operations, unimplemented_operations
 from .websocket import WebSocketSession
 
 __all__ = [
+    "BatchConfig",
     "CallableKind",
     "HTTPMethod",
     "RequestContext",

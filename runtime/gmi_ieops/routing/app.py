@@ -32,7 +32,7 @@ from .dispatch import WEBSOCKET, App, EndpointRoute, RouteTable
 from .errors import ErrorInfo, error_for_exception
 from .http import HTTPEndpoint
 from .openapi import build_openapi
-from .runtime import RouteRuntime
+from .runtime import BatchDefaults, RouteRuntime
 from .websocket import WebSocketEndpoint
 
 Hook = Callable[[], Any] | Callable[[], Awaitable[Any]]
@@ -116,6 +116,14 @@ class Server:
                 max_body_size=env.api.max_body_size,
                 default_timeout=env.model.timeout,
                 body_timeout=env.api.body_timeout,
+                batch_defaults=BatchDefaults(
+                    enabled=env.model.batch_enabled,
+                    max_size=env.model.batch_max_size,
+                    max_wait_ms=env.model.batch_max_wait_ms,
+                    queue_size=env.model.batch_queue_size,
+                ),
+                # METRICS: observe_batch=gmi_ieops.metrics.observe_batch (route, size)
+                observe_batch=None,
             )
         return self._runtime
 
@@ -192,6 +200,7 @@ class Server:
             yield
         finally:
             self.lifecycle.draining = True
+            await self.runtime.close_batchers()
             for hook in self.on_shutdown:
                 try:
                     await _run_hook(hook)

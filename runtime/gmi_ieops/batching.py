@@ -4,7 +4,9 @@ A model (an embedder, a classifier) answers 32 inputs in one forward pass in lit
 time than one. :class:`Batcher` collects the items that concurrent callers submit, runs
 the function once per batch of up to ``max_size`` items — as soon as that many wait, or
 ``max_wait_ms`` after the oldest arrived, whichever is first, and only when a runner is
-free — and hands each caller its own results.
+free — and hands each caller its own results. The wait is paid only under concurrent load
+(the previous batch held more than one item): a lone caller of an idle model runs at once,
+so batching costs a single client nothing (``always_wait=True`` turns that off).
 
 Items are what is counted, not callers: a caller submitting 20 texts puts 20 items in the
 queue (they may span two batches). Failures stay with their caller: a result that is an
@@ -125,6 +127,7 @@ class Batcher(Generic[ItemT, ResultT]):
         executor: concurrent.futures.Executor | None = None,
         observe: BatchObserver | None = None,
         isolate_errors: bool = True,
+        always_wait: bool = False,
     ) -> None:
         if max_size < 1:
             raise ValueError("max_size must be at least 1")
@@ -143,6 +146,8 @@ class Batcher(Generic[ItemT, ResultT]):
         self.executor = executor
         self.observe = observe
         self.isolate_errors = isolate_errors
+        self.always_wait = always_wait
+        self._last_size = 0
         self.stats = BatchStats()
         self._is_async = _is_async(fn)
         self._queue: deque[_Entry[ItemT, ResultT]] = deque()
@@ -227,6 +232,7 @@ class Batcher(Generic[ItemT, ResultT]):
                 await self._fill(loop)
                 batch = [self._queue.popleft() for _ in range(min(self.max_size, len(self._queue)))]
                 if batch:
+                    self._last_size = len(batch)
                     task = loop.create_task(self._run(batch))
                     self._running.add(task)
                     task.add_done_callback(self._running.discard)
@@ -235,7 +241,10 @@ class Batcher(Generic[ItemT, ResultT]):
             self._wakeup = None
 
     async def _fill(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Wait until a full batch waits, or the oldest item has waited ``max_wait``."""
+        """Wait until a full batch waits, or the oldest item has waited ``max_wait``; not
+        at all after a lone item (no concurrent load to wait for)."""
+        if self._last_size <= 1 and not self.always_wait:
+            return
         while self._queue and len(self._queue) < self.max_size and not self._closing:
             remaining = self._queue[0].arrived + self.max_wait - loop.time()
             if remaining <= 0:

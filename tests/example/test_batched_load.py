@@ -14,7 +14,20 @@ from tests.example.test_openai_clients import async_client, cosine, reference  #
 from tests.support.worker import WorkerProcess
 
 CLIENTS = 32
-WORDS = "cat mat kitten rug stock market rain river mountain song bread train".split()
+WORDS = [
+    "cat",
+    "mat",
+    "kitten",
+    "rug",
+    "stock",
+    "market",
+    "rain",
+    "river",
+    "mountain",
+    "song",
+    "bread",
+    "train",
+]
 
 
 def _texts(client: int) -> list[str]:

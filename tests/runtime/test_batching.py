@@ -55,10 +55,20 @@ async def test_a_full_batch_runs_without_waiting_for_the_wait_cutoff() -> None:
 
 async def test_the_wait_cutoff_runs_a_partial_batch() -> None:
     model = Model()
-    batcher: Batcher[str, str] = Batcher(model, max_size=100, max_wait_ms=1)
-    results = await bounded(asyncio.gather(*(batcher.submit(x) for x in "abc")))
-    assert results == ["A", "B", "C"]
+    batcher: Batcher[str, str] = Batcher(model, max_size=100, max_wait_ms=1, always_wait=True)
+    pending = asyncio.gather(*(batcher.submit(x) for x in "abc"))
+    await asyncio.sleep(0)
+    assert batcher.waiting == 3  # not full: waiting for more, up to 1 ms
+    assert list(await bounded(pending)) == ["A", "B", "C"]
     assert model.batches == [["a", "b", "c"]]
+
+
+async def test_a_lone_caller_of_an_idle_batcher_does_not_wait() -> None:
+    model = Model()
+    batcher: Batcher[str, str] = Batcher(model, max_size=100, max_wait_ms=FOREVER_MS)
+    assert await bounded(batcher.submit("alone")) == "ALONE"
+    assert await bounded(batcher.submit("again")) == "AGAIN"
+    assert model.batches == [["alone"], ["again"]]
 
 
 async def test_items_are_counted_not_callers() -> None:
@@ -171,7 +181,9 @@ async def test_one_submission_larger_than_the_queue_is_taken_when_none_waits() -
 
 async def test_close_runs_the_pending_batch_and_then_refuses() -> None:
     model = Model()
-    batcher: Batcher[str, str] = Batcher(model, max_size=100, max_wait_ms=FOREVER_MS)
+    batcher: Batcher[str, str] = Batcher(
+        model, max_size=100, max_wait_ms=FOREVER_MS, always_wait=True
+    )
     pending = asyncio.gather(batcher.submit("a"), batcher.submit("b"))
     await asyncio.sleep(0)
     assert batcher.waiting == 2  # waiting for more items (or the wait cut-off)

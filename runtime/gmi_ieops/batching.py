@@ -29,6 +29,7 @@ import contextvars
 import functools
 import inspect
 import logging
+import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -270,7 +271,7 @@ class Batcher(Generic[ItemT, ResultT]):
             except Exception:
                 _logger.exception("%s: the batch observer failed", self.name)
         callers = len({id(entry.caller) for entry in batch})
-        _logger.debug("%s: batch of %d items from %d callers", self.name, size, callers)
+        started = time.perf_counter()
         try:
             results = await self._call([entry.item for entry in batch])
         except Exception as exc:
@@ -280,6 +281,8 @@ class Batcher(Generic[ItemT, ResultT]):
             for entry in batch:
                 entry.caller.deliver(entry.index, exc)
             return
+        took = (time.perf_counter() - started) * 1000
+        _logger.debug("%s: %d items from %d callers in %.1f ms", self.name, size, callers, took)
         for entry, result in zip(batch, results, strict=True):
             entry.caller.deliver(entry.index, result)
 

@@ -400,6 +400,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.smoke:
         args.duration, args.warmup, args.start_timeout, args.rounds = 0.5, 0.2, 20.0, 1
+    # A SIGTERM (a timeout) must still stop the servers: they run in sessions of their own.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     return asyncio.run(_run(args))
 
 

@@ -31,10 +31,10 @@ WORDS = [
 
 
 def _texts(client: int) -> list[str]:
-    """1 to 3 texts per request, all different: a batch mixes requests of several sizes."""
+    """1 or 2 short texts per request, all different: a batch mixes requests of both sizes."""
     return [
-        f"{WORDS[(client + k) % len(WORDS)]} number {client} item {k} " * (1 + client % 4)
-        for k in range(1 + client % 3)
+        f"{WORDS[(client + k) % len(WORDS)]} number {client} item {k}"
+        for k in range(1 + client % 2)
     ]
 
 
@@ -61,4 +61,4 @@ async def test_32_concurrent_openai_clients_get_no_error_and_unbatched_vectors(
         for line in example_worker.lines
         if (m := re.search(r"createEmbedding: largest batch so far: (\d+) items", line))
     ]
-    assert largest and max(largest) > 3  # texts of several requests shared a model call
+    assert largest and max(largest) > 2  # texts of several requests shared a model call

@@ -163,7 +163,9 @@ def test_live_socket_is_not_replaced_and_stale_one_is(tmp_path: Path) -> None:
     stale.bind(str(path))
     stale.close()  # a socket file with no listener, as a crashed worker leaves
     with (
-        running_worker(QUICKSTART, tmp_path, MODEL_SERVER_SOCKET=str(path)) as worker,
+        running_worker(
+            QUICKSTART, tmp_path, MODEL_SERVER_SOCKET=str(path)
+        ) as worker,
         worker.client() as client,
     ):
         assert client.post("/chat/complete", json={}).status_code == 200

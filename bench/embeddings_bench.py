@@ -46,6 +46,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = "all-MiniLM-L6-v2"
 PEER_PYTHON = os.environ.get("BENCH_PEER_PYTHON", "/tmp/bench-venv/bin/python")
+OMP_THREADS = "1"  # --omp-threads: torch's intra-op threads in every server alike
 WORDS = [
     "the",
     "a",
@@ -148,6 +149,8 @@ def _ours(name: str, embedder: str, **extra: str) -> Server:
         PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "runtime")]),
         **extra,
     )
+    if OMP_THREADS != "0":
+        env["OMP_NUM_THREADS"] = OMP_THREADS
     script = str(ROOT / "examples" / "worker" / "openai_impl.py")
     return Server(name, [sys.executable, script], env, port)
 
@@ -166,6 +169,8 @@ def _peer_problem(python: str, module: str) -> str | None:
 def _peer_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", INFINITY_ANONYMOUS_USAGE_STATS="0")
+    if OMP_THREADS != "0":
+        env["OMP_NUM_THREADS"] = OMP_THREADS
     env["DO_NOT_TRACK"] = "1"
     return env
 
@@ -301,6 +306,7 @@ async def _run(args: argparse.Namespace) -> int:
     rounds: dict[str, dict[int, list[Result]]] = {}
     limits = httpx.Limits(max_connections=max(levels) + 4, max_keepalive_connections=max(levels))
     print(f"machine: {os.cpu_count()} CPUs, load average {_load()} (1, 5, 15 min) at start")
+    print(f"OMP_NUM_THREADS={OMP_THREADS if OMP_THREADS != '0' else '(unset)'} for every server")
     failed = False
     try:
         for server in servers:
@@ -394,10 +400,18 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--peer-python", default=PEER_PYTHON)
+    parser.add_argument(
+        "--omp-threads",
+        default="1",
+        help="OMP_NUM_THREADS of every server (1: on a busy shared machine, torch's "
+        "intra-op threads stall each other at every op; 0: leave it unset)",
+    )
     parser.add_argument("--start-timeout", type=float, default=120.0)  # 20 under --smoke
     parser.add_argument("--logs", default="/tmp/embeddings-bench-logs")
     parser.add_argument("--smoke", action="store_true", help="tiny run: does it still work")
     args = parser.parse_args()
+    global OMP_THREADS
+    OMP_THREADS = args.omp_threads
     if args.smoke:
         args.duration, args.warmup, args.start_timeout, args.rounds = 0.5, 0.2, 20.0, 1
     # A SIGTERM (a timeout) must still stop the servers: they run in sessions of their own.

@@ -111,9 +111,10 @@ class _Entry(Generic[ItemT, ResultT]):
 class Batcher(Generic[ItemT, ResultT]):
     """Collects concurrent submissions into batches for ``fn`` (see the module docstring).
 
-    ``executor`` runs a sync ``fn`` (default: the loop's default executor); the runtime
-    passes its bounded handler pool. ``concurrency`` batches may run at once (1: a model
-    on one device). ``observe`` is the metrics hook.
+    A sync ``fn`` runs in ``executor``, by default the batcher's own ``concurrency``
+    threads: the model is always called from the same thread, one batch at a time (a model
+    on one device), and batches never wait for a handler-pool thread that sync handlers
+    hold. ``observe`` is the metrics hook.
     """
 
     def __init__(
@@ -144,7 +145,10 @@ class Batcher(Generic[ItemT, ResultT]):
         self.queue_size = queue_size
         self.concurrency = concurrency
         self.name = name
-        self.executor = executor
+        self._own_executor = executor is None
+        self.executor: concurrent.futures.Executor = executor or (
+            concurrent.futures.ThreadPoolExecutor(concurrency, thread_name_prefix=f"batch-{name}")
+        )
         self.observe = observe
         self.isolate_errors = isolate_errors
         self.always_wait = always_wait
@@ -205,6 +209,8 @@ class Batcher(Generic[ItemT, ResultT]):
         while self._dispatcher is not None or self._running:
             pending = [t for t in (self._dispatcher, *self._running) if t is not None]
             await asyncio.wait(pending)
+        if self._own_executor:
+            self.executor.shutdown(wait=False)
 
     # -- the dispatcher ---------------------------------------------------------------------
 

@@ -63,8 +63,8 @@ class RequestContext:
         batches (``RouterDef.batch`` / ``x-ieops-batch``): each item counts one towards the
         batch size, and this request gets back its own items' results, in order (an item's
         exception is raised here). ``fn`` takes a list and returns one result per item; a
-        sync ``fn`` runs in the worker's thread pool. On a route that does not batch, it is
-        one call of its own."""
+        sync ``fn`` runs in a thread (the batcher's model thread). On a route that does not
+        batch, it is one call of its own, in the worker's thread pool."""
         if self.batch_runner is None:
             return await run_unbatched(fn, items, self.run_sync)
         results: list[ResultT] = await self.batch_runner(fn, items)

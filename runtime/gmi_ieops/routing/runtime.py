@@ -110,8 +110,7 @@ class RouteRuntime:
                 max_wait_ms=wait,
                 queue_size=queue,
                 name=route,
-                executor=self.pool,
-                observe=self.observe_batch,
+                observe=self.observe_batch,  # its own model thread: see Batcher
             )
             self._batchers[(route, fn)] = batcher
         try:

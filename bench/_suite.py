@@ -104,6 +104,12 @@ FAMILIES = [
         [Bench("storage_bench.py", ["--size-mib", "64", "--rounds", "2"], needs="nfs-cp")],
     ),
     Family(
+        "embeddings",
+        "The example worker's /v1/embeddings (batching on and off) beside infinity-emb and "
+        "LitServe serving the same local model (peers in their own venv: see bench/README.md).",
+        [Bench("embeddings_bench.py", ["--rounds", "1", "--duration", "3"])],
+    ),
+    Family(
         "reliability",
         "A 503 burst: how many requests the client's full-jitter retries turn into successes.",
         [Bench("retry_bench.py", ["--requests", "200", "--rounds", "2"])],

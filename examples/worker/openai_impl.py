@@ -4,7 +4,8 @@ Written once by ieops-gen as a stub, then filled in by hand. Embeddings come fro
 model, all-MiniLM-L6-v2 (see ``embedder.py``; ``EXAMPLE_EMBEDDER=hash`` swaps in a toy for
 fast tests), whose tokenizer also counts every ``usage`` and decodes token-id inputs; chat
 is a toy that echoes the last message, enough to exercise every route the way the official
-``openai`` clients call them.
+``openai`` clients call them. Embeddings are batched by the runtime: the texts of concurrent
+requests share one model call (``context.batch``; ``x-ieops-batch`` in ``schemas/openai.yaml``).
 
 Run from the repository root: ``PYTHONPATH=. python examples/worker/openai_impl.py`` (a Unix
 socket in the current directory; ``MODEL_SERVER_SOCKET=""`` for TCP).
@@ -102,8 +103,11 @@ class OpenaiServiceImpl(OpenaiService):
             raise _no_such_model(model, f"{CHAT_MODEL}', '{self.embedder.name}")
         return _model(model)
 
-    def _embed(self, texts: list[str]) -> tuple[list[list[float]], int]:
-        return self.embedder.encode(texts), sum(self.embedder.count_tokens(texts))
+    def _embed(self, texts: list[str]) -> list[tuple[list[float], int]]:
+        """One model call for a batch of texts (from any number of requests): each text's
+        vector and token count. Runs in the worker's thread pool, off the event loop."""
+        vectors = self.embedder.encode(texts)
+        return list(zip(vectors, self.embedder.count_tokens(texts), strict=True))
 
     async def create_embedding(
         self, *, body: CreateEmbeddingRequest, context: RequestContext
@@ -111,7 +115,10 @@ class OpenaiServiceImpl(OpenaiService):
         if body.model != self.embedder.name:
             raise _no_such_model(body.model, self.embedder.name)
         texts = _texts(body, self.embedder)
-        vectors, tokens = await context.run_sync(self._embed, texts)
+        # Batched by texts with concurrent requests (x-ieops-batch, MODEL_BATCH_*).
+        embedded = await context.batch(self._embed, texts)
+        vectors = [vector for vector, _ in embedded]
+        tokens = sum(count for _, count in embedded)
         as_base64 = body.encoding_format == EncodingFormat.base64
         data = []
         for i, vector in enumerate(vectors):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 from gmi_ieops.handler import (
+    BatchConfig,
     Handler,
     HTTPMethod,
     RouterDef,
@@ -90,6 +91,7 @@ def routers(service: OpenaiService) -> list[RouterDef]:
             summary="Embed one or more texts.",
             tags=["embeddings"],
             timeout=30.0,
+            batch=BatchConfig(),
         ),
         RouterDef(
             path="/v1/chat/completions",

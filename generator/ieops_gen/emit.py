@@ -306,6 +306,8 @@ def render(service: Service, models: Models, package: str) -> dict[str, str]:
         _runtime_imports(imports, methods)
     routes = _Imports(models={m for op in service.operations for m in op.models})
     routes.local.append(f"from .service import {service.class_name}")
+    if any(op.batch is not None for op in service.operations):
+        routes.add("from gmi_ieops.handler import BatchConfig")
     if service.operations:
         routes.add("from gmi_ieops.handler import HTTPMethod")
         routes.add("from gmi_ieops.handler import RouterKind")

@@ -15,7 +15,7 @@ from typing import Any, Literal, cast
 from . import names
 from . import pointer as jp
 from .load import Bundle
-from .validate import _MANY, _MAP, _ONE, HTTP_METHODS, _deref, _properties
+from .validate import _MANY, _MAP, _ONE, BATCH_LIMITS, HTTP_METHODS, _deref, _properties
 
 Kind = Literal["api", "sse", "ws"]
 Location = Literal["path", "query", "header", "cookie"]
@@ -67,6 +67,8 @@ class Operation:
     ws_send_model: str | None = None
     status_code: int = 200
     timeout: float | None = None
+    batch: dict[str, float] | None = None
+    """``x-ieops-batch``: the route batches; its settings (keys of BatchConfig) or ``{}``."""
     deprecated: bool = False
 
     @property
@@ -538,6 +540,11 @@ class _Builder:
         )
         timeout = raw.get("x-ieops-timeout")
         op.timeout = float(timeout) if timeout is not None else None
+        batch = raw.get("x-ieops-batch")
+        if batch is True or isinstance(batch, dict):
+            settings = batch if isinstance(batch, dict) else {}
+            # Only keys validate.py checked (names and numbers), never the spec's text.
+            op.batch = {key: settings[key] for key in BATCH_LIMITS if key in settings}
         if not self.parameters(op, item, raw, hint):
             return None
         websocket = raw.get("x-ieops-websocket")

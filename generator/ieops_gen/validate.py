@@ -217,6 +217,7 @@ def _check_operation(
             f"x-ieops-timeout must be a positive number of seconds up to {MAX_TIMEOUT}, "
             f"got {shown}",
         )
+    yield from _check_batch(doc, op, where)
     flag = op.get("x-ieops-stream-flag")
     if flag is not None:
         at = jp.join(where, "x-ieops-stream-flag")
@@ -226,6 +227,62 @@ def _check_operation(
             yield at, f"x-ieops-stream-flag names {flag!r}, which is not a request body property"
         elif not _boolean_property(doc, op, flag):
             yield at, f"x-ieops-stream-flag names {flag!r}, which is not a boolean property"
+
+
+BATCH_LIMITS: dict[str, tuple[float, float, bool]] = {
+    "max_size": (1, 65536, True),
+    "max_wait_ms": (0, 60_000, False),
+    "queue_size": (0, 2**31 - 1, True),
+}
+"""``x-ieops-batch`` keys: (lowest, highest, must be an integer)."""
+
+
+def _check_batch(doc: dict[str, Any], op: dict[str, Any], where: str) -> Iterator[tuple[str, str]]:
+    """``x-ieops-batch``: ``true``/``false``, or a mapping of the known keys with numbers in
+    range; only on operations that answer one JSON body (not streams or WebSockets)."""
+    batch = op.get("x-ieops-batch")
+    if batch is None or batch is False:
+        return
+    at = jp.join(where, "x-ieops-batch")
+    if batch is not True and not isinstance(batch, dict):
+        yield at, "x-ieops-batch must be true or a mapping of max_size, max_wait_ms, queue_size"
+        return
+    if op.get("x-ieops-websocket") is not None or _streams(doc, op):
+        yield at, "x-ieops-batch is only allowed on an operation that answers one JSON body"
+    if not isinstance(batch, dict):
+        return
+    for key, value in batch.items():
+        if key not in BATCH_LIMITS:
+            known = ", ".join(BATCH_LIMITS)
+            yield jp.join(at, str(key)), f"x-ieops-batch has no key {_shown(key)} (known: {known})"
+            continue
+        low, high, integer = BATCH_LIMITS[key]
+        number = isinstance(value, int if integer else (int, float)) and not isinstance(value, bool)
+        if not (number and math.isfinite(value) and low <= value <= high):
+            kind = "an integer" if integer else "a number"
+            yield (
+                jp.join(at, key),
+                f"x-ieops-batch {key} must be {kind} from {low:g} to {high:g}, got {_shown(value)}",
+            )
+
+
+def _streams(doc: dict[str, Any], op: dict[str, Any]) -> bool:
+    responses = op.get("responses")
+    if not isinstance(responses, dict):
+        return False
+    for response in responses.values():
+        response = _deref(doc, response)
+        content = response.get("content") if isinstance(response, dict) else None
+        if isinstance(content, dict) and any(
+            str(media).startswith("text/event-stream") for media in content
+        ):
+            return True
+    return False
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) < 40 else text[:37] + "..."
 
 
 def _check_content(doc: dict[str, Any], content: Any, at: str) -> Iterator[tuple[str, str]]:

@@ -3,6 +3,7 @@ shared by the tests of this folder: loading all-MiniLM-L6-v2 takes seconds)."""
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,7 +32,8 @@ def _start(directory: Path, transport: str) -> Iterator[WorkerProcess]:
     with running_worker(
         ROOT / "examples" / "worker" / "openai_impl.py",
         directory,
-        PYTHONPATH=str(ROOT),
+        # This checkout's runtime, not the one the venv was installed from (a worktree's).
+        PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "runtime")]),
         APP_NAME="openai",
         EXAMPLE_EMBEDDER="minilm",
         **env,

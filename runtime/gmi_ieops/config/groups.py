@@ -42,6 +42,13 @@ def _octal_mode(raw: str) -> int:
     return mode
 
 
+def _wait_ms(raw: str) -> float:
+    value = non_negative_float(raw)
+    if not value <= 60_000:  # also NaN
+        raise ValueError("expected milliseconds from 0 to 60000 (one minute)")
+    return value
+
+
 _port = bounded(parse_int, low=0, high=65535)
 _positive_int = bounded(parse_int, low=1)
 _non_negative_int = bounded(parse_int, low=0)
@@ -119,6 +126,30 @@ class ModelEnv(EnvGroup):
         None,
         _non_negative_int,
         doc="Requests that may wait for a slot before 503 (default: the concurrency).",
+    )
+    batch_enabled = EnvVar(
+        "MODEL_BATCH_ENABLED",
+        True,
+        parse_bool,
+        doc="Routes that declare batching (x-ieops-batch) batch; false: each call runs alone.",
+    )
+    batch_max_size = EnvVar(
+        "MODEL_BATCH_MAX_SIZE",
+        32,
+        bounded(parse_int, low=1, high=65536),
+        doc="Items (e.g. texts) per model call of a batched route, unless the route sets it.",
+    )
+    batch_max_wait_ms = EnvVar(
+        "MODEL_BATCH_MAX_WAIT_MS",
+        2.0,
+        _wait_ms,
+        doc="Milliseconds a batch waits to fill once the model is free, unless the route sets it.",
+    )
+    batch_queue_size: EnvVar[int | None] = EnvVar(
+        "MODEL_BATCH_QUEUE_SIZE",
+        None,
+        _non_negative_int,
+        doc="Items that may wait for a batch before 503 (default: 16 x the batch size).",
     )
 
 

@@ -5,6 +5,7 @@ Importing it also turns on ``gmifs://`` paths in ``open()`` (see ``gmi_ieops.sto
 
 from .. import storage  # noqa: F401  (turns on gmifs:// in open(), as the seed did)
 from ..routing import (
+    BatchConfig,
     FastRoute,
     HTTPMethod,
     RequestContext,
@@ -28,6 +29,7 @@ from ..serving.runner import Handler
 from ..tracing import generate_trace_id
 
 __all__ = [
+    "BatchConfig",
     "FastRoute",
     "HTTPMethod",
     "Handler",

@@ -3,7 +3,7 @@
 from .app import Server, ServerOptions
 from .callables import CallableKind, kind_of
 from .context import RequestContext
-from .definitions import HTTPMethod, RouterConfig, RouterDef, RouterKind
+from .definitions import BatchConfig, HTTPMethod, RouterConfig, RouterDef, RouterKind
 from .errors import RequestError, error_body, format_error_response
 from .fastapi_router import FastRoute, api_router
 from .runtime import RouteRuntime
@@ -11,6 +11,7 @@ from .service import load_openapi, require_operations, unimplemented_operations
 from .websocket import WebSocketSession
 
 __all__ = [
+    "BatchConfig",
     "CallableKind",
     "FastRoute",
     "HTTPMethod",

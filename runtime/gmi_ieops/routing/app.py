@@ -198,6 +198,7 @@ class Server:
             yield
         finally:
             self.lifecycle.draining = True
+            await self.runtime.close_batchers()
             for hook in self.on_shutdown:
                 try:
                     await _run_hook(hook)

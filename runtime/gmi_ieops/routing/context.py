@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from starlette.datastructures import Headers
 from starlette.requests import HTTPConnection
 
+from ..batching import BatchFunction, run_unbatched
 from ..utils.log import TraceLogger, get_logger
 
 T = TypeVar("T")
+ItemT = TypeVar("ItemT")
+ResultT = TypeVar("ResultT")
 
 
 @dataclass
@@ -23,6 +26,7 @@ class RequestContext:
     connection: HTTPConnection
     client_gone: Callable[[], bool] = field(repr=False)
     pool_runner: Callable[..., Awaitable[Any]] | None = field(default=None, repr=False)
+    batch_runner: Callable[..., Awaitable[list[Any]]] | None = field(default=None, repr=False)
     _logger: TraceLogger | None = field(default=None, init=False, repr=False)
 
     @property
@@ -51,6 +55,20 @@ class RequestContext:
             return await asyncio.to_thread(fn, *args, **kwargs)
         result: T = await self.pool_runner(fn, *args, **kwargs)
         return result
+
+    async def batch(
+        self, fn: BatchFunction[ItemT, ResultT], items: Sequence[ItemT]
+    ) -> list[ResultT]:
+        """``fn(items)`` batched with the concurrent requests of this route, when the route
+        batches (``RouterDef.batch`` / ``x-ieops-batch``): each item counts one towards the
+        batch size, and this request gets back its own items' results, in order (an item's
+        exception is raised here). ``fn`` takes a list and returns one result per item; a
+        sync ``fn`` runs in a thread (the batcher's model thread). On a route that does not
+        batch, it is one call of its own, in the worker's thread pool."""
+        if self.batch_runner is None:
+            return await run_unbatched(fn, items, self.run_sync)
+        results: list[ResultT] = await self.batch_runner(fn, items)
+        return results
 
     async def is_disconnected(self) -> bool:
         """Whether the client has gone; long handlers may poll this to stop early."""

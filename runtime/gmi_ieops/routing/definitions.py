@@ -36,6 +36,53 @@ DEFAULT_SSE_HEADERS: Mapping[str, str] = {
 }
 
 
+QUEUE_BATCHES = 16
+"""A batched route's queue holds this many batches' worth of items by default."""
+
+
+@dataclass(frozen=True)
+class BatchConfig:
+    """Batch concurrent calls of a route's model (see docs/batching.md).
+
+    A field left ``None`` comes from the environment (``MODEL_BATCH_MAX_SIZE``,
+    ``MODEL_BATCH_MAX_WAIT_MS``, ``MODEL_BATCH_QUEUE_SIZE``). The handler batches by
+    calling ``context.batch(fn, items)``; sizes count items, not requests.
+    """
+
+    max_size: int | None = None
+    """Items per model call."""
+    max_wait_ms: float | None = None
+    """How long a batch waits to fill once the model is free."""
+    queue_size: int | None = None
+    """Items that may wait for a batch; beyond, 503 (default: 16 x ``max_size``)."""
+
+    def __post_init__(self) -> None:
+        if self.max_size is not None and not (
+            isinstance(self.max_size, int) and 1 <= self.max_size <= 65536
+        ):
+            raise ValueError(f"BatchConfig.max_size must be 1..65536, got {self.max_size!r}")
+        if self.max_wait_ms is not None and not (
+            isinstance(self.max_wait_ms, (int, float)) and 0 <= self.max_wait_ms <= 60_000
+        ):
+            raise ValueError(
+                f"BatchConfig.max_wait_ms must be 0..60000 ms, got {self.max_wait_ms!r}"
+            )
+        if self.queue_size is not None and not (
+            isinstance(self.queue_size, int) and self.queue_size >= 0
+        ):
+            raise ValueError(f"BatchConfig.queue_size must be >= 0, got {self.queue_size!r}")
+
+    def resolve(
+        self, max_size: int, max_wait_ms: float, queue_size: int | None
+    ) -> tuple[int, float, int]:
+        """``(max_size, max_wait_ms, queue_size)``: this route's values over the defaults
+        given (the environment's); the queue derived from the batch size when unset."""
+        size = self.max_size if self.max_size is not None else max_size
+        wait = self.max_wait_ms if self.max_wait_ms is not None else max_wait_ms
+        queue = self.queue_size if self.queue_size is not None else queue_size
+        return size, float(wait), queue if queue is not None else QUEUE_BATCHES * size
+
+
 @dataclass
 class RouterConfig:
     """Defaults shared by every route of a :class:`Server`."""
@@ -75,6 +122,9 @@ class RouterDef:
     operation_id: str | None = None
     description: str | None = None
     tags: list[str] = field(default_factory=list)
+    batch: BatchConfig | None = None
+    """Batch concurrent calls (``context.batch``); the route is then admitted by the
+    items its batcher queues, not by in-flight request slots."""
 
     def __post_init__(self) -> None:
         self.kind = RouterKind(self.kind)
@@ -87,6 +137,12 @@ class RouterDef:
         if self.stream_handler is not None and self.kind is not RouterKind.API:
             raise ValueError(
                 f"RouterDef({self.path!r}): stream_handler is for API routes that can also stream"
+            )
+        if self.batch is not None and (
+            self.kind is not RouterKind.API or self.stream_handler is not None
+        ):
+            raise ValueError(
+                f"RouterDef({self.path!r}): batch is for API routes that answer one JSON body"
             )
 
     @property
@@ -124,6 +180,8 @@ def route_timeout(route: RouterDef, config: RouterConfig, default: float) -> flo
 
 __all__ = [
     "DEFAULT_SSE_HEADERS",
+    "QUEUE_BATCHES",
+    "BatchConfig",
     "HTTPMethod",
     "ParamLocation",
     "RouterConfig",

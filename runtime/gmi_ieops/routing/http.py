@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -76,6 +77,11 @@ class HTTPEndpoint:
         # A typed route without a response model answers no content: no body at all.
         self.no_content = route.empty_response or (route.typed and route.response_model is None)
         self.stream_field = _field_for(route.request_model, route.stream_flag)
+        self.batch_runner = (
+            functools.partial(runtime.batch, route.operation_id or route.path, route.batch)
+            if route.batch is not None
+            else None
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = headers_of(scope)
@@ -106,6 +112,12 @@ class HTTPEndpoint:
             return
         except RequestError as exc:
             await _send_error(send, trace_id, error_for_exception(exc))
+            return
+        if self.batch_runner is not None:
+            # A batched route is admitted by the items its batcher queues (503 beyond
+            # MODEL_BATCH_QUEUE_SIZE), not by request slots: a request waiting for its
+            # batch holds no thread; the batch's one model call does.
+            await self._handle(scope, receive, send, headers, body, trace_id)
             return
         limiter = self.runtime.limiter
         if not (limiter.try_acquire() or await limiter.acquire()):
@@ -193,7 +205,11 @@ class HTTPEndpoint:
             target = self.stream_handler
         if target.signature.accepts("context"):
             candidates["context"] = RequestContext(
-                trace_id, Request(scope), client_gone=_not_gone, pool_runner=self.runtime.run_sync
+                trace_id,
+                Request(scope),
+                client_gone=_not_gone,
+                pool_runner=self.runtime.run_sync,
+                batch_runner=self.batch_runner,
             )
         return target, (), target.signature.select(candidates)
 

@@ -1,4 +1,5 @@
-"""What every route of one server shares: the in-flight limiter and the thread pool."""
+"""What every route of one server shares: the in-flight limiter, the thread pool, and the
+batchers of batched routes."""
 
 from __future__ import annotations
 
@@ -9,10 +10,30 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..batching import (
+    BatchClosed,
+    Batcher,
+    BatchFunction,
+    BatchObserver,
+    BatchOverloaded,
+    run_unbatched,
+)
 from ..config import env
 from .callables import CallableKind
+from .definitions import BatchConfig
+from .errors import RequestError
 from .limiter import InFlightLimiter, keep_slot_until
 from .supervisor import Supervisor
+
+
+@dataclass(frozen=True)
+class BatchDefaults:
+    """The environment's batching settings (``MODEL_BATCH_*``)."""
+
+    enabled: bool = True
+    max_size: int = 32
+    max_wait_ms: float = 2.0
+    queue_size: int | None = None
 
 
 @dataclass
@@ -22,11 +43,15 @@ class RouteRuntime:
     max_body_size: int
     default_timeout: float
     body_timeout: float = 30.0
+    batch_defaults: BatchDefaults = field(default_factory=BatchDefaults)
+    observe_batch: BatchObserver | None = None
+    """Called with (route, size) for every batch: the metrics hook (``/metrics``)."""
     stopping: bool = field(default=False, init=False)
     """Set at the drain deadline: cancelled requests answer ``503 server_shutdown``."""
     limiter: InFlightLimiter = field(init=False)
     supervisor: Supervisor = field(init=False, default_factory=Supervisor)
     _pool: concurrent.futures.ThreadPoolExecutor | None = field(default=None, init=False)
+    _batchers: dict[tuple[str, object], Batcher[Any, Any]] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         self.limiter = InFlightLimiter(self.concurrency, self.queue_size)
@@ -67,6 +92,52 @@ class RouteRuntime:
             return result
         return fn(*args, **kwargs)
 
+    async def batch(
+        self, route: str, config: BatchConfig, fn: BatchFunction[Any, Any], items: Any
+    ) -> list[Any]:
+        """``fn`` over ``items``, batched with the concurrent calls of ``route`` (one batcher
+        per route and function); unbatched when ``MODEL_BATCH_ENABLED`` is false."""
+        if not self.batch_defaults.enabled:
+            return await run_unbatched(fn, items, self.run_sync)
+        batcher = self._batchers.get((route, fn))
+        if batcher is None:
+            defaults = self.batch_defaults
+            size, wait, queue = config.resolve(
+                defaults.max_size, defaults.max_wait_ms, defaults.queue_size
+            )
+            batcher = Batcher(
+                fn,
+                max_size=size,
+                max_wait_ms=wait,
+                queue_size=queue,
+                name=route,
+                observe=self.observe_batch,  # its own model thread: see Batcher
+            )
+            self._batchers[(route, fn)] = batcher
+        try:
+            return await batcher.submit_many(items)
+        except BatchOverloaded as exc:
+            raise RequestError(503, "overloaded", str(exc), headers={"Retry-After": "1"}) from None
+        except BatchClosed:
+            raise RequestError(
+                503,
+                "server_shutdown",
+                "the worker is shutting down",
+                headers={"Connection": "close"},
+            ) from None
+
+    def batchers(self) -> dict[str, Batcher[Any, Any]]:
+        """Route → its batcher (one per route and function; the first), for stats."""
+        found: dict[str, Batcher[Any, Any]] = {}
+        for (route, _), batcher in self._batchers.items():
+            found.setdefault(route, batcher)
+        return found
+
+    async def close_batchers(self) -> None:
+        """The drain of batched routes: what waits runs now, new items are refused."""
+        for batcher in list(self._batchers.values()):
+            await batcher.close()
+
     def shutdown(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
@@ -75,7 +146,8 @@ class RouteRuntime:
     @classmethod
     def from_env(cls) -> RouteRuntime:
         """Limits from the environment (``MODEL_THREAD_CONCURRENCY``, ``MODEL_QUEUE_SIZE``,
-        ``API_MAX_BODY_SIZE``, ``MODEL_TIMEOUT``, ``API_BODY_TIMEOUT``), read now."""
+        ``API_MAX_BODY_SIZE``, ``MODEL_TIMEOUT``, ``API_BODY_TIMEOUT``, ``MODEL_BATCH_*``),
+        read now."""
         concurrency = env.model.concurrency
         queue = env.model.queue_size
         return cls(
@@ -84,4 +156,12 @@ class RouteRuntime:
             max_body_size=env.api.max_body_size,
             default_timeout=env.model.timeout,
             body_timeout=env.api.body_timeout,
+            batch_defaults=BatchDefaults(
+                enabled=env.model.batch_enabled,
+                max_size=env.model.batch_max_size,
+                max_wait_ms=env.model.batch_max_wait_ms,
+                queue_size=env.model.batch_queue_size,
+            ),
+            # METRICS: observe_batch=gmi_ieops.metrics.observe_batch (route, size)
+            observe_batch=None,
         )

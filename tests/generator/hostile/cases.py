@@ -430,6 +430,10 @@ def validation_cases() -> list[Case]:
     flag_doc["paths"]["/items"]["post"]["responses"]["200"]["content"]["text/event-stream"] = {
         "schema": {"$ref": "#/components/schemas/Item"}
     }
+    batch_stream_doc = op(**{"x-ieops-batch": True})
+    batch_stream_doc["paths"]["/items"]["post"]["responses"]["200"]["content"][
+        "text/event-stream"
+    ] = {"schema": {"$ref": "#/components/schemas/Item"}}
     cyclic = base()
     cyclic["components"]["schemas"].update(
         {
@@ -472,6 +476,36 @@ def validation_cases() -> list[Case]:
         doc_case(
             "timeout-string", "error", op(**{"x-ieops-timeout": "1; import os"}), "x-ieops-timeout"
         ),
+        doc_case("batch-string", "error", op(**{"x-ieops-batch": "1; import os"}), "x-ieops-batch"),
+        doc_case(
+            "batch-unknown-key",
+            "error",
+            op(**{"x-ieops-batch": {"__import__('os')": 1}}),
+            "x-ieops-batch has no key",
+        ),
+        doc_case("batch-size-zero", "error", op(**{"x-ieops-batch": {"max_size": 0}}), "max_size"),
+        doc_case(
+            "batch-size-not-integer", "error", op(**{"x-ieops-batch": {"max_size": 1.5}}), "integer"
+        ),
+        doc_case(
+            "batch-size-huge",
+            "error",
+            op(**{"x-ieops-batch": {"queue_size": 10**200}}),
+            "queue_size",
+        ),
+        doc_case(
+            "batch-wait-negative", "error", op(**{"x-ieops-batch": {"max_wait_ms": -1}}), "max_wait"
+        ),
+        doc_case(
+            "batch-bool-size", "error", op(**{"x-ieops-batch": {"max_size": True}}), "max_size"
+        ),
+        doc_case("batch-on-a-stream", "error", batch_stream_doc, "one JSON body"),
+        doc_case(
+            "batch-settings",
+            "ok",
+            op(**{"x-ieops-batch": {"max_size": 8, "max_wait_ms": 1.5, "queue_size": 64}}),
+        ),
+        doc_case("batch-true", "ok", op(**{"x-ieops-batch": True})),
         doc_case("stream-flag-not-boolean", "error", flag_doc, "boolean"),
         doc_case("allof-cycle", "error", cyclic, "cycle"),
         doc_case("ref-cycle", "error", pure, "cycle"),

@@ -33,6 +33,7 @@ from .errors import ErrorInfo, error_for_exception
 from .http import HTTPEndpoint
 from .openapi import build_openapi
 from .runtime import RouteRuntime
+from .uploads import upload_limits_from_env
 from .websocket import WebSocketEndpoint
 
 Hook = Callable[[], Any] | Callable[[], Awaitable[Any]]
@@ -116,6 +117,7 @@ class Server:
                 max_body_size=env.api.max_body_size,
                 default_timeout=env.model.timeout,
                 body_timeout=env.api.body_timeout,
+                upload_limits=upload_limits_from_env(),
             )
         return self._runtime
 

@@ -12,6 +12,7 @@ from typing import Any
 from .callables import CallableKind
 from .limiter import InFlightLimiter, keep_slot_until
 from .supervisor import Supervisor
+from .uploads import UploadLimits
 
 
 @dataclass
@@ -21,6 +22,7 @@ class RouteRuntime:
     max_body_size: int
     default_timeout: float
     body_timeout: float = 30.0
+    upload_limits: UploadLimits = field(default_factory=UploadLimits)
     stopping: bool = field(default=False, init=False)
     """Set at the drain deadline: cancelled requests answer ``503 server_shutdown``."""
     limiter: InFlightLimiter = field(init=False)

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
+from . import media as files
 from . import names
 from . import pointer as jp
 from .load import Bundle
@@ -68,6 +69,11 @@ class Operation:
     status_code: int = 200
     timeout: float | None = None
     deprecated: bool = False
+    # Files (media.py, docs/files.md): a multipart or binary body, a binary/text response.
+    body_kind: Literal["json", "form", "binary"] = "json"
+    form_files: list[files.FileField] = field(default_factory=list)
+    body_media: list[str] = field(default_factory=list)
+    response_media: str | None = None
 
     @property
     def label(self) -> str:
@@ -627,6 +633,8 @@ class _Builder:
             return True
         content: dict[str, Any] = body["content"]
         media = _json_media(content)
+        if media is None and self.file_body(op, content, hint):
+            return True
         if media is None:
             self.skip(
                 op.http_method,
@@ -636,6 +644,25 @@ class _Builder:
             return False
         op.body_model = self.model_for(content[media].get("schema"), hint + "Request")
         return True
+
+    def file_body(self, op: Operation, content: dict[str, Any], hint: str) -> bool:
+        """A multipart or binary request body (media.py); False when it is neither."""
+        form = files.form_media(content)
+        if form is not None:
+            entry = content[form] if isinstance(content[form], dict) else {}
+            taken = {p.python_name for p in op.parameters}
+            rest, parts = files.split_form(self.doc, entry, taken)
+            op.body_kind = "form"
+            op.form_files = parts
+            if rest is not None:
+                op.body_model = self.model_for(rest, hint + "Form")
+            return True
+        binary = files.binary_media(content)
+        if binary:
+            op.body_kind = "binary"
+            op.body_media = binary
+            return True
+        return False
 
     def response(self, op: Operation, raw: dict[str, Any], hint: str, methods: names.Namer) -> bool:
         responses = raw.get("responses") or {}
@@ -650,6 +677,9 @@ class _Builder:
             return True
         json_media = _json_media(content)
         stream = content.get(SSE)
+        if json_media is None and stream is None and op.kind == "api":
+            op.response_media = files.response_media(content)
+            return True
         if json_media is None and stream is None:
             self.skip(
                 op.http_method,

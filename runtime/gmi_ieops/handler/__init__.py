@@ -19,11 +19,17 @@ from ..routing import (
     require_operations,
     unimplemented_operations,
 )
+from ..routing.binary import BinaryBody, StoredFile
+from ..routing.uploads import BinarySpec, FilePart, FormSpec, UploadFile
 from ..serving.lifecycle import request_shutdown
 from ..serving.runner import Handler
 from ..tracing import generate_trace_id
 
 __all__ = [
+    "BinaryBody",
+    "BinarySpec",
+    "FilePart",
+    "FormSpec",
     "HTTPMethod",
     "Handler",
     "RequestContext",
@@ -32,6 +38,8 @@ __all__ = [
     "RouterDef",
     "RouterKind",
     "Server",
+    "StoredFile",
+    "UploadFile",
     "WebSocketSession",
     "error_body",
     "format_error_response",

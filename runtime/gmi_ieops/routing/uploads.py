@@ -235,8 +235,9 @@ async def receive_upload(
 async def _receive_binary(
     receive: Receive, headers: Headers, spec: BinarySpec, limits: UploadLimits
 ) -> Received:
-    media = media_of(headers.get(b"content-type")) or "application/octet-stream"
-    if not accepts(spec.content_types, media):
+    declared = media_of(headers.get(b"content-type"))
+    media = declared or (spec.content_types or ("application/octet-stream",))[0]
+    if declared and not accepts(spec.content_types, media):
         expected = ", ".join(spec.content_types)
         raise _unsupported(f"expected a body of type {expected}, got {media!r}")
     limit = min(limits.max_file_size, limits.max_total_size)
@@ -287,6 +288,9 @@ async def _receive_form(
                 parser.write(chunk)
             except MultipartParseError as exc:
                 message = f"malformed multipart body: {exc}"
+                raise RequestError(400, "invalid_request", message) from None
+            except (ValueError, LookupError) as exc:  # a header python-multipart cannot read
+                message = f"malformed multipart part headers: {type(exc).__name__}"
                 raise RequestError(400, "invalid_request", message) from None
             if form.error is not None:
                 raise form.error
@@ -353,7 +357,8 @@ class _Form:
 
     def _header_end(self) -> None:
         name = self._header_field.decode("latin-1").strip().lower()
-        self._headers[name] = self._header_value.decode("utf-8", "replace").strip()
+        # latin-1 keeps the bytes as they came; names and filenames are decoded as UTF-8 below
+        self._headers[name] = self._header_value.decode("latin-1").strip()
         self._header_field.clear()
         self._header_value.clear()
 
@@ -372,8 +377,10 @@ class _Form:
         self._filename = raw_filename.decode("utf-8", "replace") if raw_filename else None
         part = self.file_parts.get(self._name)
         if part is not None:
-            media = media_of(self._headers.get("content-type")) or "application/octet-stream"
-            if not accepts(part.content_types, media):
+            declared = media_of(self._headers.get("content-type"))
+            # a part without a Content-Type is taken as the type the spec declares
+            media = declared or (part.content_types or ("application/octet-stream",))[0]
+            if declared and not accepts(part.content_types, media):
                 self._fail(
                     _unsupported(
                         f"part {self._name!r}: expected {', '.join(part.content_types)}, "
@@ -483,11 +490,11 @@ def _validate_fields(model: type[BaseModel], values: dict[str, list[str]]) -> Ba
             continue
         shape = _shape(info.annotation)
         if shape == "list":
-            items: list[Any] = []
-            for value in found:
-                decoded = _json_or_none(value)
-                items.extend(decoded if isinstance(decoded, list) else [_item(value, decoded)])
-            data[name] = items
+            structured = _item_shape(info.annotation) != "scalar"
+            data[name] = [
+                decoded if structured and (decoded := _json_or_none(value)) is not None else value
+                for value in found
+            ]
         elif shape == "object":
             decoded = _json_or_none(found[-1])
             data[name] = found[-1] if decoded is None else decoded
@@ -501,8 +508,19 @@ def _validate_fields(model: type[BaseModel], values: dict[str, list[str]]) -> Ba
         ) from None
 
 
-def _item(value: str, decoded: Any) -> Any:
-    return decoded if isinstance(decoded, (dict, int, float, bool)) else value
+def _item_shape(annotation: Any) -> str:
+    """The shape of a list field's items (``scalar`` when unknown)."""
+    import types
+    import typing
+
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            if arg is not type(None) and _shape(arg) == "list":
+                return _item_shape(arg)
+        return "scalar"
+    args = typing.get_args(annotation)
+    return _shape(args[0]) if args else "scalar"
 
 
 def _json_or_none(value: str) -> Any:

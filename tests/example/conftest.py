@@ -3,6 +3,7 @@ shared by the tests of this folder: loading all-MiniLM-L6-v2 takes seconds)."""
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,10 +29,13 @@ def _start(directory: Path, transport: str) -> Iterator[WorkerProcess]:
         if transport == "unix"
         else {"MODEL_SERVER_SOCKET": "", "MODEL_SERVER_PORT": str(_free_port())}
     )
+    # The worktree's own packages first (an outer PYTHONPATH, as the dev notes set, kept).
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
     with running_worker(
         ROOT / "examples" / "worker" / "openai_impl.py",
         directory,
-        PYTHONPATH=str(ROOT),
+        PYTHONPATH=path,
+        IEOPS_STORAGE_LOCAL_ROOT=str(directory / "storage"),
         APP_NAME="openai",
         EXAMPLE_EMBEDDER="minilm",
         **env,

@@ -257,7 +257,11 @@ def _client_methods(service: Service, models: Models) -> list[ClientMethod]:
             forms.append((op.method_name, "_stream", f"EventStream[{op.event_model}]", None))
         elif op.response_media is not None:
             forms.append((op.method_name, "_request", files_emit.client_returns(op), None))
-            forms.append((op.method_name + "_stream", "_download", "ByteStream", None))
+            suffix = "_download" if op.stream_method_name else "_stream"
+            forms.append((op.method_name + suffix, "_download", "ByteStream", None))
+            if op.stream_method_name is not None:  # binary or SSE, chosen by Accept
+                event_stream = f"EventStream[{op.event_model}]"
+                forms.append((op.stream_method_name, "_stream", event_stream, op.stream_flag))
         else:
             forms.append((op.method_name, "_request", op.response_model or "None", op.stream_flag))
             if op.stream_method_name is not None:

@@ -692,9 +692,12 @@ class _Builder:
         if isinstance(stream, dict):
             schema = stream.get("itemSchema", stream.get("schema"))
             op.event_model = self.model_for(schema, hint + "Event")
-            if op.response_model is None:
+            # binary and SSE (OpenAI's /audio/speech): the bytes, or events on Accept (media.py)
+            binary = files.response_media(content) if json_media is None else None
+            if op.response_model is None and binary is None:
                 op.kind = "sse"
             else:
+                op.response_media = binary
                 op.stream_method_name = methods.unique(op.method_name + "_stream")
                 flag = raw.get("x-ieops-stream-flag")
                 if flag is None and "stream" in _properties(

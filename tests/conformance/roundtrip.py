@@ -564,7 +564,7 @@ class Document:
         if not self.declared(op, ex.status):
             return f"status {ex.status} is not declared"
         at = case["plan"].get("answer_at")
-        if op.response_media:
+        if op.response_media and form in ("json", "download"):
             ctype = ex.headers.get("content-type", "")
             if not ctype.startswith(op.response_media):
                 return f"content type {ctype!r}, expected {op.response_media}"

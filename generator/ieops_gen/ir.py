@@ -231,7 +231,7 @@ class _Builder:
         self.skipped: list[str] = []
         self.aliases: dict[str, str] = {}
         self.long_fields = names.Namer()
-        self.class_names = names.Namer()
+        self.class_names = names.Namer(set(files.RUNTIME_NAMES))  # no clash with imports
         self.renamed: dict[str, str] = {}  # component name -> class name
         source = self.doc.get("components", {}).get("schemas", {})
         self.schemas: dict[str, Any] = {}

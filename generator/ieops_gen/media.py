@@ -31,6 +31,10 @@ RESERVED = {
 """Keywords a file part must not take (the runtime's arguments, the client's options)."""
 
 
+RUNTIME_NAMES = ("UploadFile", "BinaryBody", "FileInput", "ByteStream", "AsyncByteStream")
+"""Names the generated modules import for files: no model class may take them."""
+
+
 @dataclass(frozen=True)
 class FileField:
     """A form part that carries a file."""

@@ -87,9 +87,10 @@ def _quote(value: str) -> str:
 
 def _text(value: object) -> str:
     """A form field's text: scalars as themselves, objects and arrays as JSON."""
-    if isinstance(value, pydantic.BaseModel):
-        return value.model_dump_json(by_alias=True, exclude_unset=True)
-    plain = pydantic_core.to_jsonable_python(value, by_alias=True)
+    if isinstance(value, pydantic.BaseModel):  # a RootModel of a string stays that string
+        plain: Any = value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    else:
+        plain = pydantic_core.to_jsonable_python(value, by_alias=True)
     if isinstance(plain, bool):
         return "true" if plain else "false"
     if isinstance(plain, str):

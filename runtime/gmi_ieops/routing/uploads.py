@@ -500,12 +500,52 @@ def _validate_fields(model: type[BaseModel], values: dict[str, list[str]]) -> Ba
             data[name] = found[-1] if decoded is None else decoded
         else:
             data[name] = found[-1]
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise RequestError(
-            422, "validation_error", "invalid form fields", details=validation_details(exc)
-        ) from None
+    first: ValidationError | None = None
+    for _ in range(len(data) + 1):
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            first = first or exc
+            # text the model (or its JSON Schema check) refused: try it as JSON (8000, null)
+            retry = _decoded(data, exc)
+            if retry is None:
+                break
+            data = retry
+    assert first is not None
+    raise RequestError(
+        422, "validation_error", "invalid form fields", details=validation_details(first)
+    ) from None
+
+
+def _decoded(data: dict[str, Any], exc: ValidationError) -> dict[str, Any] | None:
+    """``data`` with the refused text values read as JSON, or None when none decodes."""
+    from pydantic_core import from_json
+
+    changed = dict(data)
+    found = False
+    for error in exc.errors():
+        # a JSON Schema check (docs/json-schema.md) names the failing place in ctx.path
+        loc = tuple(error.get("loc") or (error.get("ctx") or {}).get("path") or ())
+        if not loc or not isinstance(loc[0], str) or loc[0] not in data:
+            continue
+        name = loc[0]
+        value = data[name]
+        if isinstance(value, list) and len(loc) > 1 and isinstance(loc[1], int):
+            items = list(changed[name])
+            if loc[1] < len(items) and isinstance(items[loc[1]], str):
+                try:
+                    items[loc[1]] = from_json(items[loc[1]])
+                    found = True
+                except ValueError:
+                    pass
+            changed[name] = items
+        elif isinstance(value, str):
+            try:
+                changed[name] = from_json(value)
+                found = True
+            except ValueError:
+                pass
+    return changed if found else None
 
 
 def _item_shape(annotation: Any) -> str:

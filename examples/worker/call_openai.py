@@ -1,4 +1,5 @@
-"""Call the example worker with the generated client: models, embeddings, chat, chat stream.
+"""Call the example worker with the generated client: models, embeddings, chat, chat stream,
+and files (upload a text file, embed its lines, download it back, delete it).
 
 PYTHONPATH=. python examples/worker/call_openai.py unix:///path/to/openai.sock
 """
@@ -10,7 +11,7 @@ import sys
 
 from examples.worker.embedder import as_floats
 from generated.openai.client import Client
-from generated.openai.models import CreateChatCompletionRequest, CreateEmbeddingRequest
+from generated.openai.models import CreateChatCompletionRequest, CreateEmbeddingRequest, Purpose2
 
 
 def cosine(a: list[float], b: list[float]) -> float:
@@ -44,6 +45,16 @@ def main(base_url: str) -> None:
             for chunk in stream:
                 print(chunk.choices[0].delta.content or "", end="", flush=True)
         print()
+
+        document = "\n".join(texts).encode()
+        stored = client.create_file(file=("texts.txt", document), purpose=Purpose2.user_data)
+        print(f"file: {stored.id} ({stored.bytes} bytes, {stored.filename})")
+        from_file = client.create_embedding(
+            CreateEmbeddingRequest(model=embeddings.model, input_file_id=stored.id)
+        )
+        print(f"  embedded its {len(from_file.data)} lines")
+        assert client.download_file(file_id=stored.id) == document
+        print(f"  downloaded back, deleted: {client.delete_file(file_id=stored.id).deleted}")
 
 
 if __name__ == "__main__":

@@ -17,10 +17,11 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from gmi_ieops.handler import RequestContext
+from gmi_ieops.handler import BinaryBody, RequestContext, UploadFile
 from starlette.exceptions import HTTPException
 
 from examples.worker.embedder import Embedder, from_env, shorten, to_base64
+from examples.worker.files_store import FileStore
 from generated.openai.models import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -28,10 +29,15 @@ from generated.openai.models import (
     CreateChatCompletionRequest,
     CreateEmbeddingRequest,
     CreateEmbeddingResponse,
+    CreateFileForm,
+    DeleteFileResponse,
     EncodingFormat,
     Input3Item,
+    ListFilesResponse,
     Model,
     ModelList,
+    OpenAIFile,
+    Order,
 )
 from generated.openai.routes import serve
 from generated.openai.service import OpenaiService
@@ -68,6 +74,8 @@ def _token_rows(given: Sequence[object]) -> list[list[int]]:
 def _texts(body: CreateEmbeddingRequest, embedder: Embedder) -> list[str]:
     """The request's input as texts; token ids are decoded with the model's tokenizer."""
     given = body.input
+    if given is None:
+        raise HTTPException(400, "one of 'input' and 'input_file_id' is required")
     if isinstance(given, str):
         return [given]
     strings = [item for item in given if isinstance(item, str)]
@@ -89,6 +97,7 @@ class OpenaiServiceImpl(OpenaiService):
 
     def __init__(self, embedder: Embedder | None = None) -> None:
         self.embedder = embedder or from_env()
+        self.files = FileStore()
 
     def load(self) -> None:
         """The startup hook: load the model before the worker listens."""
@@ -114,7 +123,14 @@ class OpenaiServiceImpl(OpenaiService):
     ) -> CreateEmbeddingResponse:
         if body.model != self.embedder.name:
             raise _no_such_model(body.model, self.embedder.name)
-        texts = _texts(body, self.embedder)
+        if body.input_file_id is not None:
+            if body.input is not None:
+                raise HTTPException(400, "give 'input' or 'input_file_id', not both")
+            texts = await self.files.lines(body.input_file_id)
+            if not texts:
+                raise HTTPException(400, f"file {body.input_file_id} has no text lines")
+        else:
+            texts = _texts(body, self.embedder)
         # Batched by texts with concurrent requests (x-ieops-batch, MODEL_BATCH_*).
         embedded = await context.batch(self._embed, texts)
         vectors = [vector for vector, _ in embedded]
@@ -133,6 +149,34 @@ class OpenaiServiceImpl(OpenaiService):
                 "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
             }
         )
+
+    # -- Files API (files_store.py) ---------------------------------------------------------
+
+    async def create_file(
+        self, *, body: CreateFileForm, file: UploadFile, context: RequestContext
+    ) -> OpenAIFile:
+        return OpenAIFile.model_validate(await self.files.create(file, body.purpose.value))
+
+    async def list_files(
+        self,
+        *,
+        purpose: str | None,
+        limit: int,
+        order: Order,
+        after: str | None,
+        context: RequestContext,
+    ) -> ListFilesResponse:
+        found = await self.files.list_files(purpose, limit, order.value, after)
+        return ListFilesResponse.model_validate(found)
+
+    async def retrieve_file(self, *, file_id: str, context: RequestContext) -> OpenAIFile:
+        return OpenAIFile.model_validate(await self.files.retrieve(file_id))
+
+    async def delete_file(self, *, file_id: str, context: RequestContext) -> DeleteFileResponse:
+        return DeleteFileResponse.model_validate(await self.files.delete(file_id))
+
+    async def download_file(self, *, file_id: str, context: RequestContext) -> BinaryBody:
+        return await self.files.content(file_id)
 
     def _check_chat(self, body: CreateChatCompletionRequest) -> None:
         if body.model != CHAT_MODEL:

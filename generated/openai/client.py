@@ -11,10 +11,14 @@ from __future__ import annotations
 
 from gmi_ieops.client import (
     AsyncBaseClient,
+    AsyncByteStream,
     AsyncEventStream,
     BaseClient,
+    ByteStream,
     CallOptions,
     EventStream,
+    FileInput,
+    form_body,
     set_stream_flag,
 )
 from typing_extensions import Unpack
@@ -25,8 +29,13 @@ from .models import (
     CreateChatCompletionRequest,
     CreateEmbeddingRequest,
     CreateEmbeddingResponse,
+    DeleteFileResponse,
+    ListFilesResponse,
     Model,
     ModelList,
+    OpenAIFile,
+    Order,
+    Purpose2,
 )
 
 
@@ -108,6 +117,115 @@ class Client(BaseClient):
             **options,
         )
 
+    def list_files(
+        self,
+        *,
+        purpose: str | None = None,
+        limit: int | None = None,
+        order: Order | None = None,
+        after: str | None = None,
+        **options: Unpack[CallOptions],
+    ) -> ListFilesResponse:
+        """``GET /v1/files``: List the stored files, newest first."""
+        return self._request(
+            "GET",
+            "/v1/files",
+            query={
+                "purpose": purpose,
+                "limit": limit,
+                "order": order,
+                "after": after,
+            },
+            response_model=ListFilesResponse,
+            **options,
+        )
+
+    def create_file(
+        self,
+        *,
+        file: FileInput,
+        purpose: Purpose2,
+        **options: Unpack[CallOptions],
+    ) -> OpenAIFile:
+        """``POST /v1/files``: Upload a file (stored under gmifs://files/), as OpenAI's Files API.
+        """
+        return self._request(
+            "POST",
+            "/v1/files",
+            body=form_body({"purpose": purpose}, {"file": file}),
+            response_model=OpenAIFile,
+            **options,
+        )
+
+    def retrieve_file(
+        self,
+        *,
+        file_id: str,
+        **options: Unpack[CallOptions],
+    ) -> OpenAIFile:
+        """``GET /v1/files/{file_id}``: Describe one stored file."""
+        return self._request(
+            "GET",
+            "/v1/files/{file_id}",
+            path_params={
+                "file_id": file_id,
+            },
+            response_model=OpenAIFile,
+            **options,
+        )
+
+    def delete_file(
+        self,
+        *,
+        file_id: str,
+        **options: Unpack[CallOptions],
+    ) -> DeleteFileResponse:
+        """``DELETE /v1/files/{file_id}``: Delete a stored file."""
+        return self._request(
+            "DELETE",
+            "/v1/files/{file_id}",
+            path_params={
+                "file_id": file_id,
+            },
+            response_model=DeleteFileResponse,
+            **options,
+        )
+
+    def download_file(
+        self,
+        *,
+        file_id: str,
+        **options: Unpack[CallOptions],
+    ) -> bytes:
+        """``GET /v1/files/{file_id}/content``: The content of a stored file, streamed from storage.
+        """
+        return self._request(
+            "GET",
+            "/v1/files/{file_id}/content",
+            path_params={
+                "file_id": file_id,
+            },
+            response_model=bytes,
+            **options,
+        )
+
+    def download_file_stream(
+        self,
+        *,
+        file_id: str,
+        **options: Unpack[CallOptions],
+    ) -> ByteStream:
+        """``GET /v1/files/{file_id}/content``: The content of a stored file, streamed from storage.
+        """
+        return self._download(
+            "GET",
+            "/v1/files/{file_id}/content",
+            path_params={
+                "file_id": file_id,
+            },
+            **options,
+        )
+
 
 class AsyncClient(AsyncBaseClient):
     """Asynchronous client: ``async with AsyncClient("http://127.0.0.1:8001") as client: ...``."""
@@ -184,5 +302,114 @@ class AsyncClient(AsyncBaseClient):
             "/v1/chat/completions",
             body=set_stream_flag(body, "stream", True),
             event_model=ChatCompletionChunk,
+            **options,
+        )
+
+    async def list_files(
+        self,
+        *,
+        purpose: str | None = None,
+        limit: int | None = None,
+        order: Order | None = None,
+        after: str | None = None,
+        **options: Unpack[CallOptions],
+    ) -> ListFilesResponse:
+        """``GET /v1/files``: List the stored files, newest first."""
+        return await self._request(
+            "GET",
+            "/v1/files",
+            query={
+                "purpose": purpose,
+                "limit": limit,
+                "order": order,
+                "after": after,
+            },
+            response_model=ListFilesResponse,
+            **options,
+        )
+
+    async def create_file(
+        self,
+        *,
+        file: FileInput,
+        purpose: Purpose2,
+        **options: Unpack[CallOptions],
+    ) -> OpenAIFile:
+        """``POST /v1/files``: Upload a file (stored under gmifs://files/), as OpenAI's Files API.
+        """
+        return await self._request(
+            "POST",
+            "/v1/files",
+            body=form_body({"purpose": purpose}, {"file": file}),
+            response_model=OpenAIFile,
+            **options,
+        )
+
+    async def retrieve_file(
+        self,
+        *,
+        file_id: str,
+        **options: Unpack[CallOptions],
+    ) -> OpenAIFile:
+        """``GET /v1/files/{file_id}``: Describe one stored file."""
+        return await self._request(
+            "GET",
+            "/v1/files/{file_id}",
+            path_params={
+                "file_id": file_id,
+            },
+            response_model=OpenAIFile,
+            **options,
+        )
+
+    async def delete_file(
+        self,
+        *,
+        file_id: str,
+        **options: Unpack[CallOptions],
+    ) -> DeleteFileResponse:
+        """``DELETE /v1/files/{file_id}``: Delete a stored file."""
+        return await self._request(
+            "DELETE",
+            "/v1/files/{file_id}",
+            path_params={
+                "file_id": file_id,
+            },
+            response_model=DeleteFileResponse,
+            **options,
+        )
+
+    async def download_file(
+        self,
+        *,
+        file_id: str,
+        **options: Unpack[CallOptions],
+    ) -> bytes:
+        """``GET /v1/files/{file_id}/content``: The content of a stored file, streamed from storage.
+        """
+        return await self._request(
+            "GET",
+            "/v1/files/{file_id}/content",
+            path_params={
+                "file_id": file_id,
+            },
+            response_model=bytes,
+            **options,
+        )
+
+    async def download_file_stream(
+        self,
+        *,
+        file_id: str,
+        **options: Unpack[CallOptions],
+    ) -> AsyncByteStream:
+        """``GET /v1/files/{file_id}/content``: The content of a stored file, streamed from storage.
+        """
+        return await self._download(
+            "GET",
+            "/v1/files/{file_id}/content",
+            path_params={
+                "file_id": file_id,
+            },
             **options,
         )

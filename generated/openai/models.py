@@ -8,6 +8,65 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, RootModel
 
 
+class Purpose(Enum):
+    assistants = "assistants"
+    batch = "batch"
+    fine_tune = "fine-tune"
+    vision = "vision"
+    user_data = "user_data"
+    evals = "evals"
+
+
+class CreateFileRequest(BaseModel):
+    file: bytes
+    """
+    The file to upload (streamed; spooled to disk past 1 MiB).
+    """
+    purpose: Purpose
+
+
+class Purpose1(Enum):
+    assistants = "assistants"
+    assistants_output = "assistants_output"
+    batch = "batch"
+    batch_output = "batch_output"
+    fine_tune = "fine-tune"
+    fine_tune_results = "fine-tune-results"
+    vision = "vision"
+    user_data = "user_data"
+    evals = "evals"
+
+
+class Status(Enum):
+    uploaded = "uploaded"
+    processed = "processed"
+    error = "error"
+
+
+class OpenAIFile(BaseModel):
+    id: str
+    object: Literal["file"]
+    bytes: int
+    created_at: int
+    filename: str
+    purpose: Purpose1
+    status: Status
+
+
+class ListFilesResponse(BaseModel):
+    object: Literal["list"]
+    data: list[OpenAIFile]
+    first_id: str | None = None
+    last_id: str | None = None
+    has_more: bool
+
+
+class DeleteFileResponse(BaseModel):
+    id: str
+    object: Literal["file"]
+    deleted: bool
+
+
 class Model(BaseModel):
     id: str
     object: Literal["model"]
@@ -31,12 +90,19 @@ class EncodingFormat(Enum):
 
 class CreateEmbeddingRequest(BaseModel):
     model: str
+    input_file_id: str | None = None
+    """
+    An extension of this worker: the id of an uploaded text file (`POST /v1/files`) whose non-empty
+    lines are embedded, instead of `input`. Exactly one of `input` and `input_file_id` must be
+    given.
+    """
     input: (
         Annotated[str, Field(min_length=1)]
         | Annotated[list[str], Field(max_length=2048, min_length=1)]
         | Annotated[list[int], Field(max_length=2048, min_length=1)]
         | Annotated[list[Input3Item], Field(max_length=2048, min_length=1)]
-    )
+        | None
+    ) = None
     """
     A text, a list of texts, a list of token ids or a list of lists of token ids (ids of the model's
     tokenizer). OpenAI's spec says oneOf; the branches are disjoint for the non-empty lists allowed
@@ -238,3 +304,40 @@ class Error(BaseModel):
 
 class RetrieveModelParams(BaseModel):
     model: str
+
+
+class Order(Enum):
+    asc = "asc"
+    desc = "desc"
+
+
+class ListFilesParams(BaseModel):
+    purpose: str | None = None
+    limit: Annotated[int, Field(ge=1, le=10000)] = 10000
+    order: Order = Order.desc
+    after: str | None = None
+
+
+class Purpose2(Enum):
+    assistants = "assistants"
+    batch = "batch"
+    fine_tune = "fine-tune"
+    vision = "vision"
+    user_data = "user_data"
+    evals = "evals"
+
+
+class CreateFileForm(BaseModel):
+    purpose: Purpose2
+
+
+class RetrieveFileParams(BaseModel):
+    file_id: str
+
+
+class DeleteFileParams(BaseModel):
+    file_id: str
+
+
+class DownloadFileParams(BaseModel):
+    file_id: str

@@ -9,6 +9,8 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from gmi_ieops.handler import (
     BatchConfig,
+    FilePart,
+    FormSpec,
     Handler,
     HTTPMethod,
     RouterDef,
@@ -29,8 +31,16 @@ from .models import (
     CreateChatCompletionRequest,
     CreateEmbeddingRequest,
     CreateEmbeddingResponse,
+    CreateFileForm,
+    DeleteFileParams,
+    DeleteFileResponse,
+    DownloadFileParams,
+    ListFilesParams,
+    ListFilesResponse,
     Model,
     ModelList,
+    OpenAIFile,
+    RetrieveFileParams,
     RetrieveModelParams,
 )
 from .service import OpenaiService
@@ -43,6 +53,11 @@ OPERATIONS: dict[str, str] = {
     "create_embedding": "POST /v1/embeddings",
     "create_chat_completion": "POST /v1/chat/completions",
     "create_chat_completion_stream": "POST /v1/chat/completions",
+    "list_files": "GET /v1/files",
+    "create_file": "POST /v1/files",
+    "retrieve_file": "GET /v1/files/{file_id}",
+    "delete_file": "DELETE /v1/files/{file_id}",
+    "download_file": "GET /v1/files/{file_id}/content",
 }
 """Every method a OpenaiService must implement, with the route it serves."""
 
@@ -106,6 +121,82 @@ def routers(service: OpenaiService) -> list[RouterDef]:
             operation_id="createChatCompletion",
             summary="Complete a chat, as one JSON body or, with `stream` true, as SSE chunks.",
             tags=["chat"],
+        ),
+        RouterDef(
+            path="/v1/files",
+            handler=service.list_files,
+            kind=RouterKind.API,
+            method=HTTPMethod.GET,
+            params_model=ListFilesParams,
+            param_in={
+                "purpose": "query",
+                "limit": "query",
+                "order": "query",
+                "after": "query",
+            },
+            response_model=ListFilesResponse,
+            operation_id="listFiles",
+            summary="List the stored files, newest first.",
+            tags=["files"],
+        ),
+        RouterDef(
+            path="/v1/files",
+            handler=service.create_file,
+            kind=RouterKind.API,
+            method=HTTPMethod.POST,
+            upload=FormSpec(
+                CreateFileForm,
+                (
+                    FilePart("file", "file", repeated=False, required=True, content_types=()),
+                ),
+            ),
+            response_model=OpenAIFile,
+            operation_id="createFile",
+            summary="Upload a file (stored under gmifs://files/), as OpenAI's Files API.",
+            tags=["files"],
+            timeout=600.0,
+        ),
+        RouterDef(
+            path="/v1/files/{file_id}",
+            handler=service.retrieve_file,
+            kind=RouterKind.API,
+            method=HTTPMethod.GET,
+            params_model=RetrieveFileParams,
+            param_in={
+                "file_id": "path",
+            },
+            response_model=OpenAIFile,
+            operation_id="retrieveFile",
+            summary="Describe one stored file.",
+            tags=["files"],
+        ),
+        RouterDef(
+            path="/v1/files/{file_id}",
+            handler=service.delete_file,
+            kind=RouterKind.API,
+            method=HTTPMethod.DELETE,
+            params_model=DeleteFileParams,
+            param_in={
+                "file_id": "path",
+            },
+            response_model=DeleteFileResponse,
+            operation_id="deleteFile",
+            summary="Delete a stored file.",
+            tags=["files"],
+        ),
+        RouterDef(
+            path="/v1/files/{file_id}/content",
+            handler=service.download_file,
+            kind=RouterKind.API,
+            method=HTTPMethod.GET,
+            params_model=DownloadFileParams,
+            param_in={
+                "file_id": "path",
+            },
+            response_media="application/octet-stream",
+            operation_id="downloadFile",
+            summary="The content of a stored file, streamed from storage.",
+            tags=["files"],
         ),
     ]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 
-from gmi_ieops.handler import RequestContext
+from gmi_ieops.handler import BinaryBody, RequestContext, UploadFile
 
 from .models import (
     ChatCompletion,
@@ -19,8 +19,13 @@ from .models import (
     CreateChatCompletionRequest,
     CreateEmbeddingRequest,
     CreateEmbeddingResponse,
+    CreateFileForm,
+    DeleteFileResponse,
+    ListFilesResponse,
     Model,
     ModelList,
+    OpenAIFile,
+    Order,
 )
 
 
@@ -85,3 +90,67 @@ class OpenaiService(ABC):
         context: RequestContext,
     ) -> AsyncIterator[ChatCompletionChunk]:
         """The stream form of :meth:`create_chat_completion` (``POST /v1/chat/completions``)."""
+
+    @abstractmethod
+    async def list_files(
+        self,
+        *,
+        purpose: str | None,
+        limit: int,
+        order: Order,
+        after: str | None,
+        context: RequestContext,
+    ) -> ListFilesResponse:
+        """List the stored files, newest first.
+
+        ``GET /v1/files``
+        """
+
+    @abstractmethod
+    async def create_file(
+        self,
+        *,
+        body: CreateFileForm,
+        file: UploadFile,
+        context: RequestContext,
+    ) -> OpenAIFile:
+        """Upload a file (stored under gmifs://files/), as OpenAI's Files API.
+
+        ``POST /v1/files``
+        """
+
+    @abstractmethod
+    async def retrieve_file(
+        self,
+        *,
+        file_id: str,
+        context: RequestContext,
+    ) -> OpenAIFile:
+        """Describe one stored file.
+
+        ``GET /v1/files/{file_id}``
+        """
+
+    @abstractmethod
+    async def delete_file(
+        self,
+        *,
+        file_id: str,
+        context: RequestContext,
+    ) -> DeleteFileResponse:
+        """Delete a stored file.
+
+        ``DELETE /v1/files/{file_id}``
+        """
+
+    @abstractmethod
+    async def download_file(
+        self,
+        *,
+        file_id: str,
+        context: RequestContext,
+    ) -> BinaryBody:
+        """The content of a stored file, streamed from storage.
+
+        ``GET /v1/files/{file_id}/content``
+        """

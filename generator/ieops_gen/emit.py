@@ -17,6 +17,7 @@ from typing import Any
 
 import jinja2
 
+from . import files_emit
 from .errors import GenerationError
 from .escape import AuditError, audit, comment, docstring, literal, normalise_strings
 from .ir import Operation, Service
@@ -145,8 +146,11 @@ def _methods(service: Service, models: Models, imports: _Imports) -> list[Method
                         imports.models.add(name)
                     elif name in models.imports:
                         imports.add(models.imports[name])
-        if op.body_model is not None:
+        if op.body_kind == "binary":
+            args.append(Argument("body", "UploadFile"))
+        elif op.body_model is not None:
             args.append(Argument("body", op.body_model))
+        args.extend(Argument(f.python_name, files_emit.upload_annotation(f)) for f in op.form_files)
         if op.kind == "ws":
             args.append(
                 Argument("session", f"WebSocketSession[{op.ws_receive_model}, {op.ws_send_model}]")
@@ -162,7 +166,8 @@ def _methods(service: Service, models: Models, imports: _Imports) -> list[Method
                 Method(op, op.method_name, args, f"AsyncIterator[{op.event_model}]", False, doc)
             )
         else:
-            methods.append(Method(op, op.method_name, args, op.response_model or "None", True, doc))
+            returns = "BinaryBody" if op.response_media else op.response_model or "None"
+            methods.append(Method(op, op.method_name, args, returns, True, doc))
             if op.stream_method_name is not None:
                 stream_doc = f"The stream form of :meth:`{op.method_name}` (``{op.label}``)."
                 methods.append(
@@ -196,6 +201,9 @@ class ClientMethod:
     has_body: bool
     response_model: str
     flag: str | None = None
+    body_annotation: str = ""
+    body_expr: str | None = None
+    """What ``body=`` gets when it is not the ``body`` argument (files: a form or binary)."""
 
     @property
     def uses_styled(self) -> bool:
@@ -232,6 +240,8 @@ def _client_methods(service: Service, models: Models) -> list[ClientMethod]:
             if not param.default_style:
                 expr = f"styled({param.python_name}, {pystr(param.style)}, {param.explode})"
             target.append((param.name, expr))
+        upload = files_emit.client_upload(op, models, service.schemas, {a.name for a in args})
+        args.extend(Argument(name, annotation) for name, annotation in upload.arguments)
         args.sort(key=lambda a: "=" in a.annotation)  # required keywords first, for readers
         forms: list[tuple[str, str, str, str | None]] = []
         if op.kind == "ws":
@@ -245,6 +255,13 @@ def _client_methods(service: Service, models: Models) -> list[ClientMethod]:
             )
         elif op.kind == "sse":
             forms.append((op.method_name, "_stream", f"EventStream[{op.event_model}]", None))
+        elif op.response_media is not None:
+            forms.append((op.method_name, "_request", files_emit.client_returns(op), None))
+            suffix = "_download" if op.stream_method_name else "_stream"
+            forms.append((op.method_name + suffix, "_download", "ByteStream", None))
+            if op.stream_method_name is not None:  # binary or SSE, chosen by Accept
+                event_stream = f"EventStream[{op.event_model}]"
+                forms.append((op.stream_method_name, "_stream", event_stream, op.stream_flag))
         else:
             forms.append((op.method_name, "_request", op.response_model or "None", op.stream_flag))
             if op.stream_method_name is not None:
@@ -270,9 +287,13 @@ def _client_methods(service: Service, models: Models) -> list[ClientMethod]:
                     path_params=path_params,
                     query=query,
                     headers=headers,
-                    has_body=op.body_model is not None,
-                    response_model=op.response_model or "type(None)",
+                    has_body=upload.has_body,
+                    response_model=files_emit.client_returns(op)
+                    if op.response_media
+                    else op.response_model or "type(None)",
                     flag=flag,
+                    body_annotation=upload.annotation,
+                    body_expr=upload.expr,
                 )
             )
     return result
@@ -308,6 +329,7 @@ def render(service: Service, models: Models, package: str) -> dict[str, str]:
     routes.local.append(f"from .service import {service.class_name}")
     if any(op.batch is not None for op in service.operations):
         routes.add("from gmi_ieops.handler import BatchConfig")
+    files_emit.routes_imports(routes, service.operations)
     if service.operations:
         routes.add("from gmi_ieops.handler import HTTPMethod")
         routes.add("from gmi_ieops.handler import RouterKind")
@@ -361,6 +383,7 @@ def render(service: Service, models: Models, package: str) -> dict[str, str]:
     if any(m.call == "_stream" for m in client_methods):
         client.add("from gmi_ieops.client import AsyncEventStream")
         client.add("from gmi_ieops.client import EventStream")
+    files_emit.client_imports(client, client_methods)
     if any(m.call == "_websocket" for m in client_methods):
         client.add("from gmi_ieops.client import AsyncWebSocketSession")
         client.add("from gmi_ieops.client import WebSocketSession")
@@ -424,6 +447,7 @@ def render_stub(service: Service, models: Models, package: str, class_name: str)
 
 def _runtime_imports(imports: _Imports, methods: list[Method]) -> None:
     imports.add("from gmi_ieops.handler import RequestContext")
+    files_emit.service_imports(imports, methods)
     if any(m.returns.startswith("AsyncIterator") for m in methods):
         imports.add("from collections.abc import AsyncIterator")
     if any(m.op.kind == "ws" for m in methods):

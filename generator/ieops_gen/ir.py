@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
+from . import media as files
 from . import names
 from . import pointer as jp
 from .load import Bundle
@@ -70,6 +71,11 @@ class Operation:
     batch: dict[str, float] | None = None
     """``x-ieops-batch``: the route batches; its settings (keys of BatchConfig) or ``{}``."""
     deprecated: bool = False
+    # Files (media.py, docs/files.md): a multipart or binary body, a binary/text response.
+    body_kind: Literal["json", "form", "binary"] = "json"
+    form_files: list[files.FileField] = field(default_factory=list)
+    body_media: list[str] = field(default_factory=list)
+    response_media: str | None = None
 
     @property
     def label(self) -> str:
@@ -227,7 +233,7 @@ class _Builder:
         self.skipped: list[str] = []
         self.aliases: dict[str, str] = {}
         self.long_fields = names.Namer()
-        self.class_names = names.Namer()
+        self.class_names = names.Namer(set(files.RUNTIME_NAMES))  # no clash with imports
         self.renamed: dict[str, str] = {}  # component name -> class name
         source = self.doc.get("components", {}).get("schemas", {})
         self.schemas: dict[str, Any] = {}
@@ -634,6 +640,8 @@ class _Builder:
             return True
         content: dict[str, Any] = body["content"]
         media = _json_media(content)
+        if media is None and self.file_body(op, content, hint):
+            return True
         if media is None:
             self.skip(
                 op.http_method,
@@ -643,6 +651,25 @@ class _Builder:
             return False
         op.body_model = self.model_for(content[media].get("schema"), hint + "Request")
         return True
+
+    def file_body(self, op: Operation, content: dict[str, Any], hint: str) -> bool:
+        """A multipart or binary request body (media.py); False when it is neither."""
+        form = files.form_media(content)
+        if form is not None:
+            entry = content[form] if isinstance(content[form], dict) else {}
+            taken = {p.python_name for p in op.parameters}
+            rest, parts = files.split_form(self.doc, entry, taken)
+            op.body_kind = "form"
+            op.form_files = parts
+            if rest is not None:
+                op.body_model = self.model_for(rest, hint + "Form")
+            return True
+        binary = files.binary_media(content)
+        if binary:
+            op.body_kind = "binary"
+            op.body_media = binary
+            return True
+        return False
 
     def response(self, op: Operation, raw: dict[str, Any], hint: str, methods: names.Namer) -> bool:
         responses = raw.get("responses") or {}
@@ -657,6 +684,9 @@ class _Builder:
             return True
         json_media = _json_media(content)
         stream = content.get(SSE)
+        if json_media is None and stream is None and op.kind == "api":
+            op.response_media = files.response_media(content)
+            return True
         if json_media is None and stream is None:
             self.skip(
                 op.http_method,
@@ -669,9 +699,12 @@ class _Builder:
         if isinstance(stream, dict):
             schema = stream.get("itemSchema", stream.get("schema"))
             op.event_model = self.model_for(schema, hint + "Event")
-            if op.response_model is None:
+            # binary and SSE (OpenAI's /audio/speech): the bytes, or events on Accept (media.py)
+            binary = files.response_media(content) if json_media is None else None
+            if op.response_model is None and binary is None:
                 op.kind = "sse"
             else:
+                op.response_media = binary
                 op.stream_method_name = methods.unique(op.method_name + "_stream")
                 flag = raw.get("x-ieops-stream-flag")
                 if flag is None and "stream" in _properties(

@@ -48,7 +48,7 @@ class Planner:
         return next(cycle)
 
     def record(self, method: str, kwargs: dict[str, Any]) -> Call:
-        call = Call(method, {k: v for k, v in kwargs.items() if k != "context"})
+        call = Call(method, {k: snapshot(v) for k, v in kwargs.items() if k != "context"})
         with self.lock:
             self.calls.append(call)
         return call
@@ -57,6 +57,18 @@ class Planner:
         with self.lock:
             taken, self.calls = self.calls, []
         return taken
+
+
+def snapshot(value: Any) -> Any:
+    """An upload as ``("file", filename, content_type, content)``: its spool is deleted
+    once the call returns, so the harness compares this copy."""
+    from gmi_ieops.handler import UploadFile
+
+    if isinstance(value, UploadFile):
+        return ("file", value.filename, value.content_type, value.open().read())
+    if isinstance(value, list) and value and isinstance(value[0], UploadFile):
+        return [snapshot(v) for v in value]
+    return value
 
 
 def _api(name: str, planner: Planner) -> Any:

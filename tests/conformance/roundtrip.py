@@ -33,6 +33,7 @@ import pydantic
 from hypothesis import HealthCheck, Phase, given, reject, settings
 from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException, Unsatisfiable
+from ieops_gen import media as files_media
 
 from . import generic
 from . import schemas as S
@@ -111,8 +112,10 @@ def _wire(value: Any) -> Any:
     """A comparable view: models with the fields that were set, enums by value."""
     if isinstance(value, pydantic.BaseModel):
         return [type(value).__name__, value.model_dump(mode="json")]
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return [_wire(v) for v in value]
+    if isinstance(value, (bytes, bytearray)):
+        return ["bytes", bytes(value).hex()]
     return pydantic.TypeAdapter(Any).dump_python(value, mode="json")
 
 
@@ -236,9 +239,11 @@ class Document:
         self, cm: Any, client: Any, aclient: Any, loop: asyncio.AbstractEventLoop
     ) -> OpReport:
         op = cm.op
-        form = {"_websocket": "ws", "_stream": "sse" if op.kind == "sse" else "stream"}.get(
-            cm.call, "json"
-        )
+        form = {
+            "_websocket": "ws",
+            "_stream": "sse" if op.kind == "sse" else "stream",
+            "_download": "download",
+        }.get(cm.call, "json")
         rep = OpReport(op.label, form)
         start = time.perf_counter()
         try:
@@ -301,7 +306,7 @@ class Document:
 
     def prepare(self, cm: Any, form: str) -> dict[str, Any]:
         op = cm.op
-        plan: dict[str, Any] = {"params": [], "op": op, "form": form}
+        plan: dict[str, Any] = {"params": [], "op": op, "form": form, "cm": cm}
         raw_params = {(p["name"], p["in"]): p for p in self.raw_params(op)}
         for param in op.parameters:
             raw = raw_params[(param.name, param.location)]
@@ -322,7 +327,9 @@ class Document:
             if not param.required:
                 strategy = st.none() | strategy
             plan["params"].append((param, strategy))
-        if op.body_model:
+        if op.body_kind != "json":
+            self.prepare_files(op, plan)
+        elif op.body_model:
             body = S.deref(self.doc, self.raw_op(op).get("requestBody")) or {}
             content = body.get("content") or {}
             media = _json_media(content)
@@ -337,6 +344,10 @@ class Document:
             plan["answer_at"] = at
             schema = S.pointer(self.doc, "#" + at) if at else {}
             plan["answer"] = st.lists(S.strategy(self.doc, schema), max_size=2)
+        elif op.response_media:
+            plan["answer_at"] = None
+            plan["has_content"] = True
+            plan["answer"] = st.text() if files_media.is_text(op.response_media) else st.binary()
         else:
             at, has_content = self.response_pointer(op, "json")
             schema = S.pointer(self.doc, "#" + at) if at else None
@@ -347,6 +358,76 @@ class Document:
             if op.response_model is not None and has_content:
                 plan["answer"] = S.strategy(self.doc, schema if schema is not None else {})
         return plan
+
+    def prepare_files(self, op: Any, plan: dict[str, Any]) -> None:
+        """Strategies for a form's fields and files, or a binary body (media.py)."""
+        body = S.deref(self.doc, self.raw_op(op).get("requestBody")) or {}
+        content = body.get("content") or {}
+        if op.body_kind == "binary":
+            plan["binary"] = st.binary(max_size=4096)
+            return
+        entry = content[files_media.form_media(content) or ""]
+        rest, _ = files_media.split_form(self.doc, entry, set())
+        if rest is not None and op.body_model:
+            lists = [
+                k
+                for k, v in rest["properties"].items()
+                if (S.deref(self.doc, v) or {}).get("type") == "array"
+            ]
+            # an empty array sends no part: the same as leaving the field out
+            plan["form_fields"] = S.strategy(self.doc, rest).filter(
+                lambda v: all(v.get(k) != [] for k in lists)
+            )
+        files = []
+        for part in op.form_files:
+            ctype = next((t for t in part.content_types if "*" not in t), None)
+            if ctype is None and part.content_types:
+                ctype = part.content_types[0].replace("*", "x-any")
+            one = st.tuples(
+                st.from_regex(r"[a-z]{1,8}\.bin", fullmatch=True),
+                st.binary(max_size=2048),
+                st.just(ctype or "application/octet-stream"),
+            )
+            strategy: Any = st.lists(one, min_size=1, max_size=3) if part.repeated else one
+            if not part.required:
+                strategy = st.none() | strategy
+            files.append((part, strategy))
+        plan["files"] = files
+
+    def draw_files(
+        self, data: st.DataObject, plan: dict[str, Any], cm: Any, case: dict[str, Any]
+    ) -> None:
+        """Arguments and the expected keywords of an upload."""
+        op = plan["op"]
+        if "binary" in plan:
+            raw = data.draw(plan["binary"])
+            concrete = [m for m in op.body_media if "*" not in m]
+            case["file_args"] = [raw]
+            case["expected"]["body"] = (
+                "file",
+                None,
+                concrete[0] if concrete else "application/octet-stream",
+                raw,
+            )
+            return
+        case["file_args"] = []
+        if "form_fields" in plan:
+            model = self.model(op.body_model).model_validate(data.draw(plan["form_fields"]))
+            case["expected"]["body"] = model
+            if cm.has_body:
+                case["file_args"] = [model]
+            else:
+                for name in model.model_fields_set:
+                    case["args"][name] = getattr(model, name)
+        for part, strategy in plan["files"]:
+            drawn = data.draw(strategy)
+            if drawn is None:
+                case["expected"][part.python_name] = [] if part.repeated else None
+                continue
+            case["args"][part.python_name] = drawn
+            items = drawn if part.repeated else [drawn]
+            wanted = [("file", name, ctype, raw) for name, raw, ctype in items]
+            case["expected"][part.python_name] = wanted if part.repeated else wanted[0]
 
     def draw(self, data: st.DataObject, plan: dict[str, Any], rep: OpReport) -> dict[str, Any]:
         op = plan["op"]
@@ -375,6 +456,8 @@ class Document:
                     answer = [event.model_validate(e) for e in drawn]
                 elif op.response_model:
                     answer = self.model(op.response_model).model_validate(drawn)
+                else:  # a binary or text response
+                    answer = drawn
         except pydantic.ValidationError:
             rep.rejected += 1
             if rep.rejected > _REJECT_BUDGET * examples():
@@ -390,6 +473,14 @@ class Document:
         case["body"] = body
         case["answer"] = answer
         case["plan"] = plan
+        if op.body_kind != "json":
+            try:
+                self.draw_files(data, plan, plan["cm"], case)
+            except pydantic.ValidationError:
+                rep.rejected += 1
+                if rep.rejected > _REJECT_BUDGET * examples():
+                    raise _GiveUp() from None
+                reject()
         return case
 
     def call(
@@ -405,7 +496,7 @@ class Document:
     ) -> str | None:
         self.capture.take()
         self.planner.take()
-        args = [case["body"]] if case["body"] is not None else []
+        args = [case["body"]] if case["body"] is not None else list(case.get("file_args", []))
         kwargs = case["args"]
         try:
             if is_async:
@@ -433,6 +524,8 @@ class Document:
                 )
         if form == "ws" and _wire(received.messages[:1]) != _wire([case["send"]]):
             return f"ws message: sent {case['send']!r:.200}, got {received.messages!r:.200}"
+        if form == "download" and isinstance(case["answer"], str):
+            got = got.decode()
         if _wire(got) != _wire(case["answer"]):
             sent = _wire(case["answer"])
             return f"answer: server sent {sent!r:.300}, client got {_wire(got)!r:.300}"
@@ -471,6 +564,11 @@ class Document:
         if not self.declared(op, ex.status):
             return f"status {ex.status} is not declared"
         at = case["plan"].get("answer_at")
+        if op.response_media and form in ("json", "download"):
+            ctype = ex.headers.get("content-type", "")
+            if not ctype.startswith(op.response_media):
+                return f"content type {ctype!r}, expected {op.response_media}"
+            return None
         if form == "json":
             if not case["plan"].get("has_content"):
                 if ex.body or int(ex.headers.get("content-length", "0") or 0) > 0:
@@ -508,6 +606,9 @@ class Document:
         method = getattr(client, cm.name)
         if form == "json":
             return method(*args, **kwargs)
+        if form == "download":
+            with method(*args, **kwargs) as stream:
+                return stream.read()
         if form == "ws":
             with method(*args, **kwargs) as ws:
                 ws.send(case["send"])
@@ -527,6 +628,9 @@ class Document:
         method = getattr(client, cm.name)
         if form == "json":
             return await method(*args, **kwargs)
+        if form == "download":
+            async with await method(*args, **kwargs) as stream:
+                return await stream.read()
         if form == "ws":
             async with method(*args, **kwargs) as ws:
                 await ws.send(case["send"])

@@ -29,11 +29,14 @@ def _start(directory: Path, transport: str) -> Iterator[WorkerProcess]:
         if transport == "unix"
         else {"MODEL_SERVER_SOCKET": "", "MODEL_SERVER_PORT": str(_free_port())}
     )
+    # The worktree's own packages first (an outer PYTHONPATH, as the dev notes set, kept).
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
     with running_worker(
         ROOT / "examples" / "worker" / "openai_impl.py",
         directory,
         # This checkout's runtime, not the one the venv was installed from (a worktree's).
-        PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "runtime")]),
+        PYTHONPATH=os.pathsep.join([str(ROOT / "runtime"), path]),
+        IEOPS_STORAGE_LOCAL_ROOT=str(directory / "storage"),
         APP_NAME="openai",
         EXAMPLE_EMBEDDER="minilm",
         **env,

@@ -25,6 +25,14 @@ from .errors import (
     ServerError,
     WebSocketClosedError,
 )
+from .files import (
+    AsyncByteStream,
+    ByteStream,
+    FileInput,
+    binary_body,
+    form_body,
+    form_fields,
+)
 from .options import CallOptions, RetryPolicy, Timeout
 from .response import APIResponse
 from .sse import ServerSentEvent, SSEDecoder
@@ -36,13 +44,16 @@ __all__ = [
     "APIResponse",
     "APIStatusError",
     "AsyncBaseClient",
+    "AsyncByteStream",
     "AsyncEventStream",
     "AsyncWebSocketSession",
     "BadRequestError",
     "BaseClient",
+    "ByteStream",
     "CallOptions",
     "ClientError",
     "EventStream",
+    "FileInput",
     "GatewayTimeoutError",
     "IEOPSError",
     "NotFoundError",
@@ -59,6 +70,9 @@ __all__ = [
     "Timeout",
     "WebSocketClosedError",
     "WebSocketSession",
+    "binary_body",
+    "form_body",
+    "form_fields",
     "set_stream_flag",
     "styled",
 ]

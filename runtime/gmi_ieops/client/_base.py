@@ -22,6 +22,7 @@ from ._wire import (
     safe_to_retry,
 )
 from .errors import RequestTimeoutError, parse_retry_after
+from .files import RequestContent
 from .options import RetryPolicy, Timeout
 
 __all__ = ["EVENT_STREAM", "JSON", "ClientCore", "Prepared"]
@@ -35,7 +36,7 @@ class Prepared:
     url: str
     params: QueryPairs | None
     headers: dict[str, str]
-    content: bytes | None
+    content: bytes | RequestContent | None
     trace_id: str
     timeout: Timeout
     policy: RetryPolicy
@@ -130,11 +131,14 @@ class ClientCore:
         tid = pick_trace_id(trace_id, self._trace_id)
         t = self._timeout if timeout is None else Timeout.of(timeout)
         policy = self._policy if retries is None else RetryPolicy.of(retries, self._policy)
+        built = build_headers(self._headers, headers, tid, accept, content is not None)
+        if isinstance(content, RequestContent):  # multipart or binary (client/files.py)
+            built.update(content.headers())
         return Prepared(
             method=method,
             url=self._endpoint.http_base + rendered,
             params=encode_query(query),
-            headers=build_headers(self._headers, headers, tid, accept, content is not None),
+            headers=built,
             content=content,
             trace_id=tid,
             timeout=t,

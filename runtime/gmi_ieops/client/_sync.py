@@ -22,6 +22,7 @@ from .errors import (
     ResponseValidationError,
     error_from_response,
 )
+from .files import ByteStream, request_content
 from .options import RetryPolicy, Timeout, _cut
 from .response import APIResponse
 from .streams import EventStream
@@ -208,6 +209,47 @@ class BaseClient(ClientCore):
             opener, event_model, trace_id=p.trace_id, idle_timeout=idle, deadline=p.deadline
         )
 
+    def _download(
+        self,
+        method: str,
+        path: str,
+        *,
+        path_params: Mapping[str, object] | None = None,
+        query: Mapping[str, object] | None = None,
+        headers: Mapping[str, object] | None = None,
+        body: object = None,
+        retries: int | RetryPolicy | None = None,
+        timeout: float | Timeout | None = None,
+        trace_id: str | None = None,
+    ) -> ByteStream:
+        """A binary response as a stream (``client/files.py``), read as it is used."""
+        p = self._prepare(
+            method,
+            path,
+            path_params=path_params,
+            query=query,
+            headers=headers,
+            body=body,
+            trace_id=trace_id,
+            timeout=timeout,
+            retries=retries,
+            accept="*/*",
+        )
+        try:
+            response = self._send(p, stream=True, read=None)
+        except IEOPSError as exc:
+            self.last_trace_id = exc.trace_id
+            raise
+        tid = response.headers.get("x-trace-id") or p.trace_id
+        self.last_trace_id = tid
+        if response.status_code >= 400:
+            try:
+                response.read()
+            finally:
+                response.close()
+            raise error_from_response(response, p.trace_id)
+        return ByteStream(response, tid)
+
     def _websocket(
         self,
         path: str,
@@ -240,11 +282,16 @@ class BaseClient(ClientCore):
 
     def _send(self, p: Prepared, *, stream: bool, read: float | None) -> httpx.Response:
         """Send with retries where safe (connection never made, 429/503)."""
-        request = self._http.build_request(
-            p.method, p.url, params=p.params, headers=p.headers, content=p.content
-        )
         attempt = 0
         while True:
+            # Rebuilt for each try: a streamed upload opens its source again (files.py).
+            request = self._http.build_request(
+                p.method,
+                p.url,
+                params=p.params,
+                headers=p.headers,
+                content=request_content(p.content, asynchronous=False),
+            )
             remaining = p.remaining()
             request.extensions["timeout"] = p.timeout.extension(remaining, read)
             try:

@@ -20,6 +20,7 @@ import pydantic_core
 from ..config.redact import redact_url
 from ..tracing import current_trace_id, generate_trace_id
 from .errors import APIConnectionError, IEOPSError, RequestTimeoutError, ResponseValidationError
+from .files import RequestContent
 
 T = TypeVar("T")
 M = TypeVar("M", bound=pydantic.BaseModel)
@@ -187,10 +188,11 @@ def encode_query(query: Mapping[str, object] | None) -> QueryPairs | None:
     return pairs or None
 
 
-def encode_body(body: object) -> bytes | None:
-    """A model as ``model_dump_json(by_alias=True, exclude_unset=True)``; other JSON data as is."""
-    if body is None:
-        return None
+def encode_body(body: object) -> bytes | RequestContent | None:
+    """A model as ``model_dump_json(by_alias=True, exclude_unset=True)``; other JSON data as is;
+    a multipart or binary body (:class:`RequestContent`) unchanged."""
+    if body is None or isinstance(body, RequestContent):
+        return body
     if isinstance(body, pydantic.BaseModel):
         return body.model_dump_json(by_alias=True, exclude_unset=True).encode()
     if isinstance(body, (str, bytes, bytearray, memoryview)):
@@ -269,6 +271,9 @@ def decode_json(model: type[T], content: bytes | str, what: str, trace_id: str |
     try:
         if model is _NONE_TYPE:
             return cast(T, None)
+        if model is bytes or model is str:  # a binary or text response (client/files.py)
+            raw = content.encode() if isinstance(content, str) else content
+            return cast(T, raw if model is bytes else raw.decode("utf-8", "replace"))
         if isinstance(model, type) and issubclass(model, pydantic.BaseModel):
             return cast(T, model.model_validate_json(content))
         return cast(T, _adapter(cast(Any, model)).validate_json(content))

@@ -169,6 +169,30 @@ class ApiEnv(EnvGroup):
         positive_float,
         doc="Seconds a request body may take to arrive in full (408).",
     )
+    max_upload_file_size = EnvVar(
+        "API_MAX_UPLOAD_FILE_SIZE",
+        1024**3,
+        _positive_int,
+        doc="Largest file in a multipart or binary upload (bytes, 413).",
+    )
+    max_upload_size = EnvVar(
+        "API_MAX_UPLOAD_SIZE",
+        2 * 1024**3,
+        _positive_int,
+        doc="Largest multipart upload body, all parts together (bytes, 413).",
+    )
+    upload_spool_size = EnvVar(
+        "API_UPLOAD_SPOOL_SIZE",
+        1024 * 1024,
+        _positive_int,
+        doc="Bytes of an uploaded file kept in memory before it is spooled to disk.",
+    )
+    upload_timeout = EnvVar(
+        "API_UPLOAD_TIMEOUT",
+        600.0,
+        positive_float,
+        doc="Seconds an upload body may take to arrive in full (408).",
+    )
     cors_origins = EnvVar("API_CORS_ORIGINS", "*", doc="Comma-separated origins when CORS is on.")
 
 

@@ -24,13 +24,19 @@ from ..routing import (
     require_operations,
     unimplemented_operations,
 )
+from ..routing.binary import BinaryBody, StoredFile
+from ..routing.uploads import BinarySpec, FilePart, FormSpec, UploadFile
 from ..serving.lifecycle import request_shutdown
 from ..serving.runner import Handler
 from ..tracing import generate_trace_id
 
 __all__ = [
     "BatchConfig",
+    "BinaryBody",
+    "BinarySpec",
     "FastRoute",
+    "FilePart",
+    "FormSpec",
     "HTTPMethod",
     "Handler",
     "RequestContext",
@@ -41,6 +47,8 @@ __all__ = [
     "RouterKind",
     "Server",
     "ServerOptions",
+    "StoredFile",
+    "UploadFile",
     "WebSocketSession",
     "api_router",
     "error_body",

@@ -5,9 +5,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from .uploads import UploadSpec
 
 ParamLocation = Literal["path", "query", "header", "cookie"]
 
@@ -116,6 +119,11 @@ class RouterDef:
     defaults (query: ``form`` exploded; path and header: ``simple``)."""
     ws_receive_model: type[BaseModel] | None = None
     ws_send_model: type[BaseModel] | None = None
+    # Files (docs/files.md): a multipart or binary request body, a binary/text response.
+    upload: UploadSpec | None = None
+    """The body is ``multipart/form-data`` (:class:`FormSpec`) or binary (:class:`BinarySpec`)."""
+    response_media: str | None = None
+    """The success response is binary or text of this type (the handler returns ``BinaryBody``)."""
     status_code: int = 200
     empty_response: bool = False
     """The operation answers no content (the handler returns ``None``): no body is sent."""
@@ -148,16 +156,20 @@ class RouterDef:
     @property
     def typed(self) -> bool:
         """Whether the handler gets typed keyword arguments instead of the seed's dict."""
-        return any(
-            model is not None
-            for model in (
-                self.request_model,
-                self.response_model,
-                self.event_model,
-                self.params_model,
-                self.ws_receive_model,
-                self.ws_send_model,
+        return (
+            any(
+                model is not None
+                for model in (
+                    self.request_model,
+                    self.response_model,
+                    self.event_model,
+                    self.params_model,
+                    self.ws_receive_model,
+                    self.ws_send_model,
+                )
             )
+            or self.upload is not None
+            or self.response_media is not None
         )
 
 

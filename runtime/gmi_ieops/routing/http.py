@@ -16,6 +16,7 @@ from starlette.types import Receive, Scope, Send
 from ..tracing import accept_trace_id, current_trace_id
 from ..utils import log
 from ._compat import timeout_after, uncancel_current_task
+from .binary import send_binary
 from .callables import Signature, kind_of, signature_of
 from .context import RequestContext
 from .definitions import RouterConfig, RouterDef, RouterKind, route_timeout
@@ -37,6 +38,7 @@ from .request import (
 from .runtime import RouteRuntime
 from .sse import DONE_FRAME, data_frame, encode_json, error_frame
 from .streams import aclose, as_async_iterator
+from .uploads import Received, receive_upload
 
 _logger = log.get_logger("handler")
 
@@ -75,7 +77,9 @@ class HTTPEndpoint:
         self.reads_body = route.method.value not in _BODYLESS or route.request_model is not None
         self.typed = route.typed
         # A typed route without a response model answers no content: no body at all.
-        self.no_content = route.empty_response or (route.typed and route.response_model is None)
+        self.no_content = route.response_media is None and (
+            route.empty_response or (route.typed and route.response_model is None)
+        )
         self.stream_field = _field_for(route.request_model, route.stream_flag)
         self.batch_runner = (
             functools.partial(runtime.batch, route.operation_id or route.path, route.batch)
@@ -130,24 +134,36 @@ class HTTPEndpoint:
         finally:
             current_slot.reset(slot_token)
             slot.end()
+            if isinstance(body, Received):
+                body.close()
 
-    async def _read_body(self, receive: Receive, headers: Headers) -> bytes:
-        """The body within ``API_BODY_TIMEOUT`` (408 and the connection closed after it)."""
-        if b"content-length" not in headers and b"transfer-encoding" not in headers:
+    async def _read_body(self, receive: Receive, headers: Headers) -> bytes | Received:
+        """The body within ``API_BODY_TIMEOUT`` (408 and the connection closed after it);
+        an upload (docs/files.md) parsed into spooled files within ``API_UPLOAD_TIMEOUT``."""
+        upload = self.route.upload
+        if (
+            upload is None
+            and b"content-length" not in headers
+            and b"transfer-encoding" not in headers
+        ):
             return b""  # HTTP/1.1: no body
         supervisor = self.runtime.supervisor
-        record = supervisor.enter(receive, self.runtime.body_timeout, watch=False)
+        limits = self.runtime.upload_limits
+        seconds = self.runtime.body_timeout if upload is None else limits.timeout
+        record = supervisor.enter(receive, seconds, watch=False)
         try:
+            if upload is not None:
+                return await receive_upload(receive, headers, upload, limits)
             return await read_body(receive, headers, self.runtime.max_body_size)
         except asyncio.CancelledError:
             if record.stop_reason != "timeout":
                 raise
             uncancel_current_task()
-            seconds = self.runtime.body_timeout
+            variable = "API_BODY_TIMEOUT" if upload is None else "API_UPLOAD_TIMEOUT"
             raise RequestError(
                 408,
                 "request_timeout",
-                f"the request body did not arrive within {seconds:g} s (API_BODY_TIMEOUT)",
+                f"the request body did not arrive within {seconds:g} s ({variable})",
                 headers={"Connection": "close"},
             ) from None
         finally:
@@ -159,11 +175,11 @@ class HTTPEndpoint:
         receive: Receive,
         send: Send,
         headers: Headers,
-        body: bytes,
+        body: bytes | Received,
         trace_id: str,
     ) -> None:
         try:
-            if self.reads_body and body:
+            if self.reads_body and body and not isinstance(body, Received):
                 check_json_content_type(headers)
             target, args, kwargs = self._prepare(scope, headers, body, trace_id)
         except RequestError as exc:
@@ -177,9 +193,11 @@ class HTTPEndpoint:
     # -- arguments ------------------------------------------------------------------------
 
     def _prepare(
-        self, scope: Scope, headers: Headers, body: bytes, trace_id: str
+        self, scope: Scope, headers: Headers, body: bytes | Received, trace_id: str
     ) -> tuple[_Target, tuple[Any, ...], dict[str, Any]]:
         route = self.route
+        if isinstance(body, Received):
+            return self._prepare_upload(scope, headers, body, trace_id)
         if not self.typed:
             payload = parse_json_object(body) if body else None
             target = self.handler
@@ -210,6 +228,25 @@ class HTTPEndpoint:
                 client_gone=_not_gone,
                 pool_runner=self.runtime.run_sync,
                 batch_runner=self.batch_runner,
+            )
+        return target, (), target.signature.select(candidates)
+
+    def _prepare_upload(
+        self, scope: Scope, headers: Headers, body: Received, trace_id: str
+    ) -> tuple[_Target, tuple[Any, ...], dict[str, Any]]:
+        """Keywords of an upload route: ``body`` (fields or the binary body), file parts."""
+        route = self.route
+        candidates: dict[str, Any] = dict(body.arguments)
+        if route.params_model is not None:
+            params = parse_params(
+                route.params_model, route.param_in, scope, headers, route.param_style
+            )
+            for name in route.params_model.model_fields:
+                candidates[name] = getattr(params, name)
+        target = self.handler
+        if target.signature.accepts("context"):
+            candidates["context"] = RequestContext(
+                trace_id, Request(scope), client_gone=_not_gone, pool_runner=self.runtime.run_sync
             )
         return target, (), target.signature.select(candidates)
 
@@ -268,12 +305,35 @@ class HTTPEndpoint:
         if self.no_content and result is None:
             await _send_empty(send, self.route.status_code, trace_id)
             return
+        if self.route.response_media is not None and not isinstance(result, BaseModel):
+            await self._send_binary(send, trace_id, result)
+            return
         try:
             payload = self._encode_result(result)
         except Exception as exc:
             await _send_error(send, trace_id, error_for_exception(exc))
             return
         await _send_json(send, self.route.status_code, payload, trace_id)
+
+    async def _send_binary(self, send: Send, trace_id: str, result: Any) -> None:
+        """A binary or text response; an error before its first byte is the envelope."""
+        started = False
+
+        async def tracking(message: Any) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await send_binary(
+                tracking, self.route.status_code, self.route.response_media or "", result, trace_id
+            )
+        except Exception as exc:
+            if not started:
+                await _send_error(send, trace_id, error_for_exception(exc))
+                return
+            _logger.warning("binary response cut: %s", exc)
+            await _send_final(send, b"")
 
     def _encode_result(self, result: Any) -> bytes:
         model = self.route.response_model

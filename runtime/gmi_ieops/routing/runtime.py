@@ -24,6 +24,7 @@ from .definitions import BatchConfig
 from .errors import RequestError
 from .limiter import InFlightLimiter, keep_slot_until
 from .supervisor import Supervisor
+from .uploads import UploadLimits, upload_limits_from_env
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class RouteRuntime:
     batch_defaults: BatchDefaults = field(default_factory=BatchDefaults)
     observe_batch: BatchObserver | None = None
     """Called with (route, size) for every batch: the metrics hook (``/metrics``)."""
+    upload_limits: UploadLimits = field(default_factory=UploadLimits)
     stopping: bool = field(default=False, init=False)
     """Set at the drain deadline: cancelled requests answer ``503 server_shutdown``."""
     limiter: InFlightLimiter = field(init=False)
@@ -164,4 +166,5 @@ class RouteRuntime:
             ),
             # METRICS: observe_batch=gmi_ieops.metrics.observe_batch (route, size)
             observe_batch=None,
+            upload_limits=upload_limits_from_env(),
         )

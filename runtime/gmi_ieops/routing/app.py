@@ -25,10 +25,11 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from ..config import env
 from ..serving.lifecycle import Lifecycle
-from ..tracing import accept_trace_id, current_trace_id
+from ..tracing import accept_ids, current_request_id, current_trace_id
 from ..utils import log
 from .definitions import RouterConfig, RouterDef, RouterKind, join_path
 from .dispatch import WEBSOCKET, App, EndpointRoute, RouteTable
+from .error_format import ErrorFormat, error_format
 from .errors import ErrorInfo, error_for_exception
 from .http import HTTPEndpoint
 from .openapi import build_openapi
@@ -135,6 +136,7 @@ class Server:
             docs_url=None,
             redoc_url=None,
         )
+        app.errors = self.error_format
         app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
         app.add_exception_handler(RequestValidationError, _validation_exception_handler)
         app.add_exception_handler(Exception, _unhandled_exception_handler)
@@ -176,10 +178,22 @@ class Server:
                 table.add(WEBSOCKET, route.path, route.app)
         return table
 
+    @property
+    def error_format(self) -> ErrorFormat:
+        """``RouterConfig.error_format``, else the one format all routes that name one
+        share (a generated service's), else the seed's."""
+        if self.router_config.error_format is not None:
+            return error_format(self.router_config.error_format)
+        named = {route.error_format for _, route in self.resolved_routes() if route.error_format}
+        return error_format(named.pop() if len(named) == 1 else None)
+
     def _route(self, path: str, route: RouterDef) -> BaseRoute:
+        errors = self.error_format
         if route.kind is RouterKind.WS:
-            return WebSocketRoute(path, WebSocketEndpoint(route, self.router_config, self.runtime))
-        endpoint = HTTPEndpoint(route, self.router_config, self.runtime)
+            return WebSocketRoute(
+                path, WebSocketEndpoint(route, self.router_config, self.runtime, errors)
+            )
+        endpoint = HTTPEndpoint(route, self.router_config, self.runtime, errors)
         return EndpointRoute(path, endpoint, methods=[route.method.value])
 
     @asynccontextmanager
@@ -245,9 +259,21 @@ class Server:
 
 
 def _error_response(request: Request, info: ErrorInfo) -> Response:
-    trace_id = current_trace_id.get() or accept_trace_id(request.headers.get("x-trace-id"))
-    headers = {**info.headers, "X-Trace-Id": trace_id}
-    return JSONResponse(info.body(trace_id), status_code=info.status, headers=headers)
+    trace_id = current_trace_id.get()
+    if trace_id is None:
+        trace_id, request_id = accept_ids(
+            request.headers.get("x-trace-id"), request.headers.get("x-request-id")
+        )
+    else:
+        request_id = current_request_id.get() or trace_id
+    errors: ErrorFormat = getattr(request.app, "errors", None) or error_format(None)
+    headers = {**info.headers, "X-Trace-Id": trace_id, "X-Request-Id": request_id}
+    return Response(
+        errors.encode(info, trace_id),
+        status_code=errors.status(info),
+        headers=headers,
+        media_type="application/json",
+    )
 
 
 async def _http_exception_handler(request: Request, exc: Exception) -> Response:

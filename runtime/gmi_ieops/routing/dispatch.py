@@ -19,12 +19,12 @@ from starlette.convertors import Convertor
 from starlette.routing import Match, Route, compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..tracing import accept_trace_id
+from ..tracing import accept_ids, current_trace_id, id_headers
 from ..utils import log
 from .access import access_logged
+from .error_format import ErrorFormat, error_format
 from .errors import ErrorInfo
 from .request import text
-from .sse import encode_json
 
 _logger = log.get_logger("server")
 
@@ -107,6 +107,8 @@ class App(FastAPI):
 
     fast_routes: RouteTable
     access_log: bool = False
+    errors: ErrorFormat = error_format(None)
+    """How the app's own errors are written (404s, user routes); see ``error_format.py``."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.access_log and scope["type"] != "lifespan":
@@ -126,12 +128,14 @@ class App(FastAPI):
                     scope["app"] = self
                     if params is not None:
                         scope["path_params"] = params
-                    await _guarded(endpoint, scope, receive, send)
+                    await _guarded(endpoint, scope, receive, send, self.errors)
                     return
         await super().__call__(scope, receive, send)
 
 
-async def _guarded(endpoint: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+async def _guarded(
+    endpoint: ASGIApp, scope: Scope, receive: Receive, send: Send, errors: ErrorFormat
+) -> None:
     """Our endpoints answer their own errors; this catches a bug in them, as FastAPI would."""
     try:
         await endpoint(scope, receive, send)
@@ -139,17 +143,18 @@ async def _guarded(endpoint: ASGIApp, scope: Scope, receive: Receive, send: Send
         _logger.exception("unhandled error in the runtime")
         if scope["type"] != "http":
             return
-        trace_id = accept_trace_id(text(dict(scope["headers"]).get(b"x-trace-id")))
-        body = encode_json(ErrorInfo(500, "internal_error", "internal server error").body(trace_id))
+        headers = dict(scope["headers"])
+        trace_id = (
+            current_trace_id.get()
+            or accept_ids(text(headers.get(b"x-trace-id")), text(headers.get(b"x-request-id")))[0]
+        )
+        body = errors.encode(ErrorInfo(500, "internal_error", "internal server error"), trace_id)
         with contextlib.suppress(Exception):  # fails if the response had already started
             await send(
                 {
                     "type": "http.response.start",
                     "status": 500,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"x-trace-id", trace_id.encode()),
-                    ],
+                    "headers": [(b"content-type", b"application/json"), *id_headers(trace_id)],
                 }
             )
             await send({"type": "http.response.body", "body": body})

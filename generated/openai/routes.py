@@ -61,6 +61,7 @@ def routers(service: OpenaiService) -> list[RouterDef]:
             operation_id="listModels",
             summary="List the models this worker serves.",
             tags=["models"],
+            error_format="openai",
         ),
         RouterDef(
             path="/v1/models/{model}",
@@ -75,6 +76,7 @@ def routers(service: OpenaiService) -> list[RouterDef]:
             operation_id="retrieveModel",
             summary="Describe one model.",
             tags=["models"],
+            error_format="openai",
         ),
         RouterDef(
             path="/v1/embeddings",
@@ -87,6 +89,7 @@ def routers(service: OpenaiService) -> list[RouterDef]:
             summary="Embed one or more texts.",
             tags=["embeddings"],
             timeout=30.0,
+            error_format="openai",
         ),
         RouterDef(
             path="/v1/chat/completions",
@@ -101,6 +104,7 @@ def routers(service: OpenaiService) -> list[RouterDef]:
             operation_id="createChatCompletion",
             summary="Complete a chat, as one JSON body or, with `stream` true, as SSE chunks.",
             tags=["chat"],
+            error_format="openai",
         ),
     ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import time
 from collections.abc import Iterator
@@ -53,7 +54,7 @@ def served(
     with running_worker(
         APP,
         ROOT,
-        PYTHONPATH=str(ROOT),
+        PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "runtime")]),  # this checkout's runtime
         APP_NAME="generated-clients",
         TEST_STATE_DIR=str(state),
         MODEL_SERVER_SOCKET=socket_path,

@@ -77,7 +77,7 @@ def _worker(name: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wor
     with running_worker(
         ROOT / "examples" / "worker" / f"{name}_impl.py",
         ROOT,
-        PYTHONPATH=str(ROOT),
+        PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "runtime")]),  # this checkout's runtime
         EXAMPLE_EMBEDDER="hash",  # the real model has its own test (tests/example)
         APP_NAME=name,
         MODEL_SERVER_SOCKET_DIR=str(sockets),

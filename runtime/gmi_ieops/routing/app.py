@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
+from .. import metrics
 from ..config import env
 from ..serving.lifecycle import Lifecycle
 from ..tracing import accept_ids, current_request_id, current_trace_id
@@ -146,6 +147,12 @@ class Server:
             Route("/openapi.json", self._openapi, methods=["GET"], include_in_schema=False),
             Route("/docs", self._docs, methods=["GET"], include_in_schema=False),
         ]
+        wanted = env.api.metrics
+        if metrics.enabled(wanted):
+            routes.append(Route("/metrics", _metrics, methods=["GET"], include_in_schema=False))
+            app.metrics = metrics.available()
+            if not app.metrics:
+                _logger.warning("IEOPS_METRICS is on but %s", metrics.MISSING)
         seen: set[tuple[str, str]] = set()
         for path, route in self.resolved_routes():
             key = (path, "WS" if route.kind is RouterKind.WS else route.method.value)
@@ -180,24 +187,28 @@ class Server:
 
     @property
     def error_format(self) -> ErrorFormat:
-        """``RouterConfig.error_format``, else the one format all routes that name one
-        share (a generated service's), else the seed's."""
+        """How the app's own errors (404s, user routes) are written: ``RouterConfig.
+        error_format``, else the one format all routes that name one share (a generated
+        service's), else the seed's. Each route writes its own in its own format."""
         if self.router_config.error_format is not None:
             return error_format(self.router_config.error_format)
         named = {route.error_format for _, route in self.resolved_routes() if route.error_format}
         return error_format(named.pop() if len(named) == 1 else None)
 
     def _route(self, path: str, route: RouterDef) -> BaseRoute:
-        errors = self.error_format
         if route.kind is RouterKind.WS:
-            return WebSocketRoute(
-                path, WebSocketEndpoint(route, self.router_config, self.runtime, errors)
-            )
-        endpoint = HTTPEndpoint(route, self.router_config, self.runtime, errors)
+            return WebSocketRoute(path, WebSocketEndpoint(route, self.router_config, self.runtime))
+        endpoint = HTTPEndpoint(route, self.router_config, self.runtime)
         return EndpointRoute(path, endpoint, methods=[route.method.value])
 
     @asynccontextmanager
     async def _lifespan(self, app: FastAPI) -> AsyncIterator[None]:
+        limiter = self.runtime.limiter
+
+        def load() -> tuple[int, int, int]:
+            return limiter.in_flight, limiter.waiting, limiter.limit
+
+        metrics.watch_limiter(load)
         for hook in self.on_startup:
             await _run_hook(hook)
         self.lifecycle.started = True
@@ -212,6 +223,7 @@ class Server:
                 except Exception:
                     _logger.exception("shutdown hook %r failed", hook)
             self.runtime.shutdown()
+            metrics.unwatch_limiter(load)
 
     # -- built-in endpoints ---------------------------------------------------------------
 
@@ -253,6 +265,13 @@ class Server:
             document["components"]["schemas"].update(schemas)
         self._openapi_cache = (len(app.routes), document)
         return document
+
+
+async def _metrics(request: Request) -> Response:
+    if not metrics.available():
+        body = {"message": metrics.MISSING, "type": "metrics_unavailable"}
+        return JSONResponse(body, status_code=503)
+    return Response(metrics.exposition(), media_type=metrics.CONTENT_TYPE)
 
 
 # -- error handlers for everything outside our own endpoints (404s, user FastAPI routes) ---

@@ -10,6 +10,7 @@ routes, routes users add to ``server.app``, 404s — goes through FastAPI as usu
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from typing import Any
 from urllib.parse import unquote
@@ -19,6 +20,7 @@ from starlette.convertors import Convertor
 from starlette.routing import Match, Route, compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .. import metrics
 from ..tracing import accept_ids, current_trace_id, id_headers
 from ..utils import log
 from .access import access_logged
@@ -29,6 +31,8 @@ from .request import text
 _logger = log.get_logger("server")
 
 WEBSOCKET = "WEBSOCKET"
+ROUTE_KEY = "ieops.route"
+"""Where the fast path leaves the template of the route it matched (for metrics)."""
 
 
 class RouteTable:
@@ -37,8 +41,14 @@ class RouteTable:
     def __init__(self) -> None:
         self._static: dict[tuple[str, str], ASGIApp] = {}
         self._templated: list[tuple[str, re.Pattern[str], dict[str, Convertor[Any]], ASGIApp]] = []
+        self._paths: dict[int, str] = {}
+
+    def template(self, endpoint: ASGIApp) -> str:
+        """The path (template) ``endpoint`` was added with."""
+        return self._paths.get(id(endpoint), "")
 
     def add(self, method: str, path: str, endpoint: ASGIApp) -> None:
+        self._paths[id(endpoint)] = path
         if "{" not in path:
             self._static[(method, path)] = endpoint
             return
@@ -107,14 +117,39 @@ class App(FastAPI):
 
     fast_routes: RouteTable
     access_log: bool = False
+    metrics: bool = False
+    """Requests are measured for ``/metrics`` (``gmi_ieops.metrics``)."""
     errors: ErrorFormat = error_format(None)
     """How the app's own errors are written (404s, user routes); see ``error_format.py``."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.access_log and scope["type"] != "lifespan":
-            await access_logged(self._dispatch, scope, receive, send)
+        if scope["type"] == "lifespan" or not (self.access_log or self.metrics):
+            await self._dispatch(scope, receive, send)
             return
-        await self._dispatch(scope, receive, send)
+        app: ASGIApp = self._dispatch
+        if self.metrics and scope["type"] == "http":
+            app = functools.partial(metrics.measured, self._dispatch, self.route_template)
+        if self.access_log:
+            await access_logged(app, scope, receive, send)
+            return
+        await app(scope, receive, send)
+
+    def route_template(self, scope: Scope) -> str:
+        """The path template of the route that served ``scope`` ("" when none did): the
+        fast path leaves it in the scope; Starlette's router leaves the endpoint."""
+        found = scope.get(ROUTE_KEY)
+        if isinstance(found, str):
+            return found
+        endpoint = scope.get("endpoint")
+        if endpoint is None:
+            return ""
+        routes = self.routes
+        if self._templates is None or self._templates[0] != len(routes):
+            paths = {id(r.endpoint): r.path for r in routes if isinstance(r, Route)}
+            self._templates = (len(routes), paths)
+        return self._templates[1].get(id(endpoint), "")
+
+    _templates: tuple[int, dict[int, str]] | None = None
 
     async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -126,6 +161,8 @@ class App(FastAPI):
                 if found is not None:
                     endpoint, params = found
                     scope["app"] = self
+                    if self.metrics:
+                        scope[ROUTE_KEY] = table.template(endpoint)
                     if params is not None:
                         scope["path_params"] = params
                     await _guarded(endpoint, scope, receive, send, self.errors)

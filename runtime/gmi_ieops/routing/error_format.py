@@ -15,6 +15,7 @@ rendering differs, so both formats agree on what went wrong.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic_core import to_json
@@ -88,7 +89,18 @@ def _param(details: Any) -> str | None:
     loc = details[0].get("loc")
     if not isinstance(loc, (list, tuple)) or not loc:
         return None
-    return ".".join(str(part) for part in loc)
+    parts: list[str] = []
+    for part in loc:  # up to pydantic's union-branch tags ("constrained-str", "Message")
+        if not isinstance(part, int) and (
+            not isinstance(part, str) or not _FIELD.match(part) or part in _TYPE_TAGS
+        ):
+            break
+        parts.append(str(part))
+    return ".".join(parts) or str(loc[0])
+
+
+_FIELD = re.compile(r"^[a-z_][a-z0-9_]*$")
+_TYPE_TAGS = frozenset({"str", "int", "float", "bool", "list", "dict", "none", "bytes"})
 
 
 FORMATS: dict[str, ErrorFormat] = {f.name: f for f in (ErrorFormat(), OpenAIErrorFormat())}

@@ -19,7 +19,7 @@ from .callables import Signature, kind_of, signature_of
 from .context import RequestContext
 from .definitions import RouterConfig, RouterDef, RouterKind, route_timeout
 from .disconnect import DisconnectWatcher
-from .error_format import ErrorFormat, error_format
+from .error_format import error_format
 from .errors import ErrorInfo, RequestError, error_for_exception
 from .limiter import Slot, current_slot
 from .request import (
@@ -61,16 +61,11 @@ class HTTPEndpoint:
         route: RouterDef,
         config: RouterConfig,
         runtime: RouteRuntime,
-        errors: ErrorFormat | None = None,
     ) -> None:
         self.route = route
         self.runtime = runtime
-        # The route's own format, else the server's (``errors``), else the config's.
-        self.errors = (
-            error_format(route.error_format)
-            if route.error_format
-            else (errors or error_format(config.error_format))
-        )
+        # The route's own error format, else its server's (RouterConfig.error_format).
+        self.errors = error_format(route.error_format or config.error_format)
         self.timeout = route_timeout(route, config, runtime.default_timeout)
         self.handler = _Target(route.handler)
         self.stream_handler = _Target(route.stream_handler) if route.stream_handler else None

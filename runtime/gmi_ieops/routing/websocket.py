@@ -110,15 +110,11 @@ class WebSocketEndpoint:
         route: RouterDef,
         config: RouterConfig,
         runtime: RouteRuntime,
-        errors: ErrorFormat | None = None,
     ) -> None:
         self.route = route
         self.runtime = runtime
-        self.errors = (
-            error_format(route.error_format)
-            if route.error_format
-            else (errors or error_format(config.error_format))
-        )
+        # The route's own error format, else its server's (RouterConfig.error_format).
+        self.errors = error_format(route.error_format or config.error_format)
         self.kind = kind_of(route.handler)
         self.signature = signature_of(route.handler)
 

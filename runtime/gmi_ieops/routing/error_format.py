@@ -15,6 +15,7 @@ rendering differs, so both formats agree on what went wrong.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -42,11 +43,13 @@ class ErrorFormat:
 
     def frame(self, info: ErrorInfo, trace_id: str | None) -> bytes:
         """The SSE frame that ends a stream which failed after its first event."""
-        return b"event: error\ndata: " + self.encode(info, trace_id) + b"\n\n"
+        # json.dumps, as before the formats existed: the seed's frames, byte for byte
+        body = json.dumps(self.body(info, trace_id), default=str).encode()
+        return b"event: error\ndata: " + body + b"\n\n"
 
     def message(self, info: ErrorInfo, trace_id: str | None) -> str:
         """A WebSocket error message (the session goes on)."""
-        return to_json({"error": info.body(trace_id)}, fallback=str).decode()
+        return json.dumps({"error": info.body(trace_id)}, default=str)
 
 
 class OpenAIErrorFormat(ErrorFormat):

@@ -15,15 +15,20 @@ balances across worker processes, each is scraped on its own).
 
 from __future__ import annotations
 
+import bisect
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Any
 
 from starlette.types import Message, Receive, Scope, Send
 
 try:
     import prometheus_client
-    from prometheus_client.core import GaugeMetricFamily
+    from prometheus_client.core import (
+        CounterMetricFamily,
+        GaugeMetricFamily,
+        HistogramMetricFamily,
+        Metric,
+    )
     from prometheus_client.registry import Collector
 except ImportError:  # the extra is not installed: everything below is a no-op
     prometheus_client = None  # type: ignore[assignment]
@@ -46,72 +51,111 @@ def enabled(setting: bool | None) -> bool:
     return available() if setting is None else setting
 
 
+class _Histogram:
+    """Bucket counts per label values, kept by the event loop's thread alone.
+
+    Requests are measured on the event loop, one at a time: plain integers there cost a
+    ``bisect`` and two additions, where ``prometheus_client``'s locked children cost
+    microseconds per request. They are turned into metric families at scrape time.
+    """
+
+    def __init__(self, bounds: tuple[float, ...]) -> None:
+        self.bounds = bounds
+        self.series: dict[tuple[str, ...], list[float]] = {}  # counts per bucket, +Inf, sum
+
+    def observe(self, labels: tuple[str, ...], value: float) -> None:
+        counts = self.series.get(labels)
+        if counts is None:
+            counts = self.series[labels] = [0.0] * (len(self.bounds) + 2)
+        counts[bisect.bisect_left(self.bounds, value)] += 1
+        counts[-1] += value
+
+    def buckets(self, counts: list[float]) -> list[tuple[str, float]]:
+        """Cumulative ``(le, count)`` pairs, ``+Inf`` last, as Prometheus wants them."""
+        out: list[tuple[str, float]] = []
+        total = 0.0
+        for bound, count in zip((*self.bounds, float("inf")), counts[:-1], strict=True):
+            total += count
+            out.append(("+Inf" if bound == float("inf") else repr(float(bound)), total))
+        return out
+
+
 class _Metrics:
-    """The metric objects, created once per process in their own registry."""
+    """What one process measures, in its own registry."""
 
     def __init__(self) -> None:
         assert prometheus_client is not None
-        p = prometheus_client
-        self.registry = p.CollectorRegistry(auto_describe=True)
-        r = self.registry
-        self.requests = p.Counter(
-            "ieops_requests",
-            "Requests answered, by route, method and status.",
-            ["route", "method", "status"],
-            registry=r,
-        )
-        self.latency = p.Histogram(
-            "ieops_request_duration_seconds",
-            "Time from the request's arrival to its response's last byte (streams included).",
-            ["route", "method"],
-            buckets=_LATENCY,
-            registry=r,
-        )
-        self.first_event = p.Histogram(
-            "ieops_sse_time_to_first_event_seconds",
-            "Time from a streaming request's arrival to its first SSE frame.",
-            ["route"],
-            buckets=_LATENCY,
-            registry=r,
-        )
-        self.stream = p.Histogram(
-            "ieops_sse_stream_duration_seconds",
-            "Time from a streaming request's arrival to the end of its stream.",
-            ["route"],
-            buckets=_LATENCY,
-            registry=r,
-        )
-        self.batch = p.Histogram(
+        self.registry = prometheus_client.CollectorRegistry(auto_describe=False)
+        self.requests: dict[tuple[str, str, str], int] = {}
+        self.latency = _Histogram(_LATENCY)
+        self.first_event = _Histogram(_LATENCY)
+        self.stream = _Histogram(_LATENCY)
+        self.batch = prometheus_client.Histogram(  # may be called from any thread
             "ieops_batch_size",
             "Requests run together in one batch, by route.",
             ["route"],
             buckets=_BATCH,
-            registry=r,
+            registry=self.registry,
         )
         self.sources: list[Callable[[], tuple[int, int, int]]] = []
-        r.register(_LimiterCollector(self.sources))
+        self.registry.register(_Collector(self))
+
+    def request(self, route: str, method: str, status: int, seconds: float) -> None:
+        key = (route, method, str(status))
+        self.requests[key] = self.requests.get(key, 0) + 1
+        self.latency.observe((route, method), seconds)
 
 
 if prometheus_client is not None:
 
-    class _LimiterCollector(Collector):
-        """In-flight requests and queue depth, read from the limiters at scrape time."""
+    class _Collector(Collector):
+        """The request series and the limiters' load, as metric families at scrape time."""
 
-        def __init__(self, sources: list[Callable[[], tuple[int, int, int]]]) -> None:
-            self.sources = sources
+        def __init__(self, metrics: _Metrics) -> None:
+            self.metrics = metrics
 
-        def collect(self) -> Iterator[GaugeMetricFamily]:
-            loads = [source() for source in self.sources]
+        def collect(self) -> Iterator[Metric]:
+            m = self.metrics
+            requests = CounterMetricFamily(
+                "ieops_requests",
+                "Requests answered, by route, method and status.",
+                labels=["route", "method", "status"],
+            )
+            for key, count in list(m.requests.items()):
+                requests.add_metric(list(key), count)
+            yield requests
+            for name, doc, labels, histogram in (
+                (
+                    "ieops_request_duration_seconds",
+                    "Time from a request's arrival to its response's last byte (streams too).",
+                    ["route", "method"],
+                    m.latency,
+                ),
+                (
+                    "ieops_sse_time_to_first_event_seconds",
+                    "Time from a streaming request's arrival to its first SSE frame.",
+                    ["route"],
+                    m.first_event,
+                ),
+                (
+                    "ieops_sse_stream_duration_seconds",
+                    "Time from a streaming request's arrival to the end of its stream.",
+                    ["route"],
+                    m.stream,
+                ),
+            ):
+                family = HistogramMetricFamily(name, doc, labels=labels)
+                for values, counts in list(histogram.series.items()):
+                    family.add_metric(list(values), histogram.buckets(counts), sum_value=counts[-1])
+                yield family
+            loads = [source() for source in m.sources]
             totals = [sum(load[i] for load in loads) for i in range(3)]
-            yield GaugeMetricFamily(
-                "ieops_requests_in_flight", "Requests holding a slot.", value=totals[0]
-            )
-            yield GaugeMetricFamily(
-                "ieops_queue_depth", "Requests waiting for a slot.", value=totals[1]
-            )
-            yield GaugeMetricFamily(
-                "ieops_concurrency_limit", "Slots (MODEL_THREAD_CONCURRENCY).", value=totals[2]
-            )
+            for name, doc, total in (
+                ("ieops_requests_in_flight", "Requests holding a slot.", totals[0]),
+                ("ieops_queue_depth", "Requests waiting for a slot.", totals[1]),
+                ("ieops_concurrency_limit", "Slots (MODEL_THREAD_CONCURRENCY).", totals[2]),
+            ):
+                yield GaugeMetricFamily(name, doc, value=total)
 
 
 _metrics: _Metrics | None = None
@@ -167,17 +211,20 @@ async def measured(
         await app(scope, receive, send)
         return
     started = time.perf_counter()
-    seen: dict[str, Any] = {"status": 0, "sse": False, "first": None}
+    status = 0
+    sse = False
+    first = 0.0
 
     async def send_and_note(message: Message) -> None:
-        kind = message["type"]
-        if kind == "http.response.start":
-            seen["status"] = message.get("status", 0)
+        nonlocal status, sse, first
+        if message["type"] == "http.response.start":
+            status = message.get("status", 0)
             for name, value in message.get("headers") or ():
-                if name.lower() == b"content-type" and value.startswith(b"text/event-stream"):
-                    seen["sse"] = True
-        elif kind == "http.response.body" and seen["sse"] and seen["first"] is None:
-            seen["first"] = time.perf_counter() if message.get("body") else None
+                if name.lower() == b"content-type":
+                    sse = value.startswith(b"text/event-stream")
+                    break
+        elif sse and not first and message.get("body"):
+            first = time.perf_counter()
         await send(message)
 
     try:
@@ -185,14 +232,11 @@ async def measured(
     finally:
         ended = time.perf_counter()
         route = route_of(scope)
-        method = scope.get("method", "")
-        status = str(seen["status"] or 500)
-        metrics.requests.labels(route, method, status).inc()
-        metrics.latency.labels(route, method).observe(ended - started)
-        if seen["sse"]:
-            if seen["first"] is not None:
-                metrics.first_event.labels(route).observe(seen["first"] - started)
-            metrics.stream.labels(route).observe(ended - started)
+        metrics.request(route, scope.get("method", ""), status or 500, ended - started)
+        if sse:
+            if first:
+                metrics.first_event.observe((route,), first - started)
+            metrics.stream.observe((route,), ended - started)
 
 
 __all__ = [

@@ -7,7 +7,8 @@ Metrics are on when ``IEOPS_METRICS`` is unset and the library is importable, of
 answers 503 naming the extra (see docs/runtime.md, "Metrics").
 
 Labels stay bounded: ``route`` is the route's template (``/v1/models/{model}``), never the
-raw path; a request that matched no route is counted under ``route=""``.
+raw path; a request that matched no route is counted under ``route=""``, an unusual
+method under ``method="other"``.
 
 Not multiprocess-aware: one worker process, one set of metrics (as the IEOPS proxy
 balances across worker processes, each is scraped on its own).
@@ -39,6 +40,7 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 # Inference latencies: from a few milliseconds to minutes.
 _LATENCY = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
 _BATCH = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def available() -> bool:
@@ -232,7 +234,10 @@ async def measured(
     finally:
         ended = time.perf_counter()
         route = route_of(scope)
-        metrics.request(route, scope.get("method", ""), status or 500, ended - started)
+        method = scope.get("method", "")
+        if method not in _METHODS:  # a client's made-up method must not add series
+            method = "other"
+        metrics.request(route, method, status or 500, ended - started)
         if sse:
             if first:
                 metrics.first_event.observe((route,), first - started)

@@ -64,6 +64,7 @@ def test_requests_are_counted_by_route_template_and_status(worker: WorkerProcess
         assert client.post("http://w/boom", json={}).status_code == 500
         assert client.get("http://w/no/such/path").status_code == 404
         assert client.get("http://w/health").status_code == 200
+        assert client.request("PROPFIND", "http://w/items/a").status_code == 405
     after = scrape(worker)
 
     def grew(name: str, **labels: str) -> float:
@@ -73,6 +74,8 @@ def test_requests_are_counted_by_route_template_and_status(worker: WorkerProcess
     assert grew("ieops_requests_total", route="/boom", method="POST", status="500") == 1
     assert grew("ieops_requests_total", route="", method="GET", status="404") == 1
     assert grew("ieops_requests_total", route="/health", method="GET", status="200") == 1
+    other = [k for k in after if ("method", "other") in k[1] and ("status", "405") in k[1]]
+    assert sum(after[k] - before.get(k, 0) for k in other) == 1  # PROPFIND: no series of its own
     latency = "ieops_request_duration_seconds_count"
     assert grew(latency, route="/items/{item}", method="GET") == 2
     assert not any("/items/a" in str(key) for key in after)  # never the raw path

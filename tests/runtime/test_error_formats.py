@@ -5,6 +5,8 @@ WebSocket messages, ``X-Request-Id`` — and the runtime client decoding both.""
 from __future__ import annotations
 
 import json
+import re
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -146,6 +148,24 @@ def test_a_stream_that_fails_midway_ends_with_its_formats_error(
     # OpenAI's clients raise on a data frame holding "error"; ours on ``event: error``
     assert event == (None if fmt(worker) == "openai" else "error")
     assert error_of(worker, payload, response.headers["x-trace-id"])[1] == kind
+
+
+def test_protocol_refusals_follow_the_servers_format(worker: WorkerProcess) -> None:
+    """431 comes from the connection's parser, before any route is known."""
+    assert worker.socket_path is not None
+    with socket.socket(socket.AF_UNIX) as raw:
+        raw.connect(worker.socket_path)
+        raw.sendall(b"GET /typed HTTP/1.1\r\nHost: w\r\nX-Big: " + b"a" * 40000 + b"\r\n\r\n")
+        reply = b""
+        while chunk := raw.recv(65536):
+            reply += chunk
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 431")
+    trace_id = re.search(rb"x-trace-id: (\S+)", head)
+    assert trace_id is not None and f"x-request-id: {trace_id[1].decode()}".encode() in head
+    payload = json.loads(body)
+    kind = error_of(worker, payload, trace_id[1].decode())[1]
+    assert kind == "request_header_fields_too_large"
 
 
 def test_request_id_is_echoed_or_the_trace_id(worker: WorkerProcess) -> None:

@@ -195,6 +195,10 @@ class Server:
         named = {route.error_format for _, route in self.resolved_routes() if route.error_format}
         return error_format(named.pop() if len(named) == 1 else None)
 
+    def protocol_error_body(self, status: int, error_type: str, message: str, tid: str) -> bytes:
+        """A refusal of the protocol layer (431, 408, 503) in the app's error format."""
+        return self.error_format.encode(ErrorInfo(status, error_type, message), tid)
+
     def _route(self, path: str, route: RouterDef) -> BaseRoute:
         if route.kind is RouterKind.WS:
             return WebSocketRoute(path, WebSocketEndpoint(route, self.router_config, self.runtime))

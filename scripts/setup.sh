@@ -41,7 +41,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     {
         "$VENV/bin/python" -m pip install --upgrade pip &&
             "$VENV/bin/python" -m pip install "$TORCH_PIN" &&
-            "$VENV/bin/python" -m pip install -e ".[gen,test,fsspec,example,bench]" "$TORCH_PIN"
+            "$VENV/bin/python" -m pip install -e ".[gen,test,fsspec,example,bench,metrics]" "$TORCH_PIN"
     } >"$VENV/pip.log" 2>&1 || { tail -n 40 "$VENV/pip.log" >&2; exit 1; }
     echo "$want" >"$stamp"
 fi

@@ -42,6 +42,8 @@ from .models import (
 class Client(BaseClient):
     """Synchronous client: ``with Client("unix:///run/ieops/x.sock") as client: ...``."""
 
+    error_format = "openai"
+
     def list_models(
         self,
         **options: Unpack[CallOptions],
@@ -229,6 +231,8 @@ class Client(BaseClient):
 
 class AsyncClient(AsyncBaseClient):
     """Asynchronous client: ``async with AsyncClient("http://127.0.0.1:8001") as client: ...``."""
+
+    error_format = "openai"
 
     async def list_models(
         self,

@@ -3,9 +3,25 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, RootModel
+
+
+class Error(BaseModel):
+    message: str
+    type: str
+    """
+    invalid_request_error (4xx), rate_limit_error (429) or server_error (5xx).
+    """
+    param: str | None
+    """
+    The request field a validation error is about.
+    """
+    code: str | None
+    """
+    The runtime's error type (validation_error, not_found, timeout_error, ...).
+    """
 
 
 class Purpose(Enum):
@@ -291,17 +307,6 @@ class ChatCompletionChunk(BaseModel):
     usage: CompletionUsage | None = None
 
 
-class Error(BaseModel):
-    """
-    The runtime's error body.
-    """
-
-    message: str
-    type: str
-    trace_id: str
-    details: list[dict[str, Any]] | None = None
-
-
 class RetrieveModelParams(BaseModel):
     model: str
 
@@ -341,3 +346,11 @@ class DeleteFileParams(BaseModel):
 
 class DownloadFileParams(BaseModel):
     file_id: str
+
+
+class ErrorResponse(BaseModel):
+    """
+    OpenAI's error body (x-ieops-error-format openai).
+    """
+
+    error: Error

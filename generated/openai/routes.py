@@ -80,6 +80,7 @@ def routers(service: OpenaiService) -> list[RouterDef]:
             operation_id="listModels",
             summary="List the models this worker serves.",
             tags=["models"],
+            error_format="openai",
         ),
         RouterDef(
             path="/v1/models/{model}",
@@ -94,6 +95,7 @@ def routers(service: OpenaiService) -> list[RouterDef]:
             operation_id="retrieveModel",
             summary="Describe one model.",
             tags=["models"],
+            error_format="openai",
         ),
         RouterDef(
             path="/v1/embeddings",
@@ -107,6 +109,7 @@ def routers(service: OpenaiService) -> list[RouterDef]:
             tags=["embeddings"],
             timeout=30.0,
             batch=BatchConfig(),
+            error_format="openai",
         ),
         RouterDef(
             path="/v1/chat/completions",
@@ -121,6 +124,7 @@ def routers(service: OpenaiService) -> list[RouterDef]:
             operation_id="createChatCompletion",
             summary="Complete a chat, as one JSON body or, with `stream` true, as SSE chunks.",
             tags=["chat"],
+            error_format="openai",
         ),
         RouterDef(
             path="/v1/files",
@@ -138,6 +142,7 @@ def routers(service: OpenaiService) -> list[RouterDef]:
             operation_id="listFiles",
             summary="List the stored files, newest first.",
             tags=["files"],
+            error_format="openai",
         ),
         RouterDef(
             path="/v1/files",
@@ -155,6 +160,7 @@ def routers(service: OpenaiService) -> list[RouterDef]:
             summary="Upload a file (stored under gmifs://files/), as OpenAI's Files API.",
             tags=["files"],
             timeout=600.0,
+            error_format="openai",
         ),
         RouterDef(
             path="/v1/files/{file_id}",
@@ -169,6 +175,7 @@ def routers(service: OpenaiService) -> list[RouterDef]:
             operation_id="retrieveFile",
             summary="Describe one stored file.",
             tags=["files"],
+            error_format="openai",
         ),
         RouterDef(
             path="/v1/files/{file_id}",
@@ -183,6 +190,7 @@ def routers(service: OpenaiService) -> list[RouterDef]:
             operation_id="deleteFile",
             summary="Delete a stored file.",
             tags=["files"],
+            error_format="openai",
         ),
         RouterDef(
             path="/v1/files/{file_id}/content",
@@ -197,6 +205,7 @@ def routers(service: OpenaiService) -> list[RouterDef]:
             operation_id="downloadFile",
             summary="The content of a stored file, streamed from storage.",
             tags=["files"],
+            error_format="openai",
         ),
     ]
 

@@ -112,6 +112,8 @@ class Service:
     schemas: dict[str, Any]
     aliases: dict[str, str]
     openapi: dict[str, Any]
+    error_format: str = "ieops"
+    """How the service's errors are written: root ``x-ieops-error-format``."""
 
 
 SCHEMA_KEYWORDS = frozenset(
@@ -500,6 +502,7 @@ class _Builder:
             schemas=self.schemas,
             aliases=self.aliases,
             openapi=self.doc,
+            error_format=str(self.doc.get("x-ieops-error-format") or "ieops"),
         )
 
     def skip(self, method: str, path: str, reason: str) -> None:

@@ -24,6 +24,8 @@ SCHEMA_TYPES = {"string", "number", "integer", "boolean", "array", "object", "nu
 _VERSION = re.compile(r"^3\.[012]\.\d+(-.+)?$")
 _TEMPLATE = re.compile(r"\{([^{}]+)\}")
 MAX_SCHEMA_DEPTH = 40
+ERROR_FORMATS = ("ieops", "openai")
+"""Values of the root ``x-ieops-error-format`` (the runtime's ``routing.error_format``)."""
 MAX_TIMEOUT = 7 * 24 * 3600
 """A week: longer is a typo (or an attack on the worker's timer), not a job."""
 
@@ -82,6 +84,12 @@ def _check(doc: dict[str, Any]) -> Iterator[tuple[str, str]]:
             if not isinstance(info.get(key), str):
                 yield jp.join("/info", key), f"'info.{key}' must be a string"
     yield from _check_refs(doc, doc, "")
+    error_format = doc.get("x-ieops-error-format")
+    if error_format is not None and error_format not in ERROR_FORMATS:
+        yield (
+            "/x-ieops-error-format",
+            f"x-ieops-error-format must be one of {', '.join(ERROR_FORMATS)}, got {error_format!r}",
+        )
     paths = doc.get("paths", {})
     if not isinstance(paths, dict):
         yield "/paths", "'paths' must be a mapping"

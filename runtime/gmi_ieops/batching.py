@@ -273,7 +273,7 @@ class Batcher(Generic[ItemT, ResultT]):
         self.stats.sizes[size] += 1
         if self.observe is not None:
             try:
-                self.observe(self.name, size)  # METRICS: observe_batch(route, size) is wired here
+                self.observe(self.name, size)  # gmi_ieops.metrics.observe_batch for a Server's routes
             except Exception:
                 _logger.exception("%s: the batch observer failed", self.name)
         callers = len({id(entry.caller) for entry in batch})

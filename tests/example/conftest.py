@@ -15,6 +15,9 @@ from tests.support.worker import WorkerProcess, running_worker
 ROOT = Path(__file__).resolve().parents[2]
 EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 CHAT_MODEL = "echo-1"
+# this checkout's runtime, also where the installed gmi_ieops is another checkout's
+PYTHONPATH = os.pathsep.join([str(ROOT), str(ROOT / "runtime")])
+FAILING_APP = ROOT / "tests" / "runtime" / "apps" / "error_formats.py"
 
 
 def _free_port() -> int:
@@ -42,6 +45,34 @@ def _start(directory: Path, transport: str) -> Iterator[WorkerProcess]:
         **env,
     ) as worker:
         yield worker
+
+
+def _start_failing(directory: Path, transport: str) -> Iterator[WorkerProcess]:
+    env = (
+        {"MODEL_SERVER_SOCKET_DIR": str(directory)}
+        if transport == "unix"
+        else {"MODEL_SERVER_SOCKET": "", "MODEL_SERVER_PORT": str(_free_port())}
+    )
+    with running_worker(
+        FAILING_APP,
+        directory,
+        PYTHONPATH=PYTHONPATH,
+        APP_NAME="failing",
+        ERROR_FORMAT="openai",
+        **env,
+    ) as worker:
+        yield worker
+
+
+@pytest.fixture(scope="package")
+def failing_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerProcess]:
+    """A worker in OpenAI's error format whose chat stream fails after its first chunk."""
+    yield from _start_failing(tmp_path_factory.mktemp("failing-unix"), "unix")
+
+
+@pytest.fixture(scope="package")
+def failing_worker_tcp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerProcess]:
+    yield from _start_failing(tmp_path_factory.mktemp("failing-tcp"), "tcp")
 
 
 @pytest.fixture(scope="package")

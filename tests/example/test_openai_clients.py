@@ -22,7 +22,6 @@ from tests.example.conftest import CHAT_MODEL, EMBEDDING_MODEL
 from tests.support.worker import WorkerProcess
 
 TEXTS = ["A cat sits on the mat.", "A kitten rests on a rug.", "Stock markets fell today."]
-SPEC_PENDING = "error format chosen by the spec: runtime work pending"
 
 Factory = Callable[[], Any]
 
@@ -158,17 +157,60 @@ def test_unknown_model_is_not_found_with_a_readable_message(client: openai.OpenA
     assert [m.id for m in client.models.list()] == [CHAT_MODEL, EMBEDDING_MODEL]
 
 
-@pytest.mark.xfail(strict=True, reason=SPEC_PENDING)
 def test_unknown_model_error_body_is_openais(client: openai.OpenAI) -> None:
     with pytest.raises(openai.NotFoundError) as caught:
         client.embeddings.create(model="nope", input="x")
-    assert "message" in caught.value.response.json()["error"]
+    error = caught.value.response.json()["error"]
+    assert set(error) == {"message", "type", "param", "code"}
+    assert error["type"] == "invalid_request_error" and error["code"] == "not_found"
+    assert caught.value.code == "not_found" and "'nope' does not exist" in caught.value.message
+    # OpenAI's clients read the id from X-Request-Id: ours, or the trace id
+    assert caught.value.request_id == caught.value.response.headers["x-trace-id"]
 
 
-@pytest.mark.xfail(strict=True, reason=SPEC_PENDING)
 def test_invalid_request_is_a_bad_request(client: openai.OpenAI) -> None:
-    with pytest.raises(openai.BadRequestError):
+    with pytest.raises(openai.BadRequestError) as caught:
         client.embeddings.create(model=EMBEDDING_MODEL, input="")
+    assert caught.value.status_code == 400 and caught.value.code == "validation_error"
+    assert caught.value.param == "input"  # pydantic's union branch tags are not fields
+    with pytest.raises(openai.BadRequestError) as chat:
+        client.chat.completions.create(model=CHAT_MODEL, messages=[{"role": "nobody"}])  # type: ignore[list-item]
+    assert chat.value.code == "validation_error" and chat.value.param
+
+
+@pytest.fixture(params=["unix", "tcp"])
+def failing(
+    request: pytest.FixtureRequest,
+    failing_worker: WorkerProcess,
+    failing_worker_tcp: WorkerProcess,
+) -> WorkerProcess:
+    return failing_worker if request.param == "unix" else failing_worker_tcp
+
+
+def test_midstream_error_raises_in_the_sync_client(failing: WorkerProcess) -> None:
+    got: list[Any] = []
+    with sync_client(failing) as client:
+        stream = client.chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "x"}], stream=True
+        )
+        with pytest.raises(openai.APIError) as caught:
+            for chunk in stream:
+                got.append(chunk)
+    assert [c.choices[0].delta.content for c in got] == ["Hi"]
+    assert caught.value.message == "internal server error"
+    assert caught.value.code == "internal_error" and caught.value.type == "server_error"
+
+
+async def test_midstream_error_raises_in_the_async_client(failing: WorkerProcess) -> None:
+    got: list[Any] = []
+    async with async_client(failing) as client:
+        stream = await client.chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "x"}], stream=True
+        )
+        with pytest.raises(openai.APIError) as caught:
+            async for chunk in stream:
+                got.append(chunk)
+    assert len(got) == 1 and caught.value.code == "internal_error"
 
 
 MESSAGES: list[Any] = [

@@ -18,9 +18,28 @@ import pytest
 from tests.example.conftest import CHAT_MODEL, EMBEDDING_MODEL, ROOT
 from tests.support.worker import WorkerProcess
 
-PREFIX = ROOT / ".tmp" / "node"
 SCRIPT = Path(__file__).with_name("openai_client.js")
-SPEC_PENDING = "error format chosen by the spec: runtime work pending"
+
+
+def _prefix() -> Path:
+    """Where scripts/setup.sh installed the package: ``OPENAI_JS_PREFIX``, else this
+    checkout's ``.tmp/node``, else (a ``git worktree``) the main checkout's."""
+    if os.environ.get("OPENAI_JS_PREFIX"):
+        return Path(os.environ["OPENAI_JS_PREFIX"])
+    here = ROOT / ".tmp" / "node"
+    if here.exists():
+        return here
+    common = subprocess.run(
+        ["git", "rev-parse", "--path-format=absolute", "--git-common-dir"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    main = Path(common).parent / ".tmp" / "node" if common else here
+    return main if main.exists() else here
+
+
+PREFIX = _prefix()
 
 
 def _pinned() -> str:
@@ -38,7 +57,9 @@ def _missing(reason: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def js_result(example_worker_tcp: WorkerProcess) -> dict[str, Any]:
+def js_result(
+    example_worker_tcp: WorkerProcess, failing_worker_tcp: WorkerProcess
+) -> dict[str, Any]:
     node = shutil.which("node")
     if node is None:
         _missing("node is not installed")
@@ -61,6 +82,7 @@ def js_result(example_worker_tcp: WorkerProcess) -> dict[str, Any]:
             f"{example_worker_tcp.url}/v1",
             EMBEDDING_MODEL,
             CHAT_MODEL,
+            f"{failing_worker_tcp.url}/v1",
         ],
         capture_output=True,
         text=True,
@@ -106,7 +128,26 @@ def test_unknown_model_raises_not_found(js_result: dict[str, Any]) -> None:
     assert js_result["notFound"]["status"] == 404
 
 
-@pytest.mark.xfail(strict=True, reason=SPEC_PENDING)
 def test_unknown_model_message_is_readable(js_result: dict[str, Any]) -> None:
     # the JavaScript client reads the message only from OpenAI's {"error": {...}} body
     assert "nope" in js_result["notFound"]["message"]
+
+
+def test_invalid_request_is_a_bad_request(js_result: dict[str, Any]) -> None:
+    assert js_result["invalid"] == {
+        "name": "BadRequestError",
+        "status": 400,
+        "code": "validation_error",
+        "param": "input",
+    }
+
+
+def test_midstream_error_raises(js_result: dict[str, Any]) -> None:
+    mid = js_result["midStream"]
+    assert [c["choices"][0]["delta"]["content"] for c in mid["chunks"]] == ["Hi"]
+    assert mid["error"] == {
+        "name": "APIError",
+        "message": "internal server error",
+        "code": "internal_error",
+        "type": "server_error",
+    }

@@ -231,3 +231,27 @@ def test_help_lists_every_output_file() -> None:
         "router(service)",
     ):
         assert name in text, name
+
+
+def test_error_format_is_declared_at_the_root_and_checked(tmp_path: Path) -> None:
+    schemas = _copy_schemas(tmp_path)
+    spec = schemas / "chat.yaml"
+    text = spec.read_text()
+    assert "x-ieops-error-format" not in text  # chat.yaml keeps the default
+    spec.write_text(text.replace("paths:", "x-ieops-error-format: openai\npaths:", 1))
+    out = tmp_path / "generated"
+    assert run_gen(schemas, "-o", out, "-q").returncode == 0
+    routes = (out / "chat" / "routes.py").read_text()
+    client = (out / "chat" / "client.py").read_text()
+    assert routes.count('error_format="openai"') == routes.count("RouterDef(\n")
+    assert client.count('error_format = "openai"') == 2  # Client and AsyncClient
+    default = (out / "images" / "routes.py").read_text()
+    assert "error_format" not in default  # the default format prints nothing
+    spec.write_text(text.replace("paths:", "x-ieops-error-format: vllm\npaths:", 1))
+    result = run_gen(schemas, "-o", tmp_path / "other")
+    assert result.returncode == 2
+    line = text.splitlines().index("paths:") + 1
+    assert (
+        f"chat.yaml:{line}: /x-ieops-error-format: x-ieops-error-format must be one of "
+        "ieops, openai, got 'vllm'"
+    ) in result.stderr

@@ -57,18 +57,20 @@ def test_json_routes_and_path_parameters(openai_worker: WorkerProcess) -> None:
         assert client.get("/v1/models/my-model").status_code == 404
 
 
-def test_bad_bodies_get_422(openai_worker: WorkerProcess) -> None:
+def test_bad_bodies_get_openais_400(openai_worker: WorkerProcess) -> None:
+    # openai.yaml declares x-ieops-error-format: openai (400, {"error": {...}})
     with openai_worker.client() as client:
         missing = client.post("/v1/embeddings", json={"model": "e"})
-        assert missing.status_code == 422, missing.text
-        assert missing.json()["type"] == "validation_error"
-        assert "input" in json.dumps(missing.json()["details"])
+        assert missing.status_code == 400, missing.text
+        error = missing.json()["error"]
+        assert (error["code"], error["param"]) == ("validation_error", "input")
         constraint = client.post("/v1/embeddings", json={"model": "e", "input": ""})
-        assert constraint.status_code == 422
+        assert constraint.status_code == 400
         not_json = client.post(
             "/v1/embeddings", content=b"{nope", headers={"content-type": "application/json"}
         )
         assert not_json.status_code == 400  # not JSON at all: the runtime says bad request
+        assert not_json.json()["error"]["code"] == "invalid_json"
         bad_temp = client.post(
             "/v1/chat/completions",
             json={
@@ -77,7 +79,8 @@ def test_bad_bodies_get_422(openai_worker: WorkerProcess) -> None:
                 "temperature": 9,
             },
         )
-        assert bad_temp.status_code == 422
+        assert bad_temp.status_code == 400
+        assert bad_temp.json()["error"]["param"] == "temperature"
 
 
 def test_one_path_serves_json_and_sse(openai_worker: WorkerProcess) -> None:

@@ -220,7 +220,12 @@ class AsyncBaseClient(ClientCore):
             return await _within_total(p, open_checked)
 
         return AsyncEventStream(
-            opener, event_model, trace_id=p.trace_id, idle_timeout=idle, deadline=p.deadline
+            opener,
+            event_model,
+            trace_id=p.trace_id,
+            idle_timeout=idle,
+            deadline=p.deadline,
+            data_errors=self.error_format == "openai",
         )
 
     async def _download(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 from urllib.parse import urlencode
 
 from ._wire import (
@@ -89,6 +90,11 @@ class Prepared:
 
 class ClientCore:
     """Configuration common to ``BaseClient`` and ``AsyncBaseClient``."""
+
+    error_format: ClassVar[str] = "ieops"
+    """The error format the service declares (``x-ieops-error-format``): with ``"openai"``
+    a stream's ``data: {"error": {...}}`` frame raises. Error responses of both formats are
+    decoded whatever it says."""
 
     def __init__(
         self,

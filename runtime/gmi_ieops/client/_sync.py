@@ -206,7 +206,12 @@ class BaseClient(ClientCore):
             return response
 
         return EventStream(
-            opener, event_model, trace_id=p.trace_id, idle_timeout=idle, deadline=p.deadline
+            opener,
+            event_model,
+            trace_id=p.trace_id,
+            idle_timeout=idle,
+            deadline=p.deadline,
+            data_errors=self.error_format == "openai",
         )
 
     def _download(

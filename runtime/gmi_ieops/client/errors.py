@@ -1,8 +1,10 @@
 """Typed errors: one base class, one subclass per thing a caller reacts to differently.
 
-The server's error envelope is ``{"message", "type", "trace_id"}`` (+ ``details`` on 422);
-the HTTP status picks the class of a plain response, the ``type`` picks it for SSE error
-frames and WebSocket error messages, which have no status of their own.
+The server's error envelope is ``{"message", "type", "trace_id"}`` (+ ``details`` on 422),
+or, for services that declare OpenAI's format, ``{"error": {"message", "type", "param",
+"code"}}`` (``code`` then holds the runtime's type): both are decoded, whatever the client's
+service declares. The HTTP status picks the class of a plain response, the type picks it
+for SSE error frames and WebSocket error messages, which have no status of their own.
 """
 
 from __future__ import annotations
@@ -161,6 +163,10 @@ _BY_TYPE: dict[str, type[APIStatusError]] = {
     "rate_limited": RateLimitError,
     "overloaded": OverloadedError,
     "timeout_error": GatewayTimeoutError,
+    # OpenAI's coarse types, for errors whose code is not one of ours
+    "invalid_request_error": BadRequestError,
+    "rate_limit_error": RateLimitError,
+    "server_error": ServerError,
 }
 
 
@@ -199,9 +205,34 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, seconds)
 
 
+def openai_error(payload: Any) -> dict[str, Any] | None:
+    """The error object of OpenAI's ``{"error": {...}}``, else None."""
+    if isinstance(payload, dict):
+        inner = payload.get("error")
+        if isinstance(inner, dict):
+            return inner
+    return None
+
+
 def _envelope(payload: Any) -> tuple[str | None, str | None, str | None, Any]:
     if not isinstance(payload, dict):
         return None, None, None, None
+    inner = openai_error(payload)
+    if inner is not None:
+        message = inner.get("message")
+        code, kind = inner.get("code"), inner.get("type")
+        # ``code`` is the runtime's own type when the server is ours (another server's
+        # may be a number, or null): the more precise of the two.
+        type_ = code if isinstance(code, str) and code else kind
+        param, trace_id, details = inner.get("param"), inner.get("trace_id"), inner.get("details")
+        if details is None and param:
+            details = [{"loc": str(param).split("."), "msg": message}]
+        return (
+            str(message) if message is not None else None,
+            str(type_) if type_ is not None else None,
+            str(trace_id) if trace_id is not None else None,
+            details,
+        )
     message = payload.get("message")
     if message is None and isinstance(payload.get("detail"), str):  # plain Starlette errors
         message = payload["detail"]
@@ -234,6 +265,8 @@ def error_from_response(response: httpx.Response, sent_trace_id: str | None) -> 
         text = content.decode("utf-8", "replace").strip()
         message = text[:2000] or (response.reason_phrase or f"HTTP {status}")
     cls = class_for_status(status)
+    if type_ == "validation_error" and cls in (BadRequestError, ClientError):
+        cls = RequestValidationError  # OpenAI's format answers 400 for it
     kw: dict[str, Any] = {
         "status": status,
         "type": type_ or f"http_{status}",
@@ -249,7 +282,10 @@ def error_from_response(response: httpx.Response, sent_trace_id: str | None) -> 
 def error_from_envelope(payload: Any, fallback_trace_id: str | None) -> IEOPSError:
     """The typed error for an SSE error frame or a WebSocket error message (no status)."""
     message, type_, trace_id, details = _envelope(payload)
-    cls: type[APIStatusError] = _BY_TYPE.get(type_ or "", ServerError)
+    inner = openai_error(payload) or {}
+    cls: type[APIStatusError] = (
+        _BY_TYPE.get(type_ or "") or _BY_TYPE.get(str(inner.get("type"))) or ServerError
+    )
     return cls(
         message or "the server reported an error",
         type=type_ or cls.default_type,

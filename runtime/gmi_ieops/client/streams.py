@@ -2,7 +2,8 @@
 
 A stream opens lazily (``with``, ``open()`` or the first ``next``), yields one validated
 model per ``data:`` frame, stops at ``data: [DONE]``, raises the typed error of an
-``event: error`` frame, and closes its connection whenever it stops, so the server sees a
+``event: error`` frame (with OpenAI's error format, of a ``data: {"error": {...}}`` frame,
+as the official clients do), and closes its connection whenever it stops, so the server sees a
 caller that left early.
 """
 
@@ -19,7 +20,13 @@ import anyio
 import httpx
 
 from ._wire import decode_json, transport_error
-from .errors import APIConnectionError, IEOPSError, RequestTimeoutError, error_from_envelope
+from .errors import (
+    APIConnectionError,
+    IEOPSError,
+    RequestTimeoutError,
+    error_from_envelope,
+    openai_error,
+)
 from .sse import ServerSentEvent, SSEDecoder
 
 E = TypeVar("E")
@@ -37,8 +44,11 @@ class _StreamState(Generic[E]):
         trace_id: str,
         idle_timeout: float | None,
         deadline: float | None,
+        data_errors: bool = False,
     ) -> None:
         self.event_model = event_model
+        self.data_errors = data_errors
+        """OpenAI's error format: a data frame ``{"error": {...}}`` is an error."""
         self.trace_id = trace_id
         self.idle_timeout = idle_timeout
         self.deadline = deadline
@@ -66,6 +76,10 @@ class _StreamState(Generic[E]):
             if sse.data == DONE:
                 self._done = True
                 raise _Done
+            if self.data_errors and sse.data[:1] == "{" and '"error"' in sse.data:
+                error = self._data_error(sse.data)
+                if error is not None:
+                    raise error
             self._last_event = time.monotonic()
             return True, decode_json(self.event_model, sse.data, "SSE event", self.trace_id)
         return False, None
@@ -75,6 +89,15 @@ class _StreamState(Generic[E]):
             payload: Any = json.loads(sse.data)
         except ValueError:
             payload = {"message": sse.data}
+        return error_from_envelope(payload, self.trace_id)
+
+    def _data_error(self, data: str) -> IEOPSError | None:
+        try:
+            payload: Any = json.loads(data)
+        except ValueError:
+            return None  # decode_json reports it
+        if openai_error(payload) is None:
+            return None
         return error_from_envelope(payload, self.trace_id)
 
     def _feed(self, chunk: bytes) -> None:
@@ -131,8 +154,9 @@ class EventStream(_StreamState[E]):
         trace_id: str,
         idle_timeout: float | None,
         deadline: float | None,
+        data_errors: bool = False,
     ) -> None:
-        super().__init__(event_model, trace_id, idle_timeout, deadline)
+        super().__init__(event_model, trace_id, idle_timeout, deadline, data_errors)
         self._opener = opener
         self._chunks: Iterator[bytes] | None = None
 
@@ -224,8 +248,9 @@ class AsyncEventStream(_StreamState[E]):
         trace_id: str,
         idle_timeout: float | None,
         deadline: float | None,
+        data_errors: bool = False,
     ) -> None:
-        super().__init__(event_model, trace_id, idle_timeout, deadline)
+        super().__init__(event_model, trace_id, idle_timeout, deadline, data_errors)
         self._opener = opener
         self._chunks: AsyncIterator[bytes] | None = None
 

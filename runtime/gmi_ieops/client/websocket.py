@@ -49,7 +49,7 @@ def _error_message(raw: str | bytes, trace_id: str | None) -> IEOPSError | None:
     except ValueError:
         return None
     if isinstance(payload, dict) and len(payload) == 1 and isinstance(payload.get("error"), dict):
-        return error_from_envelope(payload["error"], trace_id)
+        return error_from_envelope(payload, trace_id)  # the seed's or OpenAI's error object
     return None
 
 

@@ -194,6 +194,12 @@ class ApiEnv(EnvGroup):
         doc="Seconds an upload body may take to arrive in full (408).",
     )
     cors_origins = EnvVar("API_CORS_ORIGINS", "*", doc="Comma-separated origins when CORS is on.")
+    metrics: EnvVar[bool | None] = EnvVar(
+        "IEOPS_METRICS",
+        None,
+        parse_bool,
+        doc="/metrics for Prometheus: unset = on when prometheus_client is installed.",
+    )
 
 
 class StorageEnv(EnvGroup):

@@ -25,12 +25,14 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import Scope
 
+from .. import metrics
 from ..config import env
 from ..serving.lifecycle import Lifecycle
-from ..tracing import accept_trace_id, current_trace_id
+from ..tracing import accept_ids, current_request_id, current_trace_id
 from ..utils import log
 from .definitions import RouterConfig, RouterDef, RouterKind, join_path
 from .dispatch import WEBSOCKET, App, EndpointRoute, RouteTable
+from .error_format import ErrorFormat, error_format
 from .errors import ErrorInfo, error_for_exception
 from .http import HTTPEndpoint
 from .openapi import build_openapi
@@ -100,6 +102,7 @@ class Server:
         self._app: App | None = None
         self._runtime: RouteRuntime | None = None
         self._openapi_cache: tuple[int, dict[str, Any]] | None = None
+        self._limiter_source: Callable[[], tuple[int, int, int]] | None = None
         self._startup: asyncio.Future[None] | None = None
 
     # -- building -------------------------------------------------------------------------
@@ -143,6 +146,7 @@ class Server:
             docs_url=None,
             redoc_url=None,
         )
+        app.errors = self.error_format
         app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
         app.add_exception_handler(RequestValidationError, _validation_exception_handler)
         app.add_exception_handler(Exception, _unhandled_exception_handler)
@@ -152,6 +156,12 @@ class Server:
             Route("/openapi.json", self._openapi, methods=["GET"], include_in_schema=False),
             Route("/docs", self._docs, methods=["GET"], include_in_schema=False),
         ]
+        wanted = env.api.metrics
+        if metrics.enabled(wanted):
+            routes.append(Route("/metrics", _metrics, methods=["GET"], include_in_schema=False))
+            app.metrics = metrics.available()
+            if not app.metrics:
+                _logger.warning("IEOPS_METRICS is on but %s", metrics.MISSING)
         seen: set[tuple[str, str]] = set()
         for path, route in self.resolved_routes():
             key = (path, "WS" if route.kind is RouterKind.WS else route.method.value)
@@ -185,6 +195,20 @@ class Server:
                 table.add(WEBSOCKET, route.path, route.app)
         return table
 
+    @property
+    def error_format(self) -> ErrorFormat:
+        """How the app's own errors (404s, user routes) are written: ``RouterConfig.
+        error_format``, else the one format all routes that name one share (a generated
+        service's), else the seed's. Each route writes its own in its own format."""
+        if self.router_config.error_format is not None:
+            return error_format(self.router_config.error_format)
+        named = {route.error_format for _, route in self.resolved_routes() if route.error_format}
+        return error_format(named.pop() if len(named) == 1 else None)
+
+    def protocol_error_body(self, status: int, error_type: str, message: str, tid: str) -> bytes:
+        """A refusal of the protocol layer (431, 408, 503) in the app's error format."""
+        return self.error_format.encode(ErrorInfo(status, error_type, message), tid)
+
     def _route(self, path: str, route: RouterDef) -> BaseRoute:
         if route.kind is RouterKind.WS:
             return WebSocketRoute(path, WebSocketEndpoint(route, self.router_config, self.runtime))
@@ -205,6 +229,8 @@ class Server:
                 except Exception:
                     _logger.exception("shutdown hook %r failed", hook)
             self.runtime.shutdown()
+            if self._limiter_source is not None:
+                metrics.unwatch_limiter(self._limiter_source)
 
     @property
     def lifespan(self) -> Callable[[Any], Any]:
@@ -218,6 +244,13 @@ class Server:
         await asyncio.shield(self._startup)
 
     async def _run_startup(self) -> None:
+        limiter = self.runtime.limiter
+
+        def load() -> tuple[int, int, int]:
+            return limiter.in_flight, limiter.waiting, limiter.limit
+
+        self._limiter_source = load
+        metrics.watch_limiter(load)
         for hook in self.on_startup:
             await _run_hook(hook)
         self.lifecycle.started = True
@@ -294,13 +327,32 @@ class Server:
         return document
 
 
+async def _metrics(request: Request) -> Response:
+    if not metrics.available():
+        body = {"message": metrics.MISSING, "type": "metrics_unavailable"}
+        return JSONResponse(body, status_code=503)
+    return Response(metrics.exposition(), media_type=metrics.CONTENT_TYPE)
+
+
 # -- error handlers for everything outside our own endpoints (404s, user FastAPI routes) ---
 
 
 def _error_response(request: Request, info: ErrorInfo) -> Response:
-    trace_id = current_trace_id.get() or accept_trace_id(request.headers.get("x-trace-id"))
-    headers = {**info.headers, "X-Trace-Id": trace_id}
-    return JSONResponse(info.body(trace_id), status_code=info.status, headers=headers)
+    trace_id = current_trace_id.get()
+    if trace_id is None:
+        trace_id, request_id = accept_ids(
+            request.headers.get("x-trace-id"), request.headers.get("x-request-id")
+        )
+    else:
+        request_id = current_request_id.get() or trace_id
+    errors: ErrorFormat = getattr(request.app, "errors", None) or error_format(None)
+    headers = {**info.headers, "X-Trace-Id": trace_id, "X-Request-Id": request_id}
+    return Response(
+        errors.encode(info, trace_id),
+        status_code=errors.status(info),
+        headers=headers,
+        media_type="application/json",
+    )
 
 
 async def _http_exception_handler(request: Request, exc: Exception) -> Response:

@@ -17,6 +17,7 @@ from typing import IO, Any
 
 from starlette.types import Send
 
+from ..tracing import id_headers
 from .errors import RequestError
 
 CHUNK = 1024 * 1024
@@ -71,7 +72,7 @@ async def send_binary(
     extra: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
     """Send ``result`` (:data:`BinaryBody`) as the response body."""
-    headers = [(b"x-trace-id", trace_id.encode()), *(extra or [])]
+    headers = [*id_headers(trace_id), *(extra or [])]
     if isinstance(result, StoredFile):
         handle, size = await asyncio.to_thread(_open, os.fspath(result.location))
         try:

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 if TYPE_CHECKING:
     from .uploads import UploadSpec
+from .error_format import error_format
 
 ParamLocation = Literal["path", "query", "header", "cookie"]
 
@@ -93,6 +94,10 @@ class RouterConfig:
     timeout: float | None = None
     """Seconds; ``None`` means ``MODEL_TIMEOUT``."""
     sse_headers: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SSE_HEADERS))
+    error_format: str | None = None
+    """How errors are written (``"ieops"``, the seed's, or ``"openai"``), for routes that do
+    not say and for the app's own errors (404s); ``None``: the routes' common format, else
+    ``"ieops"`` (see docs/runtime.md)."""
 
 
 @dataclass
@@ -133,6 +138,9 @@ class RouterDef:
     batch: BatchConfig | None = None
     """Batch concurrent calls (``context.batch``); the route is then admitted by the
     items its batcher queues, not by in-flight request slots."""
+    error_format: str | None = None
+    """How this route's errors are written (``"ieops"`` or ``"openai"``); ``None``: the
+    server's (``RouterConfig.error_format``). Generated routes carry their spec's."""
 
     def __post_init__(self) -> None:
         self.kind = RouterKind(self.kind)
@@ -140,6 +148,7 @@ class RouterDef:
             self.method = HTTPMethod(str(self.method).upper())
         if self.kind is RouterKind.WS:
             self.method = HTTPMethod.GET
+        error_format(self.error_format)  # an unknown name fails here, not at the first error
         if not callable(self.handler):
             raise TypeError(f"RouterDef({self.path!r}): handler {self.handler!r} is not callable")
         if self.stream_handler is not None and self.kind is not RouterKind.API:

@@ -10,6 +10,7 @@ routes, routes users add to ``server.app``, 404s — goes through FastAPI as usu
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from typing import Any
 from urllib.parse import unquote
@@ -19,16 +20,19 @@ from starlette.convertors import Convertor
 from starlette.routing import Match, Route, compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..tracing import accept_trace_id
+from .. import metrics
+from ..tracing import accept_ids, current_trace_id, id_headers
 from ..utils import log
 from .access import access_logged
+from .error_format import ErrorFormat, error_format
 from .errors import ErrorInfo
 from .request import text
-from .sse import encode_json
 
 _logger = log.get_logger("server")
 
 WEBSOCKET = "WEBSOCKET"
+ROUTE_KEY = "ieops.route"
+"""Where the fast path leaves the template of the route it matched (for metrics)."""
 
 
 class RouteTable:
@@ -37,8 +41,14 @@ class RouteTable:
     def __init__(self) -> None:
         self._static: dict[tuple[str, str], ASGIApp] = {}
         self._templated: list[tuple[str, re.Pattern[str], dict[str, Convertor[Any]], ASGIApp]] = []
+        self._paths: dict[int, str] = {}
+
+    def template(self, endpoint: ASGIApp) -> str:
+        """The path (template) ``endpoint`` was added with."""
+        return self._paths.get(id(endpoint), "")
 
     def add(self, method: str, path: str, endpoint: ASGIApp) -> None:
+        self._paths[id(endpoint)] = path
         if "{" not in path:
             self._static[(method, path)] = endpoint
             return
@@ -107,6 +117,10 @@ class App(FastAPI):
 
     fast_routes: RouteTable
     access_log: bool = False
+    metrics: bool = False
+    """Requests are measured for ``/metrics`` (``gmi_ieops.metrics``)."""
+    errors: ErrorFormat = error_format(None)
+    """How the app's own errors are written (404s, user routes); see ``error_format.py``."""
     server: Any = None
     """The :class:`~gmi_ieops.routing.app.Server` that built this app."""
 
@@ -125,12 +139,35 @@ class App(FastAPI):
             and scope["type"] != "lifespan"
             and not await server.start_lazily(scope)
         ):
-            await _startup_failed(scope, send)
+            await _startup_failed(scope, send, self.errors)
             return
-        if self.access_log and scope["type"] != "lifespan":
-            await access_logged(self._dispatch, scope, receive, send)
+        if scope["type"] == "lifespan" or not (self.access_log or self.metrics):
+            await self._dispatch(scope, receive, send)
             return
-        await self._dispatch(scope, receive, send)
+        app: ASGIApp = self._dispatch
+        if self.metrics and scope["type"] == "http":
+            app = functools.partial(metrics.measured, self._dispatch, self.route_template)
+        if self.access_log:
+            await access_logged(app, scope, receive, send)
+            return
+        await app(scope, receive, send)
+
+    def route_template(self, scope: Scope) -> str:
+        """The path template of the route that served ``scope`` ("" when none did): the
+        fast path leaves it in the scope; Starlette's router leaves the endpoint."""
+        found = scope.get(ROUTE_KEY)
+        if isinstance(found, str):
+            return found
+        endpoint = scope.get("endpoint")
+        if endpoint is None:
+            return ""
+        routes = self.routes
+        if self._templates is None or self._templates[0] != len(routes):
+            paths = {id(r.endpoint): r.path for r in routes if isinstance(r, Route)}
+            self._templates = (len(routes), paths)
+        return self._templates[1].get(id(endpoint), "")
+
+    _templates: tuple[int, dict[int, str]] | None = None
 
     async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -142,26 +179,36 @@ class App(FastAPI):
                 if found is not None:
                     endpoint, params = found
                     scope["app"] = self
+                    if self.metrics:
+                        scope[ROUTE_KEY] = table.template(endpoint)
                     if params is not None:
                         scope["path_params"] = params
-                    await _guarded(endpoint, scope, receive, send)
+                    await _guarded(endpoint, scope, receive, send, self.errors)
                     return
         await super().__call__(scope, receive, send)
 
 
-async def _startup_failed(scope: Scope, send: Send) -> None:
+async def _startup_failed(scope: Scope, send: Send, errors: ErrorFormat) -> None:
     if scope["type"] != "http":
         await send({"type": "websocket.close", "code": 1011, "reason": "startup failed"})
         return
-    trace_id = accept_trace_id(text(dict(scope["headers"]).get(b"x-trace-id")))
+    headers = dict(scope["headers"])
+    trace_id = accept_ids(text(headers.get(b"x-trace-id")), text(headers.get(b"x-request-id")))[0]
     info = ErrorInfo(503, "starting", "the worker's startup hooks failed; see its log")
-    body = encode_json(info.body(trace_id))
-    headers = [(b"content-type", b"application/json"), (b"x-trace-id", trace_id.encode())]
-    await send({"type": "http.response.start", "status": 503, "headers": headers})
+    body = errors.encode(info, trace_id)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 503,
+            "headers": [(b"content-type", b"application/json"), *id_headers(trace_id)],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
-async def _guarded(endpoint: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+async def _guarded(
+    endpoint: ASGIApp, scope: Scope, receive: Receive, send: Send, errors: ErrorFormat
+) -> None:
     """Our endpoints answer their own errors; this catches a bug in them, as FastAPI would."""
     try:
         await endpoint(scope, receive, send)
@@ -169,17 +216,18 @@ async def _guarded(endpoint: ASGIApp, scope: Scope, receive: Receive, send: Send
         _logger.exception("unhandled error in the runtime")
         if scope["type"] != "http":
             return
-        trace_id = accept_trace_id(text(dict(scope["headers"]).get(b"x-trace-id")))
-        body = encode_json(ErrorInfo(500, "internal_error", "internal server error").body(trace_id))
+        headers = dict(scope["headers"])
+        trace_id = (
+            current_trace_id.get()
+            or accept_ids(text(headers.get(b"x-trace-id")), text(headers.get(b"x-request-id")))[0]
+        )
+        body = errors.encode(ErrorInfo(500, "internal_error", "internal server error"), trace_id)
         with contextlib.suppress(Exception):  # fails if the response had already started
             await send(
                 {
                     "type": "http.response.start",
                     "status": 500,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"x-trace-id", trace_id.encode()),
-                    ],
+                    "headers": [(b"content-type", b"application/json"), *id_headers(trace_id)],
                 }
             )
             await send({"type": "http.response.body", "body": body})

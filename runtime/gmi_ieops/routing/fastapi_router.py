@@ -173,7 +173,8 @@ def _fast_class(base: type[Any]) -> type[Any]:
             found = self.__dict__[_DISPATCH].table.match(scope["method"], scope["path"])
             if found is not None:
                 scope["app"] = self
-                await _guarded(found[0], scope, receive, send)
+                endpoint = found[0]
+                await _guarded(endpoint, scope, receive, send, endpoint.errors)
                 return
         await base_call(self, scope, receive, send)
 

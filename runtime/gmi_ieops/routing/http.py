@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from ..tracing import accept_trace_id, current_trace_id
+from ..tracing import bind_ids, id_headers, unbind_ids
 from ..utils import log
 from ._compat import timeout_after, uncancel_current_task
 from .binary import send_binary
@@ -21,6 +21,7 @@ from .callables import Signature, kind_of, signature_of
 from .context import RequestContext
 from .definitions import RouterConfig, RouterDef, RouterKind, route_timeout
 from .disconnect import DisconnectWatcher
+from .error_format import error_format
 from .errors import ErrorInfo, RequestError, error_for_exception
 from .limiter import Slot, current_slot
 from .request import (
@@ -36,7 +37,7 @@ from .request import (
     text,
 )
 from .runtime import RouteRuntime
-from .sse import DONE_FRAME, data_frame, encode_json, error_frame
+from .sse import DONE_FRAME, data_frame, encode_json
 from .streams import aclose, as_async_iterator
 from .uploads import Received, receive_upload
 
@@ -58,9 +59,16 @@ class _Target:
 class HTTPEndpoint:
     """One route's ASGI app, mounted as a plain Starlette ``Route``."""
 
-    def __init__(self, route: RouterDef, config: RouterConfig, runtime: RouteRuntime) -> None:
+    def __init__(
+        self,
+        route: RouterDef,
+        config: RouterConfig,
+        runtime: RouteRuntime,
+    ) -> None:
         self.route = route
         self.runtime = runtime
+        # The route's own error format, else its server's (RouterConfig.error_format).
+        self.errors = error_format(route.error_format or config.error_format)
         self.timeout = route_timeout(route, config, runtime.default_timeout)
         self.handler = _Target(route.handler)
         self.stream_handler = _Target(route.stream_handler) if route.stream_handler else None
@@ -89,8 +97,9 @@ class HTTPEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = headers_of(scope)
-        trace_id = accept_trace_id(text(headers.get(b"x-trace-id")))
-        token = current_trace_id.set(trace_id)
+        trace_id, token, rtoken = bind_ids(
+            text(headers.get(b"x-trace-id")), text(headers.get(b"x-request-id"))
+        )
         try:
             await self._serve(scope, receive, send, headers, trace_id)
         except asyncio.CancelledError:
@@ -98,12 +107,12 @@ class HTTPEndpoint:
                 raise
             # Cut at the drain deadline (the server logs one line for all of them).
             uncancel_current_task()
-            await _send_error_quietly(send, trace_id, _SHUTDOWN)
+            await self._send_error_quietly(send, trace_id, _SHUTDOWN)
         except Exception as exc:  # a bug in the runtime: still the envelope, with the id
             _logger.error("unhandled error in the runtime", exc_info=exc)
-            await _send_error_quietly(send, trace_id, ErrorInfo(500, "internal_error", _BUG))
+            await self._send_error_quietly(send, trace_id, ErrorInfo(500, "internal_error", _BUG))
         finally:
-            current_trace_id.reset(token)
+            unbind_ids(token, rtoken)
 
     async def _serve(
         self, scope: Scope, receive: Receive, send: Send, headers: Headers, trace_id: str
@@ -115,7 +124,7 @@ class HTTPEndpoint:
         except ClientDisconnected:
             return
         except RequestError as exc:
-            await _send_error(send, trace_id, error_for_exception(exc))
+            await self._send_error(send, trace_id, error_for_exception(exc))
             return
         if self.batch_runner is not None:
             # A batched route is admitted by the items its batcher queues (503 beyond
@@ -125,7 +134,7 @@ class HTTPEndpoint:
             return
         limiter = self.runtime.limiter
         if not (limiter.try_acquire() or await limiter.acquire()):
-            await _send_error(send, trace_id, _overloaded(limiter.limit))
+            await self._send_error(send, trace_id, _overloaded(limiter.limit))
             return
         slot = Slot(limiter)
         slot_token = current_slot.set(slot)
@@ -183,7 +192,7 @@ class HTTPEndpoint:
                 check_json_content_type(headers)
             target, args, kwargs = self._prepare(scope, headers, body, trace_id)
         except RequestError as exc:
-            await _send_error(send, trace_id, error_for_exception(exc))
+            await self._send_error(send, trace_id, error_for_exception(exc))
             return
         if target is self.stream_handler or self.streams:
             await self._stream(scope, receive, send, trace_id, target, args, kwargs)
@@ -291,15 +300,15 @@ class HTTPEndpoint:
             if reason == "disconnect":
                 _logger.info("client disconnected; handler cancelled")
                 return
-            await _send_error(send, trace_id, error_for_exception(TimeoutError()))
+            await self._send_error(send, trace_id, error_for_exception(TimeoutError()))
             return
         except Exception as exc:
-            await _send_error(send, trace_id, error_for_exception(exc))
+            await self._send_error(send, trace_id, error_for_exception(exc))
             return
         finally:
             supervisor.leave(record)
         if isinstance(result, Response):
-            result.headers["X-Trace-Id"] = trace_id
+            _name_response(result, trace_id)
             await result(scope, receive, send)
             return
         if self.no_content and result is None:
@@ -311,7 +320,7 @@ class HTTPEndpoint:
         try:
             payload = self._encode_result(result)
         except Exception as exc:
-            await _send_error(send, trace_id, error_for_exception(exc))
+            await self._send_error(send, trace_id, error_for_exception(exc))
             return
         await _send_json(send, self.route.status_code, payload, trace_id)
 
@@ -330,7 +339,7 @@ class HTTPEndpoint:
             )
         except Exception as exc:
             if not started:
-                await _send_error(send, trace_id, error_for_exception(exc))
+                await self._send_error(send, trace_id, error_for_exception(exc))
                 return
             _logger.warning("binary response cut: %s", exc)
             await _send_final(send, b"")
@@ -362,7 +371,7 @@ class HTTPEndpoint:
                 result = await self._call(target, args, kwargs)
                 if isinstance(result, Response):
                     watcher.stop()
-                    result.headers["X-Trace-Id"] = trace_id
+                    _name_response(result, trace_id)
                     await result(scope, receive, send)
                     return
                 events = as_async_iterator(result, self.runtime.pool)
@@ -386,9 +395,9 @@ class HTTPEndpoint:
                 # The drain deadline passed: say so before closing.
                 uncancel_current_task()
                 if started:
-                    await _send_final(send, error_frame(_SHUTDOWN.body(trace_id)))
+                    await _send_final(send, self.errors.frame(_SHUTDOWN, trace_id))
                 else:
-                    await _send_error_quietly(send, trace_id, _SHUTDOWN)
+                    await self._send_error_quietly(send, trace_id, _SHUTDOWN)
                 return
             uncancel_current_task()
             _logger.info("client disconnected; stream stopped")
@@ -396,14 +405,27 @@ class HTTPEndpoint:
             watcher.stop()
             info = error_for_exception(exc)
             if started:
-                frame = error_frame(info.body(trace_id))
+                frame = self.errors.frame(info, trace_id)
                 await send({"type": "http.response.body", "body": frame, "more_body": False})
             else:
-                await _send_error(send, trace_id, info)
+                await self._send_error(send, trace_id, info)
         finally:
             watcher.stop()
             if events is not None:
                 await aclose(events)
+
+    async def _send_error_quietly(self, send: Send, trace_id: str, info: ErrorInfo) -> None:
+        """Best effort: the response may have started, or the connection be gone."""
+        with contextlib.suppress(Exception):
+            await self._send_error(send, trace_id, info)
+
+    async def _send_error(self, send: Send, trace_id: str, info: ErrorInfo) -> None:
+        payload = self.errors.encode(info, trace_id)
+        extra = [
+            (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in info.headers.items()
+        ]
+        await send(_start(self.errors.status(info), _JSON, trace_id, extra, len(payload)))
+        await send({"type": "http.response.body", "body": payload})
 
     def _event(self, item: Any) -> Any:
         model = self.route.event_model
@@ -453,7 +475,7 @@ def _start(
     extra: list[tuple[bytes, bytes]] | None = None,
     length: int | None = None,
 ) -> dict[str, Any]:
-    headers = [(b"content-type", content_type), (b"x-trace-id", trace_id.encode())]
+    headers = [(b"content-type", content_type), *id_headers(trace_id)]
     if length is not None:
         headers.append((b"content-length", str(length).encode()))
     if extra:
@@ -463,7 +485,7 @@ def _start(
 
 async def _send_empty(send: Send, status: int, trace_id: str) -> None:
     """No content: no body and no content type (``content-length: 0`` except for 204/304)."""
-    headers = [(b"x-trace-id", trace_id.encode())]
+    headers = id_headers(trace_id)
     if status not in (204, 304):
         headers.append((b"content-length", b"0"))
     await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -485,14 +507,7 @@ async def _send_json(send: Send, status: int, payload: bytes, trace_id: str) -> 
     await send({"type": "http.response.body", "body": payload})
 
 
-async def _send_error_quietly(send: Send, trace_id: str, info: ErrorInfo) -> None:
-    """Best effort: the response may have started, or the connection be gone."""
-    with contextlib.suppress(Exception):
-        await _send_error(send, trace_id, info)
-
-
-async def _send_error(send: Send, trace_id: str, info: ErrorInfo) -> None:
-    payload = encode_json(info.body(trace_id))
-    extra = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in info.headers.items()]
-    await send(_start(info.status, _JSON, trace_id, extra, len(payload)))
-    await send({"type": "http.response.body", "body": payload})
+def _name_response(response: Response, trace_id: str) -> None:
+    """A handler's own ``Response`` gets the request's ids too."""
+    for name, value in id_headers(trace_id):
+        response.headers[name.decode()] = value.decode()

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import metrics
 from ..batching import (
     BatchClosed,
     Batcher,
@@ -164,7 +165,6 @@ class RouteRuntime:
                 max_wait_ms=env.model.batch_max_wait_ms,
                 queue_size=env.model.batch_queue_size,
             ),
-            # METRICS: observe_batch=gmi_ieops.metrics.observe_batch (route, size)
-            observe_batch=None,
+            observe_batch=metrics.observe_batch,
             upload_limits=upload_limits_from_env(),
         )

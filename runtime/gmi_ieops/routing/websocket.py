@@ -6,12 +6,12 @@
   query dict; the handler's result (or each item it yields) is sent back as JSON.
 - Typed: the handler gets a :class:`WebSocketSession` that validates both directions.
 
-Errors are sent as ``{"error": {"message", "type", "trace_id"}}`` and the session goes on.
+Errors are sent as ``{"error": {"message", "type", "trace_id"}}`` (or the route's error
+format, see ``error_format.py``) and the session goes on.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from typing import Any, Generic, TypeVar
 
@@ -20,11 +20,12 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from ..tracing import accept_trace_id, current_trace_id
+from ..tracing import bind_ids, id_headers, unbind_ids
 from ..utils import log
 from .callables import kind_of, signature_of
 from .context import RequestContext
 from .definitions import RouterConfig, RouterDef
+from .error_format import ErrorFormat, error_format
 from .errors import ErrorInfo, RequestError, error_for_exception, validation_details
 from .request import headers_of, loads_json, parse_params, query_params, text
 from .runtime import RouteRuntime
@@ -48,11 +49,13 @@ class WebSocketSession(Generic[In, Out]):
         receive_model: type[In],
         send_model: type[Out],
         trace_id: str,
+        errors: ErrorFormat | None = None,
     ) -> None:
         self.websocket = websocket
         self.receive_model = receive_model
         self.send_model = send_model
         self.trace_id = trace_id
+        self.errors = errors or error_format(None)
 
     async def receive(self) -> In:
         """The next valid message; invalid ones are answered with an error and skipped.
@@ -82,7 +85,7 @@ class WebSocketSession(Generic[In, Out]):
         await self.websocket.send_text(encode_json(message).decode())
 
     async def send_error(self, info: ErrorInfo) -> None:
-        await self.websocket.send_text(json.dumps({"error": info.body(self.trace_id)}))
+        await self.websocket.send_text(self.errors.message(info, self.trace_id))
 
     async def close(self, code: int = 1000, reason: str | None = None) -> None:
         if self.websocket.application_state is not WebSocketState.DISCONNECTED:
@@ -102,16 +105,24 @@ class WebSocketSession(Generic[In, Out]):
 class WebSocketEndpoint:
     """One WebSocket route's ASGI app."""
 
-    def __init__(self, route: RouterDef, config: RouterConfig, runtime: RouteRuntime) -> None:
+    def __init__(
+        self,
+        route: RouterDef,
+        config: RouterConfig,
+        runtime: RouteRuntime,
+    ) -> None:
         self.route = route
         self.runtime = runtime
+        # The route's own error format, else its server's (RouterConfig.error_format).
+        self.errors = error_format(route.error_format or config.error_format)
         self.kind = kind_of(route.handler)
         self.signature = signature_of(route.handler)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = headers_of(scope)
-        trace_id = accept_trace_id(text(headers.get(b"x-trace-id")))
-        token = current_trace_id.set(trace_id)
+        trace_id, token, rtoken = bind_ids(
+            text(headers.get(b"x-trace-id")), text(headers.get(b"x-request-id"))
+        )
         websocket = WebSocket(scope, receive, send)
         limiter = self.runtime.limiter
         try:
@@ -125,7 +136,7 @@ class WebSocketEndpoint:
             finally:
                 limiter.release()
         finally:
-            current_trace_id.reset(token)
+            unbind_ids(token, rtoken)
 
     async def _run(self, websocket: WebSocket, scope: Scope, trace_id: str) -> None:
         route = self.route
@@ -135,7 +146,7 @@ class WebSocketEndpoint:
         if route.ws_receive_model is not None and route.ws_send_model is not None:
             await self._run_typed(websocket, scope, trace_id)
             return
-        await websocket.accept(headers=[(b"x-trace-id", trace_id.encode())])
+        await websocket.accept(headers=id_headers(trace_id))
         await self._run_messages(websocket, scope, trace_id)
 
     async def _run_typed(self, websocket: WebSocket, scope: Scope, trace_id: str) -> None:
@@ -149,11 +160,11 @@ class WebSocketEndpoint:
                 )
                 candidates.update({n: getattr(params, n) for n in route.params_model.model_fields})
         except RequestError as exc:
-            await _refuse(websocket, trace_id, exc)
+            await _refuse(websocket, trace_id, exc, self.errors)
             return
-        await websocket.accept(headers=[(b"x-trace-id", trace_id.encode())])
+        await websocket.accept(headers=id_headers(trace_id))
         session: WebSocketSession[Any, Any] = WebSocketSession(
-            websocket, route.ws_receive_model, route.ws_send_model, trace_id
+            websocket, route.ws_receive_model, route.ws_send_model, trace_id, self.errors
         )
         candidates["session"] = session
         candidates["context"] = RequestContext(
@@ -182,7 +193,7 @@ class WebSocketEndpoint:
                 if not isinstance(message, dict):
                     raise RequestError(422, "validation_error", "messages must be JSON objects")
             except RequestError as exc:
-                await _send_error(websocket, trace_id, error_for_exception(exc))
+                await _send_error(websocket, trace_id, error_for_exception(exc), self.errors)
                 continue
             query = {**base, **message, "trace_id": trace_id}
             try:
@@ -190,7 +201,7 @@ class WebSocketEndpoint:
             except WebSocketDisconnect:
                 raise
             except Exception as exc:
-                await _send_error(websocket, trace_id, error_for_exception(exc))
+                await _send_error(websocket, trace_id, error_for_exception(exc), self.errors)
 
     async def _answer(self, websocket: WebSocket, query: dict[str, Any]) -> None:
         result = await self.runtime.call(self.kind, self.route.handler, query)
@@ -223,7 +234,9 @@ async def receive_text(websocket: WebSocket) -> str:
         raise WebSocketDisconnect(INVALID_PAYLOAD) from None
 
 
-async def _refuse(websocket: WebSocket, trace_id: str, exc: RequestError) -> None:
+async def _refuse(
+    websocket: WebSocket, trace_id: str, exc: RequestError, errors: ErrorFormat
+) -> None:
     """A handshake with bad parameters: the error envelope, never a bare 403.
 
     Where the server can answer the handshake with an HTTP response (the ASGI
@@ -233,16 +246,18 @@ async def _refuse(websocket: WebSocket, trace_id: str, exc: RequestError) -> Non
     info = error_for_exception(exc)
     if "websocket.http.response" in (websocket.scope.get("extensions") or {}):
         response = Response(
-            encode_json(info.body(trace_id)),
-            status_code=info.status,
+            errors.encode(info, trace_id),
+            status_code=errors.status(info),
             media_type="application/json",
-            headers={"x-trace-id": trace_id},
+            headers={name.decode(): value.decode() for name, value in id_headers(trace_id)},
         )
         await websocket.send_denial_response(response)
         return
-    await websocket.accept(headers=[(b"x-trace-id", trace_id.encode())])
+    await websocket.accept(headers=id_headers(trace_id))
     await websocket.close(1008, exc.message[:120])
 
 
-async def _send_error(websocket: WebSocket, trace_id: str, info: ErrorInfo) -> None:
-    await websocket.send_text(json.dumps({"error": info.body(trace_id)}))
+async def _send_error(
+    websocket: WebSocket, trace_id: str, info: ErrorInfo, errors: ErrorFormat
+) -> None:
+    await websocket.send_text(errors.message(info, trace_id))

@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
@@ -98,19 +99,33 @@ class _Refused(Exception):
     """Raised in a parser callback to stop parsing a request that broke a limit."""
 
 
-def envelope(status: int, error_type: str, message: str, extra: bytes = b"") -> bytes:
-    """A complete HTTP/1.1 response with the runtime's error envelope, closing the connection.
+ErrorBody = Callable[[int, str, str, str], bytes]
+"""``(status, type, message, trace id) → JSON bytes``: the server's error format."""
 
-    The same shape as ``routing.errors.ErrorInfo.body`` (this layer sits below routing).
-    """
+
+def seed_body(status: int, error_type: str, message: str, trace_id: str) -> bytes:
+    """The same shape as ``routing.errors.ErrorInfo.body`` (this layer sits below routing)."""
+    return json.dumps({"message": message, "type": error_type, "trace_id": trace_id}).encode()
+
+
+def envelope(
+    status: int,
+    error_type: str,
+    message: str,
+    extra: bytes = b"",
+    render: ErrorBody = seed_body,
+) -> bytes:
+    """A complete HTTP/1.1 error response in the server's error format (``render``),
+    closing the connection."""
     trace_id = generate_trace_id()
-    body = json.dumps({"message": message, "type": error_type, "trace_id": trace_id}).encode()
+    body = render(status, error_type, message, trace_id)
+    tid = trace_id.encode()
     return b"".join(
         [
             STATUS_LINE[status],
             b"content-type: application/json\r\n",
             b"content-length: %d\r\n" % len(body),
-            b"x-trace-id: " + trace_id.encode() + b"\r\n",
+            b"x-trace-id: " + tid + b"\r\nx-request-id: " + tid + b"\r\n",
             extra,
             b"connection: close\r\n\r\n",
             body,
@@ -130,6 +145,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     limits: ConnectionLimits
     lifecycle: _Draining | None = None
+    error_body: ErrorBody = staticmethod(seed_body)
 
     def __init__(
         self,
@@ -299,7 +315,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         if self.cycle is not None and not self.cycle.response_complete:
             transport.close()  # a pipelined request is still being answered
             return
-        transport.write(envelope(status, error_type, message, extra))
+        transport.write(envelope(status, error_type, message, extra, self.error_body))
         if linger > 0 and transport.can_write_eof():
             transport.write_eof()
             self.loop.call_later(linger, transport.close)
@@ -331,12 +347,15 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         return False
 
 
-def protocol_class(limits: ConnectionLimits, lifecycle: _Draining) -> type[asyncio.Protocol]:
-    """The protocol uvicorn should use (``Config(http=...)``) with these limits."""
+def protocol_class(
+    limits: ConnectionLimits, lifecycle: _Draining, error_body: ErrorBody = seed_body
+) -> type[asyncio.Protocol]:
+    """The protocol uvicorn should use (``Config(http=...)``) with these limits, writing
+    its refusals with ``error_body`` (the server's error format)."""
     return type(
         "WorkerHttpProtocol",
         (LimitedHttpToolsProtocol,),
-        {"limits": limits, "lifecycle": lifecycle},
+        {"limits": limits, "lifecycle": lifecycle, "error_body": staticmethod(error_body)},
     )
 
 

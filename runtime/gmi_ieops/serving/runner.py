@@ -265,7 +265,7 @@ class Handler:
         config = uvicorn.Config(
             server.app,
             lifespan="on",
-            http=protocol_class(limits, server.lifecycle),
+            http=protocol_class(limits, server.lifecycle, server.protocol_error_body),
             access_log=False,  # the runtime writes its own access lines (LOG_ACCESS)
             log_level=env.log.level.lower(),
             timeout_keep_alive=max(1, round(limits.keepalive_timeout)),

@@ -273,7 +273,7 @@ class Batcher(Generic[ItemT, ResultT]):
         self.stats.sizes[size] += 1
         if self.observe is not None:
             try:
-                self.observe(self.name, size)  # gmi_ieops.metrics.observe_batch for a Server's routes
+                self.observe(self.name, size)  # a Server's: metrics.observe_batch
             except Exception:
                 _logger.exception("%s: the batch observer failed", self.name)
         callers = len({id(entry.caller) for entry in batch})

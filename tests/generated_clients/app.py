@@ -22,7 +22,14 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 from pathlib import Path
 
-from gmi_ieops.handler import Handler, RequestContext, Server, WebSocketSession
+from gmi_ieops.handler import (
+    BinaryBody,
+    Handler,
+    RequestContext,
+    Server,
+    UploadFile,
+    WebSocketSession,
+)
 from starlette.exceptions import HTTPException
 
 from generated.chat import routes as chat_routes
@@ -38,8 +45,13 @@ from generated.openai.models import (
     CreateChatCompletionRequest,
     CreateEmbeddingRequest,
     CreateEmbeddingResponse,
+    CreateFileForm,
+    DeleteFileResponse,
+    ListFilesResponse,
     Model,
     ModelList,
+    OpenAIFile,
+    Order,
 )
 from generated.openai.service import OpenaiService
 
@@ -104,6 +116,32 @@ class OpenaiTestService(OpenaiService):
                 "usage": {"prompt_tokens": len(texts), "total_tokens": len(texts)},
             }
         )
+
+    # This worker stores no files (tests/example/test_files_api.py tests the Files API).
+    async def list_files(
+        self,
+        *,
+        purpose: str | None,
+        limit: int,
+        order: Order,
+        after: str | None,
+        context: RequestContext,
+    ) -> ListFilesResponse:
+        return ListFilesResponse(object="list", data=[])
+
+    async def create_file(
+        self, *, body: CreateFileForm, file: UploadFile, context: RequestContext
+    ) -> OpenAIFile:
+        raise HTTPException(501, "this test worker stores no files")
+
+    async def retrieve_file(self, *, file_id: str, context: RequestContext) -> OpenAIFile:
+        raise HTTPException(404, f"no file {file_id}")
+
+    async def delete_file(self, *, file_id: str, context: RequestContext) -> DeleteFileResponse:
+        raise HTTPException(404, f"no file {file_id}")
+
+    async def download_file(self, *, file_id: str, context: RequestContext) -> BinaryBody:
+        raise HTTPException(404, f"no file {file_id}")
 
     async def create_chat_completion(
         self, *, body: CreateChatCompletionRequest, context: RequestContext

@@ -117,7 +117,7 @@ async def test_error_frame_mid_stream_async(served: Served) -> None:
 
 # -- 422: body, path parameter, header parameter --------------------------------------------
 
-BAD_BODY = CreateEmbeddingRequest.model_construct(model="echo", input=None)
+BAD_BODY = CreateEmbeddingRequest.model_construct(model="echo", input=42)  # neither text nor list
 
 
 def _locations(error: RequestValidationError) -> list[list[str | int]]:

@@ -9,9 +9,12 @@ code; :func:`finish` audits every module before it is returned.
 from __future__ import annotations
 
 import ast
+import builtins
+import io
 import json
 import re
 import sys
+import tokenize
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,15 +81,18 @@ class _Imports:
     modules: dict[str, set[str]] = field(default_factory=dict)
     models: set[str] = field(default_factory=set)
     local: list[str] = field(default_factory=list)
+    plain: set[str] = field(default_factory=set)  # ``import x`` (stdlib only)
 
     def add(self, statement: str) -> None:
-        if statement.startswith("from "):
+        if statement.startswith("import "):
+            self.plain.add(statement[7:])
+        elif statement.startswith("from "):
             module, _, name = statement[5:].partition(" import ")
             self.modules.setdefault(module, set()).add(name)
 
     def lines(self, section: str, first_party: str = "") -> list[str]:
         """``from`` imports of one isort section: stdlib, third-party or first-party."""
-        wanted = []
+        wanted = [f"import {name}" for name in sorted(self.plain)] if section == "stdlib" else []
         for module in sorted(self.modules, key=lambda m: (m.lower(), m)):
             top = module.split(".")[0]
             kind = (
@@ -117,6 +123,32 @@ def _names_in(annotation: str) -> set[str]:
     except SyntaxError:
         return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", annotation))
     return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+
+
+BUILTIN_NAMES = frozenset(n for n in dir(builtins) if not n.startswith("_"))
+
+
+def qualify_builtins(annotation: str, shadowed: set[str]) -> str:
+    """``list[str]`` -> ``builtins.list[str]`` where a method of the class is named ``list``.
+
+    In a class body a method's name shadows the builtin for the annotations that follow it
+    (mypy: ``Function "Client.list" is not valid as a type``), so those names are written
+    qualified. Keyword names inside calls (``Field(max_length=1)``) and attributes stay.
+    """
+    if not shadowed or not (_names_in(annotation) & shadowed):
+        return annotation
+    tokens = list(tokenize.generate_tokens(io.StringIO(annotation).readline))
+    out = annotation
+    for index in reversed(range(len(tokens))):
+        tok = tokens[index]
+        if tok.type != tokenize.NAME or tok.string not in shadowed or tok.start[0] != 1:
+            continue
+        before = tokens[index - 1].string if index else ""
+        after = tokens[index + 1].string if index + 1 < len(tokens) else ""
+        if before == "." or after == "=":
+            continue
+        out = out[: tok.start[1]] + "builtins." + out[tok.start[1] :]
+    return out
 
 
 def _wrap_import(head: str, names: str) -> str:
@@ -175,7 +207,24 @@ def _methods(service: Service, models: Models, imports: _Imports) -> list[Method
                         stream_doc,
                     )
                 )
+    _qualify_methods(methods, imports)
     return methods
+
+
+def _qualify_methods(methods: list[Method] | list[ClientMethod], imports: _Imports) -> None:
+    """Write builtins the class's own method names shadow as ``builtins.x``."""
+    shadowed = {m.name for m in methods} & BUILTIN_NAMES
+    if not shadowed:
+        return
+    for method in methods:
+        method.arguments = [
+            Argument(a.name, qualify_builtins(a.annotation, shadowed)) for a in method.arguments
+        ]
+        method.returns = qualify_builtins(method.returns, shadowed)
+        if any("builtins." in a.annotation for a in method.arguments) or (
+            "builtins." in method.returns
+        ):
+            imports.add("import builtins")
 
 
 CLIENT_RESERVED = {"close", "aclose", "base_url", "last_trace_id"}
@@ -271,7 +320,7 @@ def _client_methods(service: Service, models: Models) -> list[ClientMethod]:
                     query=query,
                     headers=headers,
                     has_body=op.body_model is not None,
-                    response_model=op.response_model or "type(None)",
+                    response_model=op.response_model or "_NO_CONTENT",
                     flag=flag,
                 )
             )
@@ -343,6 +392,10 @@ def render(service: Service, models: Models, package: str) -> dict[str, str]:
                     client.add(models.imports[name])
                 elif name in models.classes:
                     client.models.add(name)
+    _qualify_methods(client_methods, client)
+    context["no_content"] = any(
+        m.call == "_request" and m.response_model == "_NO_CONTENT" for m in client_methods
+    )
     client.add("from gmi_ieops.client import AsyncBaseClient")
     client.add("from gmi_ieops.client import BaseClient")
     if client_methods:

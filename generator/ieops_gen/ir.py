@@ -8,6 +8,7 @@ schema an operation uses becomes a named model (inline schemas are given names f
 from __future__ import annotations
 
 import copy
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
@@ -282,6 +283,8 @@ class _Builder:
         if schema.get("type") == "array" and "items" not in schema and "prefixItems" not in schema:
             schema["items"] = {}
         if isinstance(schema.get("allOf"), list):
+            self.flatten_conflicting_bases(schema, at)
+        if isinstance(schema.get("allOf"), list):
             self.drop_redefined(schema["allOf"], at)
             self.drop_inherited_required(schema, at)
         if "default" in schema:
@@ -324,6 +327,69 @@ class _Builder:
                         f"{at}/allOf/{index}/properties/{jp.escape(name)}: redeclares an "
                         "inherited property; the parent's declaration is used"
                     )
+
+    def flatten_conflicting_bases(self, schema: dict[str, Any], at: str) -> None:
+        """``allOf`` of bases that declare one property differently: one flat model.
+
+        Two base classes with one field of different types (``name: str`` in one,
+        ``name: str | None = None`` in the other) make a class mypy refuses; the schema then
+        becomes a plain object with every part's properties. Where the parts disagree, the
+        declaration of a part that requires the property wins (the stricter one), else the
+        first; values valid for the document stay valid.
+        """
+        parts = [p for p in schema["allOf"] if isinstance(p, dict)]
+        refs = [p for p in parts if "$ref" in p]
+        if len(refs) < 2 or len(parts) != len(schema["allOf"]):
+            return
+        seen: dict[str, tuple[str, bool]] = {}
+        conflicts: set[str] = set()
+        for part in refs:
+            props, required = self.flat_properties(self.target(part), 0)
+            for name, sub in props.items():
+                shape = (
+                    {k: v for k, v in sub.items() if k not in _META}
+                    if isinstance(sub, dict)
+                    else sub
+                )
+                declared = (json.dumps(shape, sort_keys=True, default=str), name in required)
+                if seen.setdefault(name, declared) != declared:
+                    conflicts.add(name)
+        if not conflicts:
+            return
+        properties: dict[str, Any] = {}
+        required_all: list[str] = []
+        for part in parts:
+            props, required = self.flat_properties(self.target(part), 0)
+            for name, sub in props.items():
+                if name not in properties or (name in required and name not in required_all):
+                    properties[name] = copy.deepcopy(sub)
+            required_all += [name for name in required if name not in required_all]
+        del schema["allOf"]
+        schema["type"] = "object"
+        schema["properties"] = {**properties, **(schema.get("properties") or {})}
+        required_all += [n for n in schema.get("required") or [] if n not in required_all]
+        if required_all:
+            schema["required"] = required_all
+        self.warnings.append(
+            f"{at}/allOf: its bases declare {', '.join(sorted(conflicts))} differently; "
+            "generated as one flat model (no base classes)"
+        )
+
+    def flat_properties(self, schema: Any, depth: int) -> tuple[dict[str, Any], list[str]]:
+        """Every property of ``schema`` and its ``allOf`` parts, and the required names."""
+        if not isinstance(schema, dict) or depth > 16:
+            return {}, []
+        properties: dict[str, Any] = {}
+        required: list[str] = []
+        for part in schema.get("allOf", []) if isinstance(schema.get("allOf"), list) else []:
+            props, req = self.flat_properties(self.target(part), depth + 1)
+            properties.update(props)
+            required += [n for n in req if n not in required]
+        if isinstance(schema.get("properties"), dict):
+            properties.update(schema["properties"])
+        if isinstance(schema.get("required"), list):
+            required += [n for n in schema["required"] if n not in required]
+        return properties, required
 
     def drop_inherited_required(self, schema: dict[str, Any], at: str) -> None:
         """Outer ``required`` names a referenced parent already requires: nothing to add."""
@@ -674,6 +740,15 @@ class _Builder:
                 op.stream_flag = flag
         return True
 
+
+_META = frozenset(
+    {
+        "description", "title", "default", "deprecated", "readOnly", "writeOnly", "examples",
+        "minLength", "maxLength", "pattern", "minimum", "maximum", "exclusiveMinimum",
+        "exclusiveMaximum", "multipleOf", "minItems", "maxItems", "uniqueItems",
+    }
+)  # fmt: skip
+"""Keywords that do not change a field's Python type: bases may differ in them."""
 
 _WRAPPED_FORMATS = {
     "uri", "url", "uri-reference", "iri", "password", "binary", "byte", "date-time", "date",

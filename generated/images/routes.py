@@ -19,13 +19,7 @@ from gmi_ieops.handler import (
 )
 from starlette.applications import Starlette
 
-from .models import (
-    GetImageJobParams,
-    ImageJob,
-    ImageJobEvent,
-    ImageJobRequest,
-    StreamImageJobParams,
-)
+from .models import GetImageJobParams, ImageJob, ImageJobEvent, ImageJobRequest
 from .service import ImagesService
 
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
@@ -76,7 +70,7 @@ def routers(service: ImagesService) -> list[RouterDef]:
             handler=service.stream_image_job,
             kind=RouterKind.SSE,
             method=HTTPMethod.GET,
-            params_model=StreamImageJobParams,
+            params_model=GetImageJobParams,
             param_in={
                 "job_id": "path",
             },

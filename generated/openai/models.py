@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeAlias
 
 from pydantic import BaseModel, Field, RootModel
 
@@ -24,8 +24,8 @@ class Input3Item(RootModel[list[int]]):
     root: Annotated[list[int], Field(min_length=1)]
 
 
-class EncodingFormat(Enum):
-    float = "float"
+class EncodingFormat(str, Enum):
+    float_ = "float"
     base64 = "base64"
 
 
@@ -42,7 +42,7 @@ class CreateEmbeddingRequest(BaseModel):
     tokenizer). OpenAI's spec says oneOf; the branches are disjoint for the non-empty lists allowed
     here, so anyOf means the same and needs no JSON Schema check at run time.
     """
-    encoding_format: EncodingFormat = EncodingFormat.float
+    encoding_format: EncodingFormat = EncodingFormat.float_
     dimensions: Annotated[int | None, Field(ge=1)] = None
     user: str | None = None
 
@@ -74,22 +74,12 @@ class ChatCompletionRequestMessageContentPartText(BaseModel):
     text: str
 
 
-class ChatCompletionTextContent1(
-    RootModel[list[ChatCompletionRequestMessageContentPartText]]
-):
-    root: Annotated[
-        list[ChatCompletionRequestMessageContentPartText], Field(min_length=1)
-    ]
-    """
-    A text, or a list of text content parts.
-    """
-
-
-class ChatCompletionTextContent(RootModel[str | ChatCompletionTextContent1]):
-    root: str | ChatCompletionTextContent1
-    """
-    A text, or a list of text content parts.
-    """
+ChatCompletionTextContent: TypeAlias = (
+    str | Annotated[list[ChatCompletionRequestMessageContentPartText], Field(min_length=1)]
+)
+"""
+A text, or a list of text content parts.
+"""
 
 
 class ChatCompletionRequestDeveloperMessage(BaseModel):
@@ -123,23 +113,14 @@ class ChatCompletionRequestToolMessage(BaseModel):
     tool_call_id: str
 
 
-class ChatCompletionRequestMessage(
-    RootModel[
-        ChatCompletionRequestDeveloperMessage
-        | ChatCompletionRequestSystemMessage
-        | ChatCompletionRequestUserMessage
-        | ChatCompletionRequestAssistantMessage
-        | ChatCompletionRequestToolMessage
-    ]
-):
-    root: Annotated[
-        ChatCompletionRequestDeveloperMessage
-        | ChatCompletionRequestSystemMessage
-        | ChatCompletionRequestUserMessage
-        | ChatCompletionRequestAssistantMessage
-        | ChatCompletionRequestToolMessage,
-        Field(discriminator="role"),
-    ]
+ChatCompletionRequestMessage: TypeAlias = Annotated[
+    ChatCompletionRequestDeveloperMessage
+    | ChatCompletionRequestSystemMessage
+    | ChatCompletionRequestUserMessage
+    | ChatCompletionRequestAssistantMessage
+    | ChatCompletionRequestToolMessage,
+    Field(discriminator="role"),
+]
 
 
 class ChatCompletionStreamOptions(BaseModel):
@@ -170,7 +151,7 @@ class ChatCompletionResponseMessage(BaseModel):
     role: Literal["assistant"]
 
 
-class FinishReason(Enum):
+class FinishReason(str, Enum):
     stop = "stop"
     length = "length"
     tool_calls = "tool_calls"
@@ -193,7 +174,7 @@ class ChatCompletion(BaseModel):
     usage: CompletionUsage | None = None
 
 
-class Role(Enum):
+class Role(str, Enum):
     developer = "developer"
     system = "system"
     user = "user"

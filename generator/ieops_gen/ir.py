@@ -228,6 +228,7 @@ class _Builder:
         self.long_fields = names.Namer()
         self.class_names = names.Namer()
         self.renamed: dict[str, str] = {}  # component name -> class name
+        self.made: dict[str, str] = {}  # an inline schema's JSON -> the class made for it
         source = self.doc.get("components", {}).get("schemas", {})
         self.schemas: dict[str, Any] = {}
         for name in source:
@@ -525,9 +526,18 @@ class _Builder:
                 name = self.renamed.get(jp.unescape(match.group(1)))
                 if name is not None and not _is_enum(self.schemas.get(name)):
                     return name
+        return self.made_model(schema if schema is not None else {}, hint)
+
+    def made_model(self, schema: Any, hint: str) -> str:
+        """A model for an inline schema; one class for identical ones (the first name)."""
+        rewritten = self.rewrite(copy.deepcopy(schema))
+        key = json.dumps(rewritten, sort_keys=True, ensure_ascii=False, default=str)
+        if key in self.made:
+            return self.made[key]
         name = self.class_names.unique(hint, sep="")
-        self.schemas[name] = self.rewrite(copy.deepcopy(schema if schema is not None else {}))
+        self.schemas[name] = rewritten
         self.clean(self.schemas[name], jp.join("/components/schemas", name))
+        self.made[key] = name
         return name
 
     def build(self) -> Service:
@@ -676,14 +686,18 @@ class _Builder:
                     explode=explode if isinstance(explode, bool) else style == "form",
                 )
             )
-        model = self.class_names.unique(hint + "Params", sep="")
-        self.schemas[model] = self.rewrite(
-            copy.deepcopy({"type": "object", "properties": properties, "required": required})
-        )
-        self.clean(self.schemas[model], jp.join("/components/schemas", model))
-        for param, key in zip(op.parameters, properties, strict=True):
-            if param.python_name != key:
-                self.aliases[f"{model}.{key}"] = param.python_name
+        schema = {"type": "object", "properties": properties, "required": required}
+        renamed = {
+            key: param.python_name
+            for param, key in zip(op.parameters, properties, strict=True)
+            if param.python_name != key
+        }
+        # identical parameters (``{job_id}`` of two routes) share one model; their field
+        # names must agree too, so the renames are part of what is compared
+        model = self.made_model({**schema, "x-ieops-fields": renamed}, hint + "Params")
+        self.schemas[model].pop("x-ieops-fields", None)
+        for key, python_name in renamed.items():
+            self.aliases[f"{model}.{key}"] = python_name
         op.params_model = model
         return True
 

@@ -9,12 +9,16 @@ WebSocket sessions. Only pydantic models are imported from this package, never t
 
 from __future__ import annotations
 
+from typing import Any, Literal, overload
+
 from gmi_ieops.client import (
+    APIResponse,
     AsyncBaseClient,
     AsyncEventStream,
     BaseClient,
     CallOptions,
     EventStream,
+    body_from_fields,
     set_stream_flag,
 )
 from typing_extensions import Unpack
@@ -22,9 +26,13 @@ from typing_extensions import Unpack
 from .models import (
     ChatCompletion,
     ChatCompletionChunk,
+    ChatCompletionRequestMessage,
+    ChatCompletionStreamOptions,
     CreateChatCompletionRequest,
     CreateEmbeddingRequest,
     CreateEmbeddingResponse,
+    EncodingFormat,
+    Input3Item,
     Model,
     ModelList,
 )
@@ -32,6 +40,12 @@ from .models import (
 
 class Client(BaseClient):
     """Synchronous client: ``with Client("unix:///run/ieops/x.sock") as client: ...``."""
+
+    @property
+    def with_raw_response(self) -> RawClient:
+        """The JSON operations again, each returning an ``APIResponse`` (status, headers,
+        trace id and the validated ``data``): ``client.with_raw_response.op(...)``."""
+        return RawClient(self)
 
     def list_models(
         self,
@@ -62,13 +76,194 @@ class Client(BaseClient):
             **options,
         )
 
+    @overload
     def create_embedding(
         self,
         body: CreateEmbeddingRequest,
         **options: Unpack[CallOptions],
+    ) -> CreateEmbeddingResponse: ...
+
+    @overload
+    def create_embedding(
+        self,
+        *,
+        model: str,
+        input: str | list[str] | list[int] | list[Input3Item],
+        encoding_format: EncodingFormat = ...,
+        dimensions: int | None = ...,
+        user: str | None = ...,
+        **options: Unpack[CallOptions],
+    ) -> CreateEmbeddingResponse: ...
+
+    def create_embedding(
+        self,
+        body: CreateEmbeddingRequest | None = None,
+        **fields: Any,
     ) -> CreateEmbeddingResponse:
-        """``POST /v1/embeddings``: Embed one or more texts."""
+        """``POST /v1/embeddings``: Embed one or more texts.
+
+        Pass the body as a model or as its fields (keywords).
+        """
+        body, options = body_from_fields(CreateEmbeddingRequest, body, fields)
         return self._request(
+            "POST",
+            "/v1/embeddings",
+            body=body,
+            response_model=CreateEmbeddingResponse,
+            **options,
+        )
+
+    @overload
+    def create_chat_completion(
+        self,
+        body: CreateChatCompletionRequest,
+        **options: Unpack[CallOptions],
+    ) -> ChatCompletion: ...
+
+    @overload
+    def create_chat_completion(
+        self,
+        *,
+        messages: list[ChatCompletionRequestMessage],
+        model: str,
+        stream: Literal[False] | None = ...,
+        max_completion_tokens: int | None = ...,
+        max_tokens: int | None = ...,
+        temperature: float | None = ...,
+        stream_options: ChatCompletionStreamOptions | None = ...,
+        stop: str | list[str] | None = ...,
+        user: str | None = ...,
+        **options: Unpack[CallOptions],
+    ) -> ChatCompletion: ...
+
+    @overload
+    def create_chat_completion(
+        self,
+        *,
+        messages: list[ChatCompletionRequestMessage],
+        model: str,
+        stream: Literal[True],
+        max_completion_tokens: int | None = ...,
+        max_tokens: int | None = ...,
+        temperature: float | None = ...,
+        stream_options: ChatCompletionStreamOptions | None = ...,
+        stop: str | list[str] | None = ...,
+        user: str | None = ...,
+        **options: Unpack[CallOptions],
+    ) -> EventStream[ChatCompletionChunk]: ...
+
+    def create_chat_completion(
+        self,
+        body: CreateChatCompletionRequest | None = None,
+        **fields: Any,
+    ) -> ChatCompletion | EventStream[ChatCompletionChunk]:
+        """``POST /v1/chat/completions``: Complete a chat, as one JSON body or, with `stream` true,
+        as SSE chunks.
+
+        Pass the body as a model or as its fields (keywords).
+        """
+        streams = fields.pop("stream", None) is True
+        body, options = body_from_fields(CreateChatCompletionRequest, body, fields)
+        if streams:
+            return self._stream(
+                "POST",
+                "/v1/chat/completions",
+                body=set_stream_flag(body, "stream", True),
+                event_model=ChatCompletionChunk,
+                **options,
+            )
+        return self._request(
+            "POST",
+            "/v1/chat/completions",
+            body=set_stream_flag(body, "stream", False),
+            response_model=ChatCompletion,
+            **options,
+        )
+
+    @overload
+    def create_chat_completion_stream(
+        self,
+        body: CreateChatCompletionRequest,
+        **options: Unpack[CallOptions],
+    ) -> EventStream[ChatCompletionChunk]: ...
+
+    @overload
+    def create_chat_completion_stream(
+        self,
+        *,
+        messages: list[ChatCompletionRequestMessage],
+        model: str,
+        max_completion_tokens: int | None = ...,
+        max_tokens: int | None = ...,
+        temperature: float | None = ...,
+        stream_options: ChatCompletionStreamOptions | None = ...,
+        stop: str | list[str] | None = ...,
+        user: str | None = ...,
+        **options: Unpack[CallOptions],
+    ) -> EventStream[ChatCompletionChunk]: ...
+
+    def create_chat_completion_stream(
+        self,
+        body: CreateChatCompletionRequest | None = None,
+        **fields: Any,
+    ) -> EventStream[ChatCompletionChunk]:
+        """``POST /v1/chat/completions``: Complete a chat, as one JSON body or, with `stream` true,
+        as SSE chunks.
+
+        Pass the body as a model or as its fields (keywords).
+        """
+        body, options = body_from_fields(CreateChatCompletionRequest, body, fields)
+        return self._stream(
+            "POST",
+            "/v1/chat/completions",
+            body=set_stream_flag(body, "stream", True),
+            event_model=ChatCompletionChunk,
+            **options,
+        )
+
+
+class RawClient:
+    """``Client.with_raw_response``: the JSON operations, returning ``APIResponse[Model]``."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def list_models(
+        self,
+        **options: Unpack[CallOptions],
+    ) -> APIResponse[ModelList]:
+        """``GET /v1/models``, with the HTTP response's status, headers and trace id."""
+        return self._client._request_raw(
+            "GET",
+            "/v1/models",
+            response_model=ModelList,
+            **options,
+        )
+
+    def retrieve_model(
+        self,
+        *,
+        model: str,
+        **options: Unpack[CallOptions],
+    ) -> APIResponse[Model]:
+        """``GET /v1/models/{model}``, with the HTTP response's status, headers and trace id."""
+        return self._client._request_raw(
+            "GET",
+            "/v1/models/{model}",
+            path_params={
+                "model": model,
+            },
+            response_model=Model,
+            **options,
+        )
+
+    def create_embedding(
+        self,
+        body: CreateEmbeddingRequest,
+        **options: Unpack[CallOptions],
+    ) -> APIResponse[CreateEmbeddingResponse]:
+        """``POST /v1/embeddings``, with the HTTP response's status, headers and trace id."""
+        return self._client._request_raw(
             "POST",
             "/v1/embeddings",
             body=body,
@@ -80,11 +275,9 @@ class Client(BaseClient):
         self,
         body: CreateChatCompletionRequest,
         **options: Unpack[CallOptions],
-    ) -> ChatCompletion:
-        """``POST /v1/chat/completions``: Complete a chat, as one JSON body or, with `stream` true,
-        as SSE chunks.
-        """
-        return self._request(
+    ) -> APIResponse[ChatCompletion]:
+        """``POST /v1/chat/completions``, with the HTTP response's status, headers and trace id."""
+        return self._client._request_raw(
             "POST",
             "/v1/chat/completions",
             body=set_stream_flag(body, "stream", False),
@@ -92,25 +285,15 @@ class Client(BaseClient):
             **options,
         )
 
-    def create_chat_completion_stream(
-        self,
-        body: CreateChatCompletionRequest,
-        **options: Unpack[CallOptions],
-    ) -> EventStream[ChatCompletionChunk]:
-        """``POST /v1/chat/completions``: Complete a chat, as one JSON body or, with `stream` true,
-        as SSE chunks.
-        """
-        return self._stream(
-            "POST",
-            "/v1/chat/completions",
-            body=set_stream_flag(body, "stream", True),
-            event_model=ChatCompletionChunk,
-            **options,
-        )
-
 
 class AsyncClient(AsyncBaseClient):
     """Asynchronous client: ``async with AsyncClient("http://127.0.0.1:8001") as client: ...``."""
+
+    @property
+    def with_raw_response(self) -> AsyncRawClient:
+        """The JSON operations again, each returning an ``APIResponse`` (status, headers,
+        trace id and the validated ``data``): ``await client.with_raw_response.op(...)``."""
+        return AsyncRawClient(self)
 
     async def list_models(
         self,
@@ -141,13 +324,194 @@ class AsyncClient(AsyncBaseClient):
             **options,
         )
 
+    @overload
     async def create_embedding(
         self,
         body: CreateEmbeddingRequest,
         **options: Unpack[CallOptions],
+    ) -> CreateEmbeddingResponse: ...
+
+    @overload
+    async def create_embedding(
+        self,
+        *,
+        model: str,
+        input: str | list[str] | list[int] | list[Input3Item],
+        encoding_format: EncodingFormat = ...,
+        dimensions: int | None = ...,
+        user: str | None = ...,
+        **options: Unpack[CallOptions],
+    ) -> CreateEmbeddingResponse: ...
+
+    async def create_embedding(
+        self,
+        body: CreateEmbeddingRequest | None = None,
+        **fields: Any,
     ) -> CreateEmbeddingResponse:
-        """``POST /v1/embeddings``: Embed one or more texts."""
+        """``POST /v1/embeddings``: Embed one or more texts.
+
+        Pass the body as a model or as its fields (keywords).
+        """
+        body, options = body_from_fields(CreateEmbeddingRequest, body, fields)
         return await self._request(
+            "POST",
+            "/v1/embeddings",
+            body=body,
+            response_model=CreateEmbeddingResponse,
+            **options,
+        )
+
+    @overload
+    async def create_chat_completion(
+        self,
+        body: CreateChatCompletionRequest,
+        **options: Unpack[CallOptions],
+    ) -> ChatCompletion: ...
+
+    @overload
+    async def create_chat_completion(
+        self,
+        *,
+        messages: list[ChatCompletionRequestMessage],
+        model: str,
+        stream: Literal[False] | None = ...,
+        max_completion_tokens: int | None = ...,
+        max_tokens: int | None = ...,
+        temperature: float | None = ...,
+        stream_options: ChatCompletionStreamOptions | None = ...,
+        stop: str | list[str] | None = ...,
+        user: str | None = ...,
+        **options: Unpack[CallOptions],
+    ) -> ChatCompletion: ...
+
+    @overload
+    async def create_chat_completion(
+        self,
+        *,
+        messages: list[ChatCompletionRequestMessage],
+        model: str,
+        stream: Literal[True],
+        max_completion_tokens: int | None = ...,
+        max_tokens: int | None = ...,
+        temperature: float | None = ...,
+        stream_options: ChatCompletionStreamOptions | None = ...,
+        stop: str | list[str] | None = ...,
+        user: str | None = ...,
+        **options: Unpack[CallOptions],
+    ) -> AsyncEventStream[ChatCompletionChunk]: ...
+
+    async def create_chat_completion(
+        self,
+        body: CreateChatCompletionRequest | None = None,
+        **fields: Any,
+    ) -> ChatCompletion | AsyncEventStream[ChatCompletionChunk]:
+        """``POST /v1/chat/completions``: Complete a chat, as one JSON body or, with `stream` true,
+        as SSE chunks.
+
+        Pass the body as a model or as its fields (keywords).
+        """
+        streams = fields.pop("stream", None) is True
+        body, options = body_from_fields(CreateChatCompletionRequest, body, fields)
+        if streams:
+            return self._stream(
+                "POST",
+                "/v1/chat/completions",
+                body=set_stream_flag(body, "stream", True),
+                event_model=ChatCompletionChunk,
+                **options,
+            )
+        return await self._request(
+            "POST",
+            "/v1/chat/completions",
+            body=set_stream_flag(body, "stream", False),
+            response_model=ChatCompletion,
+            **options,
+        )
+
+    @overload
+    def create_chat_completion_stream(
+        self,
+        body: CreateChatCompletionRequest,
+        **options: Unpack[CallOptions],
+    ) -> AsyncEventStream[ChatCompletionChunk]: ...
+
+    @overload
+    def create_chat_completion_stream(
+        self,
+        *,
+        messages: list[ChatCompletionRequestMessage],
+        model: str,
+        max_completion_tokens: int | None = ...,
+        max_tokens: int | None = ...,
+        temperature: float | None = ...,
+        stream_options: ChatCompletionStreamOptions | None = ...,
+        stop: str | list[str] | None = ...,
+        user: str | None = ...,
+        **options: Unpack[CallOptions],
+    ) -> AsyncEventStream[ChatCompletionChunk]: ...
+
+    def create_chat_completion_stream(
+        self,
+        body: CreateChatCompletionRequest | None = None,
+        **fields: Any,
+    ) -> AsyncEventStream[ChatCompletionChunk]:
+        """``POST /v1/chat/completions``: Complete a chat, as one JSON body or, with `stream` true,
+        as SSE chunks.
+
+        Pass the body as a model or as its fields (keywords).
+        """
+        body, options = body_from_fields(CreateChatCompletionRequest, body, fields)
+        return self._stream(
+            "POST",
+            "/v1/chat/completions",
+            body=set_stream_flag(body, "stream", True),
+            event_model=ChatCompletionChunk,
+            **options,
+        )
+
+
+class AsyncRawClient:
+    """``AsyncClient.with_raw_response``: the JSON operations, returning ``APIResponse``."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    async def list_models(
+        self,
+        **options: Unpack[CallOptions],
+    ) -> APIResponse[ModelList]:
+        """``GET /v1/models``, with the HTTP response's status, headers and trace id."""
+        return await self._client._request_raw(
+            "GET",
+            "/v1/models",
+            response_model=ModelList,
+            **options,
+        )
+
+    async def retrieve_model(
+        self,
+        *,
+        model: str,
+        **options: Unpack[CallOptions],
+    ) -> APIResponse[Model]:
+        """``GET /v1/models/{model}``, with the HTTP response's status, headers and trace id."""
+        return await self._client._request_raw(
+            "GET",
+            "/v1/models/{model}",
+            path_params={
+                "model": model,
+            },
+            response_model=Model,
+            **options,
+        )
+
+    async def create_embedding(
+        self,
+        body: CreateEmbeddingRequest,
+        **options: Unpack[CallOptions],
+    ) -> APIResponse[CreateEmbeddingResponse]:
+        """``POST /v1/embeddings``, with the HTTP response's status, headers and trace id."""
+        return await self._client._request_raw(
             "POST",
             "/v1/embeddings",
             body=body,
@@ -159,30 +523,12 @@ class AsyncClient(AsyncBaseClient):
         self,
         body: CreateChatCompletionRequest,
         **options: Unpack[CallOptions],
-    ) -> ChatCompletion:
-        """``POST /v1/chat/completions``: Complete a chat, as one JSON body or, with `stream` true,
-        as SSE chunks.
-        """
-        return await self._request(
+    ) -> APIResponse[ChatCompletion]:
+        """``POST /v1/chat/completions``, with the HTTP response's status, headers and trace id."""
+        return await self._client._request_raw(
             "POST",
             "/v1/chat/completions",
             body=set_stream_flag(body, "stream", False),
             response_model=ChatCompletion,
-            **options,
-        )
-
-    def create_chat_completion_stream(
-        self,
-        body: CreateChatCompletionRequest,
-        **options: Unpack[CallOptions],
-    ) -> AsyncEventStream[ChatCompletionChunk]:
-        """``POST /v1/chat/completions``: Complete a chat, as one JSON body or, with `stream` true,
-        as SSE chunks.
-        """
-        return self._stream(
-            "POST",
-            "/v1/chat/completions",
-            body=set_stream_flag(body, "stream", True),
-            event_model=ChatCompletionChunk,
             **options,
         )

@@ -220,6 +220,12 @@ def _qualify_methods(methods: list[Method] | list[ClientMethod], imports: _Impor
         method.arguments = [
             Argument(a.name, qualify_builtins(a.annotation, shadowed)) for a in method.arguments
         ]
+        if isinstance(method, ClientMethod):
+            method.fields = [
+                Argument(a.name, qualify_builtins(a.annotation, shadowed)) for a in method.fields
+            ]
+            if any("builtins." in a.annotation for a in method.fields):
+                imports.add("import builtins")
         method.returns = qualify_builtins(method.returns, shadowed)
         if any("builtins." in a.annotation for a in method.arguments) or (
             "builtins." in method.returns
@@ -227,7 +233,7 @@ def _qualify_methods(methods: list[Method] | list[ClientMethod], imports: _Impor
             imports.add("import builtins")
 
 
-CLIENT_RESERVED = {"close", "aclose", "base_url", "last_trace_id"}
+CLIENT_RESERVED = {"close", "aclose", "base_url", "last_trace_id", "with_raw_response"}
 
 
 @dataclass
@@ -245,6 +251,10 @@ class ClientMethod:
     has_body: bool
     response_model: str
     flag: str | None = None
+    fields: list[Argument] = field(default_factory=list)  # the body as keywords, if it can be
+    flag_field: str | None = None  # JSON+SSE: the keyword whose Literal[True] streams
+    flag_required: bool = False
+    stream_returns: str = ""
 
     @property
     def uses_styled(self) -> bool:
@@ -305,10 +315,23 @@ def _client_methods(service: Service, models: Models) -> list[ClientMethod]:
                         op.stream_flag,
                     )
                 )
+        keywords = _body_keywords(op, models, {a.name for a in args})
         for name, call, returns, flag in forms:
             while name in taken:
                 name += "_"
             taken.add(name)
+            kw_fields, flag_field, flag_required = list(keywords), None, False
+            if flag is not None and keywords:
+                wire = {f.name: f for f in models.all_fields(op.body_model or "") or []}
+                flag_field = next((n for n, f in wire.items() if (f.alias or n) == flag), None)
+                flag_required = flag_field is not None and wire[flag_field].required
+                if call == "_stream":  # the stream form always streams: no flag to pass
+                    kw_fields = [a for a in kw_fields if a.name != flag_field]
+                    flag_field = None
+                elif flag_field is not None and op.stream_method_name is not None:
+                    kw_fields = [a for a in kw_fields if a.name != flag_field]
+                else:
+                    flag_field = None
             result.append(
                 ClientMethod(
                     op=op,
@@ -322,9 +345,53 @@ def _client_methods(service: Service, models: Models) -> list[ClientMethod]:
                     has_body=op.body_model is not None,
                     response_model=op.response_model or "_NO_CONTENT",
                     flag=flag,
+                    fields=kw_fields,
+                    flag_field=flag_field,
+                    flag_required=flag_required,
+                    stream_returns=f"EventStream[{op.event_model}]",
                 )
             )
     return result
+
+
+KEYWORD_RESERVED = frozenset({"self", "body", "trace_id", "timeout", "retries", "headers"})
+"""Names a body field cannot have to be offered as a keyword (the method's own)."""
+
+
+def _body_keywords(op: Operation, models: Models, params: set[str]) -> list[Argument]:
+    """The body's fields as keyword arguments (required first), or none.
+
+    Offered only for a plain model body whose field names clash with nothing the method
+    already takes (its parameters, ``body``, the per-call options).
+    """
+    if op.body_model is None:
+        return []
+    fields = models.all_fields(op.body_model)
+    if not fields or any(f.name in KEYWORD_RESERVED or f.name in params for f in fields):
+        return []
+    ordered = [f for f in fields if f.required] + [f for f in fields if not f.required]
+    return [
+        Argument(f.name, _plain(f.annotation) + ("" if f.required else " = ...")) for f in ordered
+    ]
+
+
+def _plain(annotation: str) -> str:
+    """``Annotated[str, Field(min_length=1)] | None`` -> ``str | None``: the constraints are
+    the model's to check; a signature shows the types."""
+    tree = ast.parse(annotation, mode="eval")
+
+    class Strip(ast.NodeTransformer):
+        def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+            if (
+                isinstance(node.value, ast.Name)
+                and node.value.id == "Annotated"
+                and isinstance(node.slice, ast.Tuple)
+            ):
+                inner: ast.AST = self.visit(node.slice.elts[0])
+                return inner
+            return self.generic_visit(node)
+
+    return ast.unparse(Strip().visit(tree))
 
 
 def _environment() -> jinja2.Environment:
@@ -386,7 +453,7 @@ def render(service: Service, models: Models, package: str) -> dict[str, str]:
     for op in service.operations:
         client.models.discard(op.params_model or "")
     for method in client_methods:
-        for arg in method.arguments:
+        for arg in [*method.arguments, *method.fields]:
             for name in _names_in(arg.annotation):
                 if name in models.imports:
                     client.add(models.imports[name])
@@ -405,6 +472,12 @@ def render(service: Service, models: Models, package: str) -> dict[str, str]:
         client.add("from gmi_ieops.client import styled")
     if any(m.flag for m in client_methods):
         client.add("from gmi_ieops.client import set_stream_flag")
+    if any(m.fields for m in client_methods):
+        client.add("from gmi_ieops.client import body_from_fields")
+        client.add("from typing import Any")
+        client.add("from typing import overload")
+    if any(m.flag_field for m in client_methods):
+        client.add("from typing import Literal")
     if any(m.call == "_stream" for m in client_methods):
         client.add("from gmi_ieops.client import AsyncEventStream")
         client.add("from gmi_ieops.client import EventStream")
@@ -412,6 +485,9 @@ def render(service: Service, models: Models, package: str) -> dict[str, str]:
         client.add("from gmi_ieops.client import AsyncWebSocketSession")
         client.add("from gmi_ieops.client import WebSocketSession")
     context["client_methods"] = client_methods
+    context["raw_methods"] = [m for m in client_methods if m.call == "_request"]
+    if context["raw_methods"]:
+        client.add("from gmi_ieops.client import APIResponse")
     context["client_imports"] = client
     files = {
         "__init__.py": env.get_template("package_init.py.jinja").render(context),

@@ -49,8 +49,44 @@ paths:
         content: {application/json: {schema: {$ref: '#/components/schemas/Thing'}}}
       responses:
         '200': {content: {application/json: {schema: {$ref: '#/components/schemas/Thing'}}}}
+  /search:
+    post:
+      operationId: search
+      requestBody:
+        content: {application/json: {schema: {$ref: '#/components/schemas/Query'}}}
+      responses:
+        '200':
+          content:
+            application/json: {schema: {$ref: '#/components/schemas/Hit'}}
+            text/event-stream: {schema: {$ref: '#/components/schemas/TagFilter'}}
 components:
   schemas:
+    Kind: {type: string, enum: [float, list, plain]}
+    ThresholdFilter:
+      type: object
+      required: [type, value]
+      properties: {type: {const: threshold}, value: {type: number}}
+    TagFilter:
+      type: object
+      required: [type, tags]
+      properties: {type: {const: tag}, tags: {type: array, items: {type: string}}}
+    Filter:
+      oneOf:
+        - {$ref: '#/components/schemas/ThresholdFilter'}
+        - {$ref: '#/components/schemas/TagFilter'}
+      discriminator: {propertyName: type}
+    Hit:
+      oneOf:
+        - {$ref: '#/components/schemas/ThresholdFilter'}
+        - {$ref: '#/components/schemas/TagFilter'}
+    Query:
+      type: object
+      required: [filter]
+      properties:
+        filter: {$ref: '#/components/schemas/Filter'}
+        kind: {allOf: [{$ref: '#/components/schemas/Kind'}], default: float}
+        stream: {type: boolean}
+        X-Mode: {type: string}
     Named: {type: object, properties: {name: {type: string, minLength: 1}}}
     NamedCreate:
       type: object
@@ -65,14 +101,40 @@ components:
 """
 
 USE = """\
-from g.written.client import Client
-from g.written.models import Thing
+from gmi_ieops.client import EventStream
+
+from g.written.client import AsyncClient, Client
+from g.written.models import Hit, Kind, Query, TagFilter, Thing, ThresholdFilter
 
 
 def build(client: Client) -> list[Thing]:
     thing = Thing(name="a", size=1)
     client.type(type="x")
     return [thing, *client.list(tags=["a"], type="b")]
+
+
+def query() -> Query:
+    label: str = Kind.float_  # a str subclass: usable wherever a string is
+    assert label.upper() == "FLOAT"
+    return Query(filter=ThresholdFilter(type="threshold", value=0.5), kind=Kind.list_)
+
+
+def tags(q: Query) -> list[str]:
+    return q.filter.tags if isinstance(q.filter, TagFilter) else []
+
+
+def keywords(client: Client) -> tuple[Hit, Hit, EventStream[TagFilter]]:
+    by_model = client.search(query())
+    by_fields = client.search(filter=TagFilter(type="tag", tags=[]), kind=Kind.plain, X_Mode="m")
+    stream = client.search(filter=TagFilter(type="tag", tags=[]), stream=True)
+    return by_model, by_fields, stream
+
+
+async def keywords_async(client: AsyncClient) -> list[TagFilter]:
+    hit: Hit = await client.search(filter=TagFilter(type="tag", tags=[]), stream=False)
+    assert hit
+    async with await client.search(filter=TagFilter(type="tag", tags=[]), stream=True) as s:
+        return [event async for event in s]
 """
 
 
@@ -126,3 +188,53 @@ def test_the_audit_allows_builtins_only_as_safe_types() -> None:
     for bad in ("import builtins\n\nbuiltins.open('f')\n", "import builtins\n\nb = builtins\n"):
         with pytest.raises(AuditError):
             audit(bad, "bad.py")
+
+
+def test_string_enums_equal_their_values_and_never_shadow_builtins(generated: Path) -> None:
+    from g.written.models import Kind, Query, ThresholdFilter
+
+    assert [m.name for m in Kind] == ["float_", "list_", "plain"]
+    assert Kind.float_ == "float" and Kind("list") is Kind.list_
+    query = Query.model_validate({"filter": {"type": "tag", "tags": ["a"]}, "kind": "list"})
+    assert query.kind is Kind.list_
+    q = Query(filter=ThresholdFilter(type="threshold", value=0.5))
+    assert q.model_dump(mode="json", exclude_unset=True) == {
+        "filter": {"type": "threshold", "value": 0.5}
+    }
+
+
+def test_named_unions_are_type_aliases_but_operation_models_stay_classes(generated: Path) -> None:
+    source = (generated / "g" / "written" / "models.py").read_text()
+    assert "Filter: TypeAlias = Annotated[" in source
+    assert 'Field(discriminator="type")' in source
+    assert "class Hit(RootModel[" in source  # a response: the runtime validates a model
+
+
+def test_literal_enums_option(tmp_path: Path) -> None:
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "written.yaml").write_text(SPEC)
+    done = run_gen(tmp_path / "schemas", "-o", tmp_path / "lit", "--enums", "literal", "-q")
+    assert done.returncode == 0, done.stdout + done.stderr
+    source = (tmp_path / "lit" / "written" / "models.py").read_text()
+    assert 'Kind: TypeAlias = Literal["float", "list", "plain"]' in source
+    assert "Enum" not in source
+    lint(tmp_path / "lit", cwd=tmp_path)
+
+
+def test_a_body_can_be_given_as_keywords(generated: Path) -> None:
+    from g.written.models import Query, TagFilter
+    from gmi_ieops.client import body_from_fields
+
+    tag = TagFilter(type="tag", tags=["a"])
+    body, options = body_from_fields(Query, None, {"filter": tag, "X_Mode": "m", "timeout": 3})
+    assert options == {"timeout": 3}
+    assert body.model_dump(by_alias=True, exclude_unset=True) == {
+        "filter": {"type": "tag", "tags": ["a"]},
+        "X-Mode": "m",
+    }
+    same, _ = body_from_fields(Query, body, {"trace_id": "t"})
+    assert same is body
+    with pytest.raises(TypeError, match="not both"):
+        body_from_fields(Query, body, {"kind": "plain"})
+    with pytest.raises(TypeError, match="no field nope"):
+        body_from_fields(Query, None, {"filter": tag, "nope": 1})

@@ -25,6 +25,7 @@ from .errors import (
     ServerError,
     WebSocketClosedError,
 )
+from .fields import body_from_fields
 from .options import CallOptions, RetryPolicy, Timeout
 from .response import APIResponse
 from .sse import ServerSentEvent, SSEDecoder
@@ -59,6 +60,7 @@ __all__ = [
     "Timeout",
     "WebSocketClosedError",
     "WebSocketSession",
+    "body_from_fields",
     "set_stream_flag",
     "styled",
 ]

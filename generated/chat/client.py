@@ -66,6 +66,10 @@ class Client(BaseClient):
         """``POST /chat/stream``: Stream a reply, one frame per token.
 
         Pass the body as a model or as its fields (keywords).
+
+        Args:
+            x_session_id: Groups requests of one conversation in the logs. (header
+                ``X-Session-Id``)
         """
         body, options = body_from_fields(ChatRequest, body, fields)
         extra = options.get("headers") or {}
@@ -124,7 +128,11 @@ class Client(BaseClient):
         lang: Lang | None = None,
         **options: Unpack[CallOptions],
     ) -> WebSocketSession[ChatRequest, ChatFrame]:
-        """``GET /chat/ws``: A conversation over one WebSocket."""
+        """``GET /chat/ws``: A conversation over one WebSocket.
+
+        Args:
+            lang: The query parameter ``lang``.
+        """
         return self._websocket(
             "/chat/ws",
             query={
@@ -196,6 +204,10 @@ class AsyncClient(AsyncBaseClient):
         """``POST /chat/stream``: Stream a reply, one frame per token.
 
         Pass the body as a model or as its fields (keywords).
+
+        Args:
+            x_session_id: Groups requests of one conversation in the logs. (header
+                ``X-Session-Id``)
         """
         body, options = body_from_fields(ChatRequest, body, fields)
         extra = options.get("headers") or {}
@@ -254,7 +266,11 @@ class AsyncClient(AsyncBaseClient):
         lang: Lang | None = None,
         **options: Unpack[CallOptions],
     ) -> AsyncWebSocketSession[ChatRequest, ChatFrame]:
-        """``GET /chat/ws``: A conversation over one WebSocket."""
+        """``GET /chat/ws``: A conversation over one WebSocket.
+
+        Args:
+            lang: The query parameter ``lang``.
+        """
         return self._websocket(
             "/chat/ws",
             query={

@@ -78,7 +78,11 @@ class Client(BaseClient):
         job_id: str,
         **options: Unpack[CallOptions],
     ) -> ImageJob:
-        """``GET /v1/images/jobs/{job_id}``: The job's current state."""
+        """``GET /v1/images/jobs/{job_id}``: The job's current state.
+
+        Args:
+            job_id: The path parameter ``job_id``.
+        """
         return self._request(
             "GET",
             "/v1/images/jobs/{job_id}",
@@ -96,6 +100,9 @@ class Client(BaseClient):
         **options: Unpack[CallOptions],
     ) -> EventStream[ImageJobEvent]:
         """``GET /v1/images/jobs/{job_id}/events``: Progress events until the job is done or failed.
+
+        Args:
+            job_id: The path parameter ``job_id``.
         """
         return self._stream(
             "GET",
@@ -200,7 +207,11 @@ class AsyncClient(AsyncBaseClient):
         job_id: str,
         **options: Unpack[CallOptions],
     ) -> ImageJob:
-        """``GET /v1/images/jobs/{job_id}``: The job's current state."""
+        """``GET /v1/images/jobs/{job_id}``: The job's current state.
+
+        Args:
+            job_id: The path parameter ``job_id``.
+        """
         return await self._request(
             "GET",
             "/v1/images/jobs/{job_id}",
@@ -218,6 +229,9 @@ class AsyncClient(AsyncBaseClient):
         **options: Unpack[CallOptions],
     ) -> AsyncEventStream[ImageJobEvent]:
         """``GET /v1/images/jobs/{job_id}/events``: Progress events until the job is done or failed.
+
+        Args:
+            job_id: The path parameter ``job_id``.
         """
         return self._stream(
             "GET",

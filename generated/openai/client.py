@@ -65,7 +65,11 @@ class Client(BaseClient):
         model: str,
         **options: Unpack[CallOptions],
     ) -> Model:
-        """``GET /v1/models/{model}``: Describe one model."""
+        """``GET /v1/models/{model}``: Describe one model.
+
+        Args:
+            model: The path parameter ``model``.
+        """
         return self._request(
             "GET",
             "/v1/models/{model}",
@@ -103,6 +107,12 @@ class Client(BaseClient):
         """``POST /v1/embeddings``: Embed one or more texts.
 
         Pass the body as a model or as its fields (keywords).
+
+        Args:
+            input: A text, a list of texts, a list of token ids or a list of lists of token
+                ids (ids of the model's tokenizer). OpenAI's spec says oneOf; the branches are
+                disjoint for the non-empty lists allowed here, so anyOf means the same and needs
+                no JSON Schema check at run time.
         """
         body, options = body_from_fields(CreateEmbeddingRequest, body, fields)
         return self._request(
@@ -313,7 +323,11 @@ class AsyncClient(AsyncBaseClient):
         model: str,
         **options: Unpack[CallOptions],
     ) -> Model:
-        """``GET /v1/models/{model}``: Describe one model."""
+        """``GET /v1/models/{model}``: Describe one model.
+
+        Args:
+            model: The path parameter ``model``.
+        """
         return await self._request(
             "GET",
             "/v1/models/{model}",
@@ -351,6 +365,12 @@ class AsyncClient(AsyncBaseClient):
         """``POST /v1/embeddings``: Embed one or more texts.
 
         Pass the body as a model or as its fields (keywords).
+
+        Args:
+            input: A text, a list of texts, a list of token ids or a list of lists of token
+                ids (ids of the model's tokenizer). OpenAI's spec says oneOf; the branches are
+                disjoint for the non-empty lists allowed here, so anyOf means the same and needs
+                no JSON Schema check at run time.
         """
         body, options = body_from_fields(CreateEmbeddingRequest, body, fields)
         return await self._request(

@@ -51,6 +51,9 @@ class OpenaiService(ABC):
         """Describe one model.
 
         ``GET /v1/models/{model}``
+
+        Args:
+            model: The path parameter ``model``.
         """
 
     @abstractmethod

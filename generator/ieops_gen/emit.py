@@ -21,7 +21,7 @@ from typing import Any
 import jinja2
 
 from .errors import GenerationError
-from .escape import AuditError, audit, comment, docstring, literal, normalise_strings
+from .escape import AuditError, audit, comment, docstring, literal, normalise_strings, wrap
 from .ir import Operation, Service
 from .layout import reformat_long_statements, split_long_strings, wrap_docstrings
 from .models import LINE_LENGTH, Models
@@ -186,7 +186,9 @@ def _methods(service: Service, models: Models, imports: _Imports) -> list[Method
         args.append(Argument("context", "RequestContext"))
         imports.models.update(op.models)
         imports.models.discard(op.params_model or "")
-        doc = "\n\n".join(part for part in (op.summary, op.description, f"``{op.label}``") if part)
+        doc = "\n\n".join(
+            part for part in (op.summary, op.description, f"``{op.label}``", args_doc(op)) if part
+        )
         if op.kind == "ws":
             methods.append(Method(op, op.method_name, args, "None", True, doc))
         elif op.kind == "sse":
@@ -209,6 +211,29 @@ def _methods(service: Service, models: Models, imports: _Imports) -> list[Method
                 )
     _qualify_methods(methods, imports)
     return methods
+
+
+def args_doc(op: Operation, fields: list[tuple[str, str | None]] | None = None) -> str:
+    """A Google-style ``Args:`` section: each parameter's description and where it goes,
+    then (``fields``) the body fields a method takes as keywords."""
+    entries = [
+        (
+            p.python_name,
+            f"{' '.join(p.description.split())} ({p.location} ``{p.name}``)"
+            if p.description
+            else f"The {p.location} parameter ``{p.name}``.",
+        )
+        for p in op.parameters
+        if p.location != "cookie" or fields is None
+    ]
+    entries += [(name, " ".join(text.split())) for name, text in fields or [] if text]
+    if not entries:
+        return ""
+    lines = ["Args:"]
+    for name, text in entries:  # wrapped here, with a hanging indent (methods sit at 8)
+        wrapped = wrap(f"{name}: {text}", LINE_LENGTH - 8 - 3 - 8) or [name]
+        lines += ["    " + wrapped[0], *("        " + rest for rest in wrapped[1:])]
+    return "\n".join(lines)
 
 
 def _qualify_methods(methods: list[Method] | list[ClientMethod], imports: _Imports) -> None:
@@ -254,6 +279,7 @@ class ClientMethod:
     fields: list[Argument] = field(default_factory=list)  # the body as keywords, if it can be
     flag_field: str | None = None  # JSON+SSE: the keyword whose Literal[True] streams
     flag_required: bool = False
+    doc: str = ""
     stream_returns: str = ""
 
     @property
@@ -316,6 +342,7 @@ def _client_methods(service: Service, models: Models) -> list[ClientMethod]:
                     )
                 )
         keywords = _body_keywords(op, models, {a.name for a in args})
+        described = {f.name: f.description for f in models.all_fields(op.body_model or "") or []}
         for name, call, returns, flag in forms:
             while name in taken:
                 name += "_"
@@ -348,13 +375,26 @@ def _client_methods(service: Service, models: Models) -> list[ClientMethod]:
                     fields=kw_fields,
                     flag_field=flag_field,
                     flag_required=flag_required,
+                    doc="\n\n".join(
+                        part
+                        for part in (
+                            f"``{op.label}``" + (f": {op.summary}" if op.summary else ""),
+                            "Pass the body as a model or as its fields (keywords)."
+                            if kw_fields
+                            else "",
+                            args_doc(op, [(a.name, described.get(a.name)) for a in kw_fields]),
+                        )
+                        if part
+                    ),
                     stream_returns=f"EventStream[{op.event_model}]",
                 )
             )
     return result
 
 
-KEYWORD_RESERVED = frozenset({"self", "body", "trace_id", "timeout", "retries", "headers"})
+KEYWORD_RESERVED = frozenset(
+    {"self", "body", "options", "trace_id", "timeout", "retries", "headers"}
+)
 """Names a body field cannot have to be offered as a keyword (the method's own)."""
 
 

@@ -421,10 +421,18 @@ class _Builder:
         if not self.default_fits(schema, value):
             return "it does not fit the schema's type"
         target = self.target(schema)
+        if (
+            target is not schema
+            and _is_enum(target)
+            and value is not None
+            and value in target["enum"]
+            and not _nullable(target)
+        ):
+            return None  # one of the enum's values: ``kind: Kind = Kind.fast``
         if value is not None and _through_ref(schema):
             return "a default for a referenced schema would not type-check as a Python default"
         if target is not schema and isinstance(target, dict) and "enum" in target:
-            return "a default for a referenced enum is not supported"
+            return "a default for a referenced enum must be one of its values"
         for node in (target, (target or {}).get("items") if isinstance(target, dict) else None):
             if isinstance(node, dict) and node.get("format") in _WRAPPED_FORMATS:
                 return f"format {node['format']!r} values are not plain strings"

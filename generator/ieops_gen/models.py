@@ -45,6 +45,7 @@ class Field:
     names: frozenset[str]
     required: bool = True
     alias: str | None = None
+    description: str | None = None  # the docstring that follows the field
 
 
 @dataclass
@@ -323,7 +324,7 @@ def _inspect(source: str, service: Service) -> Models:
             classes.add(node.name)
             bases[node.name] = [_base_name(b) for b in node.bases]
             found: list[Field] = []
-            for stmt in node.body:
+            for index, stmt in enumerate(node.body):
                 if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
                     annotation = _unwrap_annotated(stmt.annotation)
                     found.append(
@@ -335,6 +336,7 @@ def _inspect(source: str, service: Service) -> Models:
                             ),
                             required=stmt.value is None,
                             alias=_alias(stmt.annotation),
+                            description=_docstring_after(node.body, index),
                         )
                     )
             fields[node.name] = found
@@ -357,6 +359,17 @@ def _inspect(source: str, service: Service) -> Models:
                     f"{service.source}: {op.label}: parameter fields {got} != {want}"
                 )
     return Models(source=source, classes=classes, fields=fields, imports=imports, bases=bases)
+
+
+def _docstring_after(body: list[ast.stmt], index: int) -> str | None:
+    after = body[index + 1] if index + 1 < len(body) else None
+    if (
+        isinstance(after, ast.Expr)
+        and isinstance(after.value, ast.Constant)
+        and isinstance(after.value.value, str)
+    ):
+        return after.value.value.strip() or None
+    return None
 
 
 def _alias(annotation: ast.expr) -> str | None:

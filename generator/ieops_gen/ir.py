@@ -539,7 +539,8 @@ class _Builder:
     def made_model(self, schema: Any, hint: str) -> str:
         """A model for an inline schema; one class for identical ones (the first name)."""
         rewritten = self.rewrite(copy.deepcopy(schema))
-        key = json.dumps(rewritten, sort_keys=True, ensure_ascii=False, default=str)
+        # in document order: parameters in another order make fields in another order
+        key = json.dumps(rewritten, ensure_ascii=False, default=str)
         if key in self.made:
             return self.made[key]
         name = self.class_names.unique(hint, sep="")

@@ -320,6 +320,14 @@ def _inspect(source: str, service: Service) -> Models:
             and node.annotation.id == "TypeAlias"
         ):
             classes.add(node.target.id)  # a type alias: imported like a class
+        elif (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Call)
+            and getattr(node.value.func, "id", None) == "TypeAliasType"
+        ):
+            classes.add(node.targets[0].id)  # the library's own aliases (constrained values)
         elif isinstance(node, ast.ClassDef):
             classes.add(node.name)
             bases[node.name] = [_base_name(b) for b in node.bases]

@@ -87,6 +87,9 @@ components:
         kind: {allOf: [{$ref: '#/components/schemas/Kind'}], default: float}
         stream: {type: boolean}
         X-Mode: {type: string}
+        labels:
+          type: array
+          items: {type: object, additionalProperties: {type: string, minLength: 1}}
     Named: {type: object, properties: {name: {type: string, minLength: 1}}}
     NamedCreate:
       type: object

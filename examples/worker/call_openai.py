@@ -11,7 +11,12 @@ import sys
 
 from examples.worker.embedder import as_floats
 from generated.openai.client import Client
-from generated.openai.models import CreateChatCompletionRequest, CreateEmbeddingRequest, Purpose2
+from generated.openai.models import (
+    ChatCompletionRequestUserMessage,
+    CreateChatCompletionRequest,
+    CreateEmbeddingRequest,
+    Purpose2,
+)
 
 
 def cosine(a: list[float], b: list[float]) -> float:
@@ -25,23 +30,24 @@ def main(base_url: str) -> None:
         print("models:", ", ".join(model.id for model in models.data))
 
         texts = ["A cat sits on the mat.", "A kitten rests on a rug.", "Stock markets fell today."]
-        request = CreateEmbeddingRequest.model_validate(
-            {"model": models.data[-1].id, "input": texts}
-        )
-        embeddings = client.create_embedding(request)
+        # the body as keywords, as the openai client takes it (or pass the model itself)
+        embeddings = client.create_embedding(model=models.data[-1].id, input=texts)
         vectors = [as_floats(item.embedding) for item in embeddings.data]
         print(f"embeddings: {len(vectors)} x {len(vectors[0])} from {embeddings.model}")
         print(f"  cosine(cat, kitten) = {cosine(vectors[0], vectors[1]):.3f}")
         print(f"  cosine(cat, stocks) = {cosine(vectors[0], vectors[2]):.3f}")
 
-        chat = CreateChatCompletionRequest.model_validate(
-            {"model": "echo-1", "messages": [{"role": "user", "content": "hello worker"}]}
+        chat = CreateChatCompletionRequest(
+            model="echo-1",
+            messages=[ChatCompletionRequestUserMessage(role="user", content="hello worker")],
         )
         reply = client.create_chat_completion(chat)
         print("chat:", reply.choices[0].message.content)
 
         print("chat stream:", end=" ")
-        with client.create_chat_completion_stream(chat) as stream:
+        with client.create_chat_completion(
+            model=chat.model, messages=chat.messages, stream=True
+        ) as stream:
             for chunk in stream:
                 print(chunk.choices[0].delta.content or "", end="", flush=True)
         print()

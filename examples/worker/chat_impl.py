@@ -10,7 +10,15 @@ from collections.abc import AsyncIterator
 
 from gmi_ieops.handler import RequestContext, WebSocketSession
 
-from generated.chat.models import ChatFrame, ChatReply, ChatRequest, Lang
+from generated.chat.models import (
+    ChatFrame,
+    ChatReply,
+    ChatRequest,
+    ChatResult,
+    Lang,
+    Role,
+    StopReason,
+)
 from generated.chat.routes import serve
 from generated.chat.service import ChatService
 
@@ -18,12 +26,10 @@ from generated.chat.service import ChatService
 def _frames(request: ChatRequest, prefix: str = "") -> list[ChatFrame]:
     text = prefix + request.messages[-1].content
     frames = [
-        ChatFrame.model_validate(
-            {"results": [{"content": char, "role": "assistant"}], "stopped": False}
-        )
+        ChatFrame(results=[ChatResult(content=char, role=Role.assistant)], stopped=False)
         for char in text[: request.max_tokens]
     ]
-    frames.append(ChatFrame.model_validate({"stopped": True, "stop_reasons": ["end"]}))
+    frames.append(ChatFrame(stopped=True, stop_reasons=[StopReason.end]))
     return frames
 
 

@@ -14,7 +14,15 @@ from datetime import datetime, timezone
 from gmi_ieops.handler import RequestContext
 from starlette.exceptions import HTTPException
 
-from generated.images.models import ImageJob, ImageJobEvent, ImageJobRequest
+from generated.images.models import (
+    DoneEvent,
+    Image,
+    ImageJob,
+    ImageJobEvent,
+    ImageJobRequest,
+    JobStatus,
+    ProgressEvent,
+)
 from generated.images.routes import serve
 from generated.images.service import ImagesService
 
@@ -28,12 +36,8 @@ class ImagesServiceImpl(ImagesService):
         self.step_delay = step_delay
 
     async def create_image_job(self, *, body: ImageJobRequest, context: RequestContext) -> ImageJob:
-        job = ImageJob.model_validate(
-            {
-                "id": f"job-{next(self.ids)}",
-                "status": "queued",
-                "created": datetime.now(timezone.utc),
-            }
+        job = ImageJob(
+            id=f"job-{next(self.ids)}", status=JobStatus.queued, created=datetime.now(timezone.utc)
         )
         self.jobs[job.id] = (body, job)
         return job
@@ -47,16 +51,14 @@ class ImagesServiceImpl(ImagesService):
         request, job = self._job(job_id)
         for step in range(request.steps):
             await asyncio.sleep(self.step_delay)
-            yield ImageJobEvent.model_validate(
-                {"type": "progress", "step": step, "total": request.steps}
-            )
+            yield ImageJobEvent(ProgressEvent(type="progress", step=step, total=request.steps))
         size = int(request.size.value.split("x")[0])
         images = [
-            {"url": f"gmifs://images/{job_id}/{i}.png", "width": size, "height": size}
+            Image(url=f"gmifs://images/{job_id}/{i}.png", width=size, height=size)
             for i in range(request.n)
         ]
-        self.jobs[job_id] = (request, job.model_copy(update={"status": "succeeded"}))
-        yield ImageJobEvent.model_validate({"type": "done", "images": images})
+        self.jobs[job_id] = (request, job.model_copy(update={"status": JobStatus.succeeded}))
+        yield ImageJobEvent(DoneEvent(type="done", images=images))
 
     def _job(self, job_id: str) -> tuple[ImageJobRequest, ImageJob]:
         if job_id not in self.jobs:

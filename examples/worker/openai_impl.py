@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
 
 from gmi_ieops.handler import BinaryBody, RequestContext, UploadFile
 from starlette.exceptions import HTTPException
@@ -24,20 +23,29 @@ from examples.worker.embedder import Embedder, from_env, shorten, to_base64
 from examples.worker.files_store import FileStore
 from generated.openai.models import (
     ChatCompletion,
+    ChatCompletionChoice,
     ChatCompletionChunk,
+    ChatCompletionChunkChoice,
+    ChatCompletionResponseMessage,
+    ChatCompletionStreamResponseDelta,
     ChatCompletionTextContent,
+    CompletionUsage,
     CreateChatCompletionRequest,
     CreateEmbeddingRequest,
     CreateEmbeddingResponse,
     CreateFileForm,
     DeleteFileResponse,
+    Embedding,
+    EmbeddingUsage,
     EncodingFormat,
+    FinishReason,
     Input3Item,
     ListFilesResponse,
     Model,
     ModelList,
     OpenAIFile,
     Order,
+    Role,
 )
 from generated.openai.routes import serve
 from generated.openai.service import OpenaiService
@@ -55,8 +63,7 @@ def content_text(content: ChatCompletionTextContent | None) -> str:
     """A message's content as text: a string, or its text parts joined."""
     if content is None:
         return ""
-    root = content.root
-    return root if isinstance(root, str) else "".join(part.text for part in root.root)
+    return content if isinstance(content, str) else "".join(part.text for part in content)
 
 
 def _token_rows(given: Sequence[object]) -> list[list[int]]:
@@ -105,7 +112,7 @@ class OpenaiServiceImpl(OpenaiService):
 
     async def list_models(self, *, context: RequestContext) -> ModelList:
         models = [_model(CHAT_MODEL), _model(self.embedder.name)]
-        return ModelList.model_validate({"object": "list", "data": models})
+        return ModelList(object="list", data=models)
 
     async def retrieve_model(self, *, model: str, context: RequestContext) -> Model:
         if model not in (CHAT_MODEL, self.embedder.name):
@@ -139,15 +146,13 @@ class OpenaiServiceImpl(OpenaiService):
         data = []
         for i, vector in enumerate(vectors):
             short = shorten(vector, body.dimensions)
-            embedding: Any = to_base64(short) if as_base64 else short
-            data.append({"object": "embedding", "index": i, "embedding": embedding})
-        return CreateEmbeddingResponse.model_validate(
-            {
-                "object": "list",
-                "data": data,
-                "model": body.model,
-                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
-            }
+            embedding = to_base64(short) if as_base64 else short
+            data.append(Embedding(object="embedding", index=i, embedding=embedding))
+        return CreateEmbeddingResponse(
+            object="list",
+            data=data,
+            model=body.model,
+            usage=EmbeddingUsage(prompt_tokens=tokens, total_tokens=tokens),
         )
 
     # -- Files API (files_store.py) ---------------------------------------------------------
@@ -182,70 +187,72 @@ class OpenaiServiceImpl(OpenaiService):
         if body.model != CHAT_MODEL:
             raise _no_such_model(body.model, CHAT_MODEL)
 
-    def _usage(self, body: CreateChatCompletionRequest, reply: str) -> dict[str, int]:
-        prompt = [content_text(message.root.content) for message in body.messages]
+    def _usage(self, body: CreateChatCompletionRequest, reply: str) -> CompletionUsage:
+        prompt = [content_text(message.content) for message in body.messages]
         prompt_tokens = sum(self.embedder.count_tokens(prompt))
         completion_tokens = sum(self.embedder.count_tokens([reply]))
-        return {
-            "prompt_tokens": prompt_tokens,
-            "completion_tokens": completion_tokens,
-            "total_tokens": prompt_tokens + completion_tokens,
-        }
+        return CompletionUsage(
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            total_tokens=prompt_tokens + completion_tokens,
+        )
 
     async def create_chat_completion(
         self, *, body: CreateChatCompletionRequest, context: RequestContext
     ) -> ChatCompletion:
         self._check_chat(body)
         reply = _reply(body)
-        return ChatCompletion.model_validate(
-            {
-                "id": f"chatcmpl-{context.trace_id}",
-                "object": "chat.completion",
-                "created": int(time.time()),
-                "model": body.model,
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": {"role": "assistant", "content": reply, "refusal": None},
-                        "finish_reason": "stop",
-                    }
-                ],
-                "usage": self._usage(body, reply),
-            }
+        message = ChatCompletionResponseMessage(role="assistant", content=reply, refusal=None)
+        return ChatCompletion(
+            id=f"chatcmpl-{context.trace_id}",
+            object="chat.completion",
+            created=int(time.time()),
+            model=body.model,
+            choices=[
+                ChatCompletionChoice(index=0, message=message, finish_reason=FinishReason.stop)
+            ],
+            usage=self._usage(body, reply),
         )
 
     async def create_chat_completion_stream(
         self, *, body: CreateChatCompletionRequest, context: RequestContext
     ) -> AsyncIterator[ChatCompletionChunk]:
         self._check_chat(body)
-        head = {
-            "id": f"chatcmpl-{context.trace_id}",
-            "object": "chat.completion.chunk",
-            "created": int(time.time()),
-            "model": body.model,
-        }
+        head = ChatCompletionChunk(
+            id=f"chatcmpl-{context.trace_id}",
+            object="chat.completion.chunk",
+            created=int(time.time()),
+            model=body.model,
+            choices=[],
+        )
 
-        def chunk(delta: dict[str, str], finish: str | None = None) -> ChatCompletionChunk:
-            choice = {"index": 0, "delta": delta, "finish_reason": finish}
-            return ChatCompletionChunk.model_validate({**head, "choices": [choice]})
+        def chunk(
+            delta: ChatCompletionStreamResponseDelta, finish: FinishReason | None = None
+        ) -> ChatCompletionChunk:
+            choice = ChatCompletionChunkChoice(index=0, delta=delta, finish_reason=finish)
+            return head.model_copy(update={"choices": [choice]})
 
         reply = _reply(body)
-        yield chunk({"role": "assistant", "content": ""})  # as OpenAI: the role comes first
+        # as OpenAI: the role comes first
+        yield chunk(ChatCompletionStreamResponseDelta(role=Role.assistant, content=""))
         words = reply.split(" ")
         for index, word in enumerate(words):
-            yield chunk({"content": word if index == len(words) - 1 else word + " "})
-        yield chunk({}, "stop")
+            yield chunk(
+                ChatCompletionStreamResponseDelta(
+                    content=word if index == len(words) - 1 else word + " "
+                )
+            )
+        yield chunk(ChatCompletionStreamResponseDelta(), FinishReason.stop)
         if body.stream_options is not None and body.stream_options.include_usage:
-            usage = self._usage(body, reply)
-            yield ChatCompletionChunk.model_validate({**head, "choices": [], "usage": usage})
+            yield head.model_copy(update={"usage": self._usage(body, reply)})
 
 
 def _model(name: str) -> Model:
-    return Model.model_validate({"id": name, "object": "model", "created": 0, "owned_by": "ieops"})
+    return Model(id=name, object="model", created=0, owned_by="ieops")
 
 
 def _reply(request: CreateChatCompletionRequest) -> str:
-    return f"You said: {content_text(request.messages[-1].root.content)}"
+    return f"You said: {content_text(request.messages[-1].content)}"
 
 
 if __name__ == "__main__":

@@ -9,7 +9,10 @@ WebSocket sessions. Only pydantic models are imported from this package, never t
 
 from __future__ import annotations
 
+from typing import Any, overload
+
 from gmi_ieops.client import (
+    APIResponse,
     AsyncBaseClient,
     AsyncEventStream,
     AsyncWebSocketSession,
@@ -17,23 +20,58 @@ from gmi_ieops.client import (
     CallOptions,
     EventStream,
     WebSocketSession,
+    body_from_fields,
 )
 from typing_extensions import Unpack
 
-from .models import ChatFrame, ChatReply, ChatRequest, Lang
+from .models import ChatFrame, ChatMessage, ChatReply, ChatRequest, Lang
 
 
 class Client(BaseClient):
     """Synchronous client: ``with Client("unix:///run/ieops/x.sock") as client: ...``."""
 
+    @property
+    def with_raw_response(self) -> RawClient:
+        """The JSON operations again, each returning an ``APIResponse`` (status, headers,
+        trace id and the validated ``data``): ``client.with_raw_response.op(...)``."""
+        return RawClient(self)
+
+    @overload
     def chat_stream(
         self,
         body: ChatRequest,
         *,
         x_session_id: str | None = None,
         **options: Unpack[CallOptions],
+    ) -> EventStream[ChatFrame]: ...
+
+    @overload
+    def chat_stream(
+        self,
+        *,
+        x_session_id: str | None = None,
+        messages: list[ChatMessage],
+        max_tokens: int = ...,
+        temperature: float | None = ...,
+        **options: Unpack[CallOptions],
+    ) -> EventStream[ChatFrame]: ...
+
+    def chat_stream(
+        self,
+        body: ChatRequest | None = None,
+        *,
+        x_session_id: str | None = None,
+        **fields: Any,
     ) -> EventStream[ChatFrame]:
-        """``POST /chat/stream``: Stream a reply, one frame per token."""
+        """``POST /chat/stream``: Stream a reply, one frame per token.
+
+        Pass the body as a model or as its fields (keywords).
+
+        Args:
+            x_session_id: Groups requests of one conversation in the logs. (header
+                ``X-Session-Id``)
+        """
+        body, options = body_from_fields(ChatRequest, body, fields)
         extra = options.get("headers") or {}
         return self._stream(
             "POST",
@@ -49,12 +87,33 @@ class Client(BaseClient):
             trace_id=options.get("trace_id"),
         )
 
+    @overload
     def chat_complete(
         self,
         body: ChatRequest,
         **options: Unpack[CallOptions],
+    ) -> ChatReply: ...
+
+    @overload
+    def chat_complete(
+        self,
+        *,
+        messages: list[ChatMessage],
+        max_tokens: int = ...,
+        temperature: float | None = ...,
+        **options: Unpack[CallOptions],
+    ) -> ChatReply: ...
+
+    def chat_complete(
+        self,
+        body: ChatRequest | None = None,
+        **fields: Any,
     ) -> ChatReply:
-        """``POST /chat/complete``: Answer in one body."""
+        """``POST /chat/complete``: Answer in one body.
+
+        Pass the body as a model or as its fields (keywords).
+        """
+        body, options = body_from_fields(ChatRequest, body, fields)
         return self._request(
             "POST",
             "/chat/complete",
@@ -69,7 +128,11 @@ class Client(BaseClient):
         lang: Lang | None = None,
         **options: Unpack[CallOptions],
     ) -> WebSocketSession[ChatRequest, ChatFrame]:
-        """``GET /chat/ws``: A conversation over one WebSocket."""
+        """``GET /chat/ws``: A conversation over one WebSocket.
+
+        Args:
+            lang: The query parameter ``lang``.
+        """
         return self._websocket(
             "/chat/ws",
             query={
@@ -81,17 +144,72 @@ class Client(BaseClient):
         )
 
 
+class RawClient:
+    """``Client.with_raw_response``: the JSON operations, returning ``APIResponse[Model]``."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def chat_complete(
+        self,
+        body: ChatRequest,
+        **options: Unpack[CallOptions],
+    ) -> APIResponse[ChatReply]:
+        """``POST /chat/complete``, with the HTTP response's status, headers and trace id."""
+        return self._client._request_raw(
+            "POST",
+            "/chat/complete",
+            body=body,
+            response_model=ChatReply,
+            **options,
+        )
+
+
 class AsyncClient(AsyncBaseClient):
     """Asynchronous client: ``async with AsyncClient("http://127.0.0.1:8001") as client: ...``."""
 
+    @property
+    def with_raw_response(self) -> AsyncRawClient:
+        """The JSON operations again, each returning an ``APIResponse`` (status, headers,
+        trace id and the validated ``data``): ``await client.with_raw_response.op(...)``."""
+        return AsyncRawClient(self)
+
+    @overload
     def chat_stream(
         self,
         body: ChatRequest,
         *,
         x_session_id: str | None = None,
         **options: Unpack[CallOptions],
+    ) -> AsyncEventStream[ChatFrame]: ...
+
+    @overload
+    def chat_stream(
+        self,
+        *,
+        x_session_id: str | None = None,
+        messages: list[ChatMessage],
+        max_tokens: int = ...,
+        temperature: float | None = ...,
+        **options: Unpack[CallOptions],
+    ) -> AsyncEventStream[ChatFrame]: ...
+
+    def chat_stream(
+        self,
+        body: ChatRequest | None = None,
+        *,
+        x_session_id: str | None = None,
+        **fields: Any,
     ) -> AsyncEventStream[ChatFrame]:
-        """``POST /chat/stream``: Stream a reply, one frame per token."""
+        """``POST /chat/stream``: Stream a reply, one frame per token.
+
+        Pass the body as a model or as its fields (keywords).
+
+        Args:
+            x_session_id: Groups requests of one conversation in the logs. (header
+                ``X-Session-Id``)
+        """
+        body, options = body_from_fields(ChatRequest, body, fields)
         extra = options.get("headers") or {}
         return self._stream(
             "POST",
@@ -107,12 +225,33 @@ class AsyncClient(AsyncBaseClient):
             trace_id=options.get("trace_id"),
         )
 
+    @overload
     async def chat_complete(
         self,
         body: ChatRequest,
         **options: Unpack[CallOptions],
+    ) -> ChatReply: ...
+
+    @overload
+    async def chat_complete(
+        self,
+        *,
+        messages: list[ChatMessage],
+        max_tokens: int = ...,
+        temperature: float | None = ...,
+        **options: Unpack[CallOptions],
+    ) -> ChatReply: ...
+
+    async def chat_complete(
+        self,
+        body: ChatRequest | None = None,
+        **fields: Any,
     ) -> ChatReply:
-        """``POST /chat/complete``: Answer in one body."""
+        """``POST /chat/complete``: Answer in one body.
+
+        Pass the body as a model or as its fields (keywords).
+        """
+        body, options = body_from_fields(ChatRequest, body, fields)
         return await self._request(
             "POST",
             "/chat/complete",
@@ -127,7 +266,11 @@ class AsyncClient(AsyncBaseClient):
         lang: Lang | None = None,
         **options: Unpack[CallOptions],
     ) -> AsyncWebSocketSession[ChatRequest, ChatFrame]:
-        """``GET /chat/ws``: A conversation over one WebSocket."""
+        """``GET /chat/ws``: A conversation over one WebSocket.
+
+        Args:
+            lang: The query parameter ``lang``.
+        """
         return self._websocket(
             "/chat/ws",
             query={
@@ -135,5 +278,26 @@ class AsyncClient(AsyncBaseClient):
             },
             send_model=ChatRequest,
             receive_model=ChatFrame,
+            **options,
+        )
+
+
+class AsyncRawClient:
+    """``AsyncClient.with_raw_response``: the JSON operations, returning ``APIResponse``."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    async def chat_complete(
+        self,
+        body: ChatRequest,
+        **options: Unpack[CallOptions],
+    ) -> APIResponse[ChatReply]:
+        """``POST /chat/complete``, with the HTTP response's status, headers and trace id."""
+        return await self._client._request_raw(
+            "POST",
+            "/chat/complete",
+            body=body,
+            response_model=ChatReply,
             **options,
         )

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 
-class StopReason(Enum):
+class StopReason(str, Enum):
     end = "end"
     length = "length"
     cancelled = "cancelled"
@@ -18,7 +18,7 @@ class ChatReply(BaseModel):
     message: str
 
 
-class Role(Enum):
+class Role(str, Enum):
     system = "system"
     user = "user"
     assistant = "assistant"
@@ -31,7 +31,7 @@ class ChatStreamParams(BaseModel):
     )
 
 
-class Lang(Enum):
+class Lang(str, Enum):
     en = "en"
     zh = "zh"
 

@@ -32,6 +32,10 @@ class ChatService(ABC):
         """Stream a reply, one frame per token.
 
         ``POST /chat/stream``
+
+        Args:
+            x_session_id: Groups requests of one conversation in the logs. (header
+                ``X-Session-Id``)
         """
 
     @abstractmethod
@@ -57,4 +61,7 @@ class ChatService(ABC):
         """A conversation over one WebSocket.
 
         ``GET /chat/ws``
+
+        Args:
+            lang: The query parameter ``lang``.
         """

@@ -9,21 +9,61 @@ WebSocket sessions. Only pydantic models are imported from this package, never t
 
 from __future__ import annotations
 
-from gmi_ieops.client import AsyncBaseClient, AsyncEventStream, BaseClient, CallOptions, EventStream
+from typing import Any, overload
+
+from gmi_ieops.client import (
+    APIResponse,
+    AsyncBaseClient,
+    AsyncEventStream,
+    BaseClient,
+    CallOptions,
+    EventStream,
+    body_from_fields,
+)
 from typing_extensions import Unpack
 
-from .models import ImageJob, ImageJobEvent, ImageJobRequest
+from .models import ImageJob, ImageJobEvent, ImageJobRequest, Size
 
 
 class Client(BaseClient):
     """Synchronous client: ``with Client("unix:///run/ieops/x.sock") as client: ...``."""
 
+    @property
+    def with_raw_response(self) -> RawClient:
+        """The JSON operations again, each returning an ``APIResponse`` (status, headers,
+        trace id and the validated ``data``): ``client.with_raw_response.op(...)``."""
+        return RawClient(self)
+
+    @overload
     def create_image_job(
         self,
         body: ImageJobRequest,
         **options: Unpack[CallOptions],
+    ) -> ImageJob: ...
+
+    @overload
+    def create_image_job(
+        self,
+        *,
+        prompt: str,
+        negative_prompt: str | None = ...,
+        size: Size = ...,
+        n: int = ...,
+        steps: int = ...,
+        seed: int | None = ...,
+        **options: Unpack[CallOptions],
+    ) -> ImageJob: ...
+
+    def create_image_job(
+        self,
+        body: ImageJobRequest | None = None,
+        **fields: Any,
     ) -> ImageJob:
-        """``POST /v1/images/jobs``: Start generating images."""
+        """``POST /v1/images/jobs``: Start generating images.
+
+        Pass the body as a model or as its fields (keywords).
+        """
+        body, options = body_from_fields(ImageJobRequest, body, fields)
         return self._request(
             "POST",
             "/v1/images/jobs",
@@ -38,7 +78,11 @@ class Client(BaseClient):
         job_id: str,
         **options: Unpack[CallOptions],
     ) -> ImageJob:
-        """``GET /v1/images/jobs/{job_id}``: The job's current state."""
+        """``GET /v1/images/jobs/{job_id}``: The job's current state.
+
+        Args:
+            job_id: The path parameter ``job_id``.
+        """
         return self._request(
             "GET",
             "/v1/images/jobs/{job_id}",
@@ -56,6 +100,9 @@ class Client(BaseClient):
         **options: Unpack[CallOptions],
     ) -> EventStream[ImageJobEvent]:
         """``GET /v1/images/jobs/{job_id}/events``: Progress events until the job is done or failed.
+
+        Args:
+            job_id: The path parameter ``job_id``.
         """
         return self._stream(
             "GET",
@@ -68,15 +115,84 @@ class Client(BaseClient):
         )
 
 
+class RawClient:
+    """``Client.with_raw_response``: the JSON operations, returning ``APIResponse[Model]``."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def create_image_job(
+        self,
+        body: ImageJobRequest,
+        **options: Unpack[CallOptions],
+    ) -> APIResponse[ImageJob]:
+        """``POST /v1/images/jobs``, with the HTTP response's status, headers and trace id."""
+        return self._client._request_raw(
+            "POST",
+            "/v1/images/jobs",
+            body=body,
+            response_model=ImageJob,
+            **options,
+        )
+
+    def get_image_job(
+        self,
+        *,
+        job_id: str,
+        **options: Unpack[CallOptions],
+    ) -> APIResponse[ImageJob]:
+        """``GET /v1/images/jobs/{job_id}``, with the HTTP response's status, headers and trace id.
+        """
+        return self._client._request_raw(
+            "GET",
+            "/v1/images/jobs/{job_id}",
+            path_params={
+                "job_id": job_id,
+            },
+            response_model=ImageJob,
+            **options,
+        )
+
+
 class AsyncClient(AsyncBaseClient):
     """Asynchronous client: ``async with AsyncClient("http://127.0.0.1:8001") as client: ...``."""
 
+    @property
+    def with_raw_response(self) -> AsyncRawClient:
+        """The JSON operations again, each returning an ``APIResponse`` (status, headers,
+        trace id and the validated ``data``): ``await client.with_raw_response.op(...)``."""
+        return AsyncRawClient(self)
+
+    @overload
     async def create_image_job(
         self,
         body: ImageJobRequest,
         **options: Unpack[CallOptions],
+    ) -> ImageJob: ...
+
+    @overload
+    async def create_image_job(
+        self,
+        *,
+        prompt: str,
+        negative_prompt: str | None = ...,
+        size: Size = ...,
+        n: int = ...,
+        steps: int = ...,
+        seed: int | None = ...,
+        **options: Unpack[CallOptions],
+    ) -> ImageJob: ...
+
+    async def create_image_job(
+        self,
+        body: ImageJobRequest | None = None,
+        **fields: Any,
     ) -> ImageJob:
-        """``POST /v1/images/jobs``: Start generating images."""
+        """``POST /v1/images/jobs``: Start generating images.
+
+        Pass the body as a model or as its fields (keywords).
+        """
+        body, options = body_from_fields(ImageJobRequest, body, fields)
         return await self._request(
             "POST",
             "/v1/images/jobs",
@@ -91,7 +207,11 @@ class AsyncClient(AsyncBaseClient):
         job_id: str,
         **options: Unpack[CallOptions],
     ) -> ImageJob:
-        """``GET /v1/images/jobs/{job_id}``: The job's current state."""
+        """``GET /v1/images/jobs/{job_id}``: The job's current state.
+
+        Args:
+            job_id: The path parameter ``job_id``.
+        """
         return await self._request(
             "GET",
             "/v1/images/jobs/{job_id}",
@@ -109,6 +229,9 @@ class AsyncClient(AsyncBaseClient):
         **options: Unpack[CallOptions],
     ) -> AsyncEventStream[ImageJobEvent]:
         """``GET /v1/images/jobs/{job_id}/events``: Progress events until the job is done or failed.
+
+        Args:
+            job_id: The path parameter ``job_id``.
         """
         return self._stream(
             "GET",
@@ -117,5 +240,44 @@ class AsyncClient(AsyncBaseClient):
                 "job_id": job_id,
             },
             event_model=ImageJobEvent,
+            **options,
+        )
+
+
+class AsyncRawClient:
+    """``AsyncClient.with_raw_response``: the JSON operations, returning ``APIResponse``."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    async def create_image_job(
+        self,
+        body: ImageJobRequest,
+        **options: Unpack[CallOptions],
+    ) -> APIResponse[ImageJob]:
+        """``POST /v1/images/jobs``, with the HTTP response's status, headers and trace id."""
+        return await self._client._request_raw(
+            "POST",
+            "/v1/images/jobs",
+            body=body,
+            response_model=ImageJob,
+            **options,
+        )
+
+    async def get_image_job(
+        self,
+        *,
+        job_id: str,
+        **options: Unpack[CallOptions],
+    ) -> APIResponse[ImageJob]:
+        """``GET /v1/images/jobs/{job_id}``, with the HTTP response's status, headers and trace id.
+        """
+        return await self._client._request_raw(
+            "GET",
+            "/v1/images/jobs/{job_id}",
+            path_params={
+                "job_id": job_id,
+            },
+            response_model=ImageJob,
             **options,
         )

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, Field, RootModel
 
 
-class Size(Enum):
+class Size(str, Enum):
     field_512x512 = "512x512"
     field_768x768 = "768x768"
     field_1024x1024 = "1024x1024"
@@ -23,7 +23,7 @@ class ImageJobRequest(BaseModel):
     seed: int | None = None
 
 
-class JobStatus(Enum):
+class JobStatus(str, Enum):
     queued = "queued"
     running = "running"
     succeeded = "succeeded"
@@ -63,10 +63,6 @@ class ImageJobEvent(RootModel[ProgressEvent | DoneEvent | FailedEvent]):
 
 
 class GetImageJobParams(BaseModel):
-    job_id: Annotated[str, Field(pattern="^job-[a-z0-9]+$")]
-
-
-class StreamImageJobParams(BaseModel):
     job_id: Annotated[str, Field(pattern="^job-[a-z0-9]+$")]
 
 

@@ -22,13 +22,7 @@ from gmi_ieops.handler import (
 )
 from typing_extensions import Unpack
 
-from .models import (
-    GetImageJobParams,
-    ImageJob,
-    ImageJobEvent,
-    ImageJobRequest,
-    StreamImageJobParams,
-)
+from .models import GetImageJobParams, ImageJob, ImageJobEvent, ImageJobRequest
 from .service import ImagesService
 
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
@@ -79,7 +73,7 @@ def routers(service: ImagesService) -> list[RouterDef]:
             handler=service.stream_image_job,
             kind=RouterKind.SSE,
             method=HTTPMethod.GET,
-            params_model=StreamImageJobParams,
+            params_model=GetImageJobParams,
             param_in={
                 "job_id": "path",
             },

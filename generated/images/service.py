@@ -41,6 +41,9 @@ class ImagesService(ABC):
         """The job's current state.
 
         ``GET /v1/images/jobs/{job_id}``
+
+        Args:
+            job_id: The path parameter ``job_id``.
         """
 
     @abstractmethod
@@ -53,4 +56,7 @@ class ImagesService(ABC):
         """Progress events until the job is done or failed.
 
         ``GET /v1/images/jobs/{job_id}/events``
+
+        Args:
+            job_id: The path parameter ``job_id``.
         """

@@ -9,7 +9,10 @@ WebSocket sessions. Only pydantic models are imported from this package, never t
 
 from __future__ import annotations
 
+from typing import Any, Literal, overload
+
 from gmi_ieops.client import (
+    APIResponse,
     AsyncBaseClient,
     AsyncByteStream,
     AsyncEventStream,
@@ -18,6 +21,7 @@ from gmi_ieops.client import (
     CallOptions,
     EventStream,
     FileInput,
+    body_from_fields,
     form_body,
     set_stream_flag,
 )
@@ -26,10 +30,14 @@ from typing_extensions import Unpack
 from .models import (
     ChatCompletion,
     ChatCompletionChunk,
+    ChatCompletionRequestMessage,
+    ChatCompletionStreamOptions,
     CreateChatCompletionRequest,
     CreateEmbeddingRequest,
     CreateEmbeddingResponse,
     DeleteFileResponse,
+    EncodingFormat,
+    Input3Item,
     ListFilesResponse,
     Model,
     ModelList,
@@ -43,6 +51,12 @@ class Client(BaseClient):
     """Synchronous client: ``with Client("unix:///run/ieops/x.sock") as client: ...``."""
 
     error_format = "openai"
+
+    @property
+    def with_raw_response(self) -> RawClient:
+        """The JSON operations again, each returning an ``APIResponse`` (status, headers,
+        trace id and the validated ``data``): ``client.with_raw_response.op(...)``."""
+        return RawClient(self)
 
     def list_models(
         self,
@@ -62,7 +76,11 @@ class Client(BaseClient):
         model: str,
         **options: Unpack[CallOptions],
     ) -> Model:
-        """``GET /v1/models/{model}``: Describe one model."""
+        """``GET /v1/models/{model}``: Describe one model.
+
+        Args:
+            model: The path parameter ``model``.
+        """
         return self._request(
             "GET",
             "/v1/models/{model}",
@@ -73,12 +91,45 @@ class Client(BaseClient):
             **options,
         )
 
+    @overload
     def create_embedding(
         self,
         body: CreateEmbeddingRequest,
         **options: Unpack[CallOptions],
+    ) -> CreateEmbeddingResponse: ...
+
+    @overload
+    def create_embedding(
+        self,
+        *,
+        model: str,
+        input_file_id: str | None = ...,
+        input: str | list[str] | list[int] | list[Input3Item] | None = ...,
+        encoding_format: EncodingFormat = ...,
+        dimensions: int | None = ...,
+        user: str | None = ...,
+        **options: Unpack[CallOptions],
+    ) -> CreateEmbeddingResponse: ...
+
+    def create_embedding(
+        self,
+        body: CreateEmbeddingRequest | None = None,
+        **fields: Any,
     ) -> CreateEmbeddingResponse:
-        """``POST /v1/embeddings``: Embed one or more texts."""
+        """``POST /v1/embeddings``: Embed one or more texts.
+
+        Pass the body as a model or as its fields (keywords).
+
+        Args:
+            input_file_id: An extension of this worker: the id of an uploaded text file
+                (`POST /v1/files`) whose non-empty lines are embedded, instead of `input`.
+                Exactly one of `input` and `input_file_id` must be given.
+            input: A text, a list of texts, a list of token ids or a list of lists of token
+                ids (ids of the model's tokenizer). OpenAI's spec says oneOf; the branches are
+                disjoint for the non-empty lists allowed here, so anyOf means the same and needs
+                no JSON Schema check at run time.
+        """
+        body, options = body_from_fields(CreateEmbeddingRequest, body, fields)
         return self._request(
             "POST",
             "/v1/embeddings",
@@ -87,14 +138,65 @@ class Client(BaseClient):
             **options,
         )
 
+    @overload
     def create_chat_completion(
         self,
         body: CreateChatCompletionRequest,
         **options: Unpack[CallOptions],
-    ) -> ChatCompletion:
+    ) -> ChatCompletion: ...
+
+    @overload
+    def create_chat_completion(
+        self,
+        *,
+        messages: list[ChatCompletionRequestMessage],
+        model: str,
+        stream: Literal[False] | None = ...,
+        max_completion_tokens: int | None = ...,
+        max_tokens: int | None = ...,
+        temperature: float | None = ...,
+        stream_options: ChatCompletionStreamOptions | None = ...,
+        stop: str | list[str] | None = ...,
+        user: str | None = ...,
+        **options: Unpack[CallOptions],
+    ) -> ChatCompletion: ...
+
+    @overload
+    def create_chat_completion(
+        self,
+        *,
+        messages: list[ChatCompletionRequestMessage],
+        model: str,
+        stream: Literal[True],
+        max_completion_tokens: int | None = ...,
+        max_tokens: int | None = ...,
+        temperature: float | None = ...,
+        stream_options: ChatCompletionStreamOptions | None = ...,
+        stop: str | list[str] | None = ...,
+        user: str | None = ...,
+        **options: Unpack[CallOptions],
+    ) -> EventStream[ChatCompletionChunk]: ...
+
+    def create_chat_completion(
+        self,
+        body: CreateChatCompletionRequest | None = None,
+        **fields: Any,
+    ) -> ChatCompletion | EventStream[ChatCompletionChunk]:
         """``POST /v1/chat/completions``: Complete a chat, as one JSON body or, with `stream` true,
         as SSE chunks.
+
+        Pass the body as a model or as its fields (keywords).
         """
+        streams = fields.pop("stream", None) is True
+        body, options = body_from_fields(CreateChatCompletionRequest, body, fields)
+        if streams:
+            return self._stream(
+                "POST",
+                "/v1/chat/completions",
+                body=set_stream_flag(body, "stream", True),
+                event_model=ChatCompletionChunk,
+                **options,
+            )
         return self._request(
             "POST",
             "/v1/chat/completions",
@@ -103,14 +205,39 @@ class Client(BaseClient):
             **options,
         )
 
+    @overload
     def create_chat_completion_stream(
         self,
         body: CreateChatCompletionRequest,
         **options: Unpack[CallOptions],
+    ) -> EventStream[ChatCompletionChunk]: ...
+
+    @overload
+    def create_chat_completion_stream(
+        self,
+        *,
+        messages: list[ChatCompletionRequestMessage],
+        model: str,
+        max_completion_tokens: int | None = ...,
+        max_tokens: int | None = ...,
+        temperature: float | None = ...,
+        stream_options: ChatCompletionStreamOptions | None = ...,
+        stop: str | list[str] | None = ...,
+        user: str | None = ...,
+        **options: Unpack[CallOptions],
+    ) -> EventStream[ChatCompletionChunk]: ...
+
+    def create_chat_completion_stream(
+        self,
+        body: CreateChatCompletionRequest | None = None,
+        **fields: Any,
     ) -> EventStream[ChatCompletionChunk]:
         """``POST /v1/chat/completions``: Complete a chat, as one JSON body or, with `stream` true,
         as SSE chunks.
+
+        Pass the body as a model or as its fields (keywords).
         """
+        body, options = body_from_fields(CreateChatCompletionRequest, body, fields)
         return self._stream(
             "POST",
             "/v1/chat/completions",
@@ -128,7 +255,14 @@ class Client(BaseClient):
         after: str | None = None,
         **options: Unpack[CallOptions],
     ) -> ListFilesResponse:
-        """``GET /v1/files``: List the stored files, newest first."""
+        """``GET /v1/files``: List the stored files, newest first.
+
+        Args:
+            purpose: The query parameter ``purpose``.
+            limit: The query parameter ``limit``.
+            order: The query parameter ``order``.
+            after: The query parameter ``after``.
+        """
         return self._request(
             "GET",
             "/v1/files",
@@ -165,7 +299,11 @@ class Client(BaseClient):
         file_id: str,
         **options: Unpack[CallOptions],
     ) -> OpenAIFile:
-        """``GET /v1/files/{file_id}``: Describe one stored file."""
+        """``GET /v1/files/{file_id}``: Describe one stored file.
+
+        Args:
+            file_id: The path parameter ``file_id``.
+        """
         return self._request(
             "GET",
             "/v1/files/{file_id}",
@@ -182,7 +320,11 @@ class Client(BaseClient):
         file_id: str,
         **options: Unpack[CallOptions],
     ) -> DeleteFileResponse:
-        """``DELETE /v1/files/{file_id}``: Delete a stored file."""
+        """``DELETE /v1/files/{file_id}``: Delete a stored file.
+
+        Args:
+            file_id: The path parameter ``file_id``.
+        """
         return self._request(
             "DELETE",
             "/v1/files/{file_id}",
@@ -200,6 +342,9 @@ class Client(BaseClient):
         **options: Unpack[CallOptions],
     ) -> bytes:
         """``GET /v1/files/{file_id}/content``: The content of a stored file, streamed from storage.
+
+        Args:
+            file_id: The path parameter ``file_id``.
         """
         return self._request(
             "GET",
@@ -218,6 +363,9 @@ class Client(BaseClient):
         **options: Unpack[CallOptions],
     ) -> ByteStream:
         """``GET /v1/files/{file_id}/content``: The content of a stored file, streamed from storage.
+
+        Args:
+            file_id: The path parameter ``file_id``.
         """
         return self._download(
             "GET",
@@ -229,10 +377,172 @@ class Client(BaseClient):
         )
 
 
+class RawClient:
+    """``Client.with_raw_response``: the JSON operations, returning ``APIResponse[Model]``."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def list_models(
+        self,
+        **options: Unpack[CallOptions],
+    ) -> APIResponse[ModelList]:
+        """``GET /v1/models``, with the HTTP response's status, headers and trace id."""
+        return self._client._request_raw(
+            "GET",
+            "/v1/models",
+            response_model=ModelList,
+            **options,
+        )
+
+    def retrieve_model(
+        self,
+        *,
+        model: str,
+        **options: Unpack[CallOptions],
+    ) -> APIResponse[Model]:
+        """``GET /v1/models/{model}``, with the HTTP response's status, headers and trace id."""
+        return self._client._request_raw(
+            "GET",
+            "/v1/models/{model}",
+            path_params={
+                "model": model,
+            },
+            response_model=Model,
+            **options,
+        )
+
+    def create_embedding(
+        self,
+        body: CreateEmbeddingRequest,
+        **options: Unpack[CallOptions],
+    ) -> APIResponse[CreateEmbeddingResponse]:
+        """``POST /v1/embeddings``, with the HTTP response's status, headers and trace id."""
+        return self._client._request_raw(
+            "POST",
+            "/v1/embeddings",
+            body=body,
+            response_model=CreateEmbeddingResponse,
+            **options,
+        )
+
+    def create_chat_completion(
+        self,
+        body: CreateChatCompletionRequest,
+        **options: Unpack[CallOptions],
+    ) -> APIResponse[ChatCompletion]:
+        """``POST /v1/chat/completions``, with the HTTP response's status, headers and trace id."""
+        return self._client._request_raw(
+            "POST",
+            "/v1/chat/completions",
+            body=set_stream_flag(body, "stream", False),
+            response_model=ChatCompletion,
+            **options,
+        )
+
+    def list_files(
+        self,
+        *,
+        purpose: str | None = None,
+        limit: int | None = None,
+        order: Order | None = None,
+        after: str | None = None,
+        **options: Unpack[CallOptions],
+    ) -> APIResponse[ListFilesResponse]:
+        """``GET /v1/files``, with the HTTP response's status, headers and trace id."""
+        return self._client._request_raw(
+            "GET",
+            "/v1/files",
+            query={
+                "purpose": purpose,
+                "limit": limit,
+                "order": order,
+                "after": after,
+            },
+            response_model=ListFilesResponse,
+            **options,
+        )
+
+    def create_file(
+        self,
+        *,
+        file: FileInput,
+        purpose: Purpose2,
+        **options: Unpack[CallOptions],
+    ) -> APIResponse[OpenAIFile]:
+        """``POST /v1/files``, with the HTTP response's status, headers and trace id."""
+        return self._client._request_raw(
+            "POST",
+            "/v1/files",
+            body=form_body({"purpose": purpose}, {"file": file}),
+            response_model=OpenAIFile,
+            **options,
+        )
+
+    def retrieve_file(
+        self,
+        *,
+        file_id: str,
+        **options: Unpack[CallOptions],
+    ) -> APIResponse[OpenAIFile]:
+        """``GET /v1/files/{file_id}``, with the HTTP response's status, headers and trace id."""
+        return self._client._request_raw(
+            "GET",
+            "/v1/files/{file_id}",
+            path_params={
+                "file_id": file_id,
+            },
+            response_model=OpenAIFile,
+            **options,
+        )
+
+    def delete_file(
+        self,
+        *,
+        file_id: str,
+        **options: Unpack[CallOptions],
+    ) -> APIResponse[DeleteFileResponse]:
+        """``DELETE /v1/files/{file_id}``, with the HTTP response's status, headers and trace id."""
+        return self._client._request_raw(
+            "DELETE",
+            "/v1/files/{file_id}",
+            path_params={
+                "file_id": file_id,
+            },
+            response_model=DeleteFileResponse,
+            **options,
+        )
+
+    def download_file(
+        self,
+        *,
+        file_id: str,
+        **options: Unpack[CallOptions],
+    ) -> APIResponse[bytes]:
+        """``GET /v1/files/{file_id}/content``, with the HTTP response's status, headers and trace
+        id.
+        """
+        return self._client._request_raw(
+            "GET",
+            "/v1/files/{file_id}/content",
+            path_params={
+                "file_id": file_id,
+            },
+            response_model=bytes,
+            **options,
+        )
+
+
 class AsyncClient(AsyncBaseClient):
     """Asynchronous client: ``async with AsyncClient("http://127.0.0.1:8001") as client: ...``."""
 
     error_format = "openai"
+
+    @property
+    def with_raw_response(self) -> AsyncRawClient:
+        """The JSON operations again, each returning an ``APIResponse`` (status, headers,
+        trace id and the validated ``data``): ``await client.with_raw_response.op(...)``."""
+        return AsyncRawClient(self)
 
     async def list_models(
         self,
@@ -252,7 +562,11 @@ class AsyncClient(AsyncBaseClient):
         model: str,
         **options: Unpack[CallOptions],
     ) -> Model:
-        """``GET /v1/models/{model}``: Describe one model."""
+        """``GET /v1/models/{model}``: Describe one model.
+
+        Args:
+            model: The path parameter ``model``.
+        """
         return await self._request(
             "GET",
             "/v1/models/{model}",
@@ -263,12 +577,45 @@ class AsyncClient(AsyncBaseClient):
             **options,
         )
 
+    @overload
     async def create_embedding(
         self,
         body: CreateEmbeddingRequest,
         **options: Unpack[CallOptions],
+    ) -> CreateEmbeddingResponse: ...
+
+    @overload
+    async def create_embedding(
+        self,
+        *,
+        model: str,
+        input_file_id: str | None = ...,
+        input: str | list[str] | list[int] | list[Input3Item] | None = ...,
+        encoding_format: EncodingFormat = ...,
+        dimensions: int | None = ...,
+        user: str | None = ...,
+        **options: Unpack[CallOptions],
+    ) -> CreateEmbeddingResponse: ...
+
+    async def create_embedding(
+        self,
+        body: CreateEmbeddingRequest | None = None,
+        **fields: Any,
     ) -> CreateEmbeddingResponse:
-        """``POST /v1/embeddings``: Embed one or more texts."""
+        """``POST /v1/embeddings``: Embed one or more texts.
+
+        Pass the body as a model or as its fields (keywords).
+
+        Args:
+            input_file_id: An extension of this worker: the id of an uploaded text file
+                (`POST /v1/files`) whose non-empty lines are embedded, instead of `input`.
+                Exactly one of `input` and `input_file_id` must be given.
+            input: A text, a list of texts, a list of token ids or a list of lists of token
+                ids (ids of the model's tokenizer). OpenAI's spec says oneOf; the branches are
+                disjoint for the non-empty lists allowed here, so anyOf means the same and needs
+                no JSON Schema check at run time.
+        """
+        body, options = body_from_fields(CreateEmbeddingRequest, body, fields)
         return await self._request(
             "POST",
             "/v1/embeddings",
@@ -277,14 +624,65 @@ class AsyncClient(AsyncBaseClient):
             **options,
         )
 
+    @overload
     async def create_chat_completion(
         self,
         body: CreateChatCompletionRequest,
         **options: Unpack[CallOptions],
-    ) -> ChatCompletion:
+    ) -> ChatCompletion: ...
+
+    @overload
+    async def create_chat_completion(
+        self,
+        *,
+        messages: list[ChatCompletionRequestMessage],
+        model: str,
+        stream: Literal[False] | None = ...,
+        max_completion_tokens: int | None = ...,
+        max_tokens: int | None = ...,
+        temperature: float | None = ...,
+        stream_options: ChatCompletionStreamOptions | None = ...,
+        stop: str | list[str] | None = ...,
+        user: str | None = ...,
+        **options: Unpack[CallOptions],
+    ) -> ChatCompletion: ...
+
+    @overload
+    async def create_chat_completion(
+        self,
+        *,
+        messages: list[ChatCompletionRequestMessage],
+        model: str,
+        stream: Literal[True],
+        max_completion_tokens: int | None = ...,
+        max_tokens: int | None = ...,
+        temperature: float | None = ...,
+        stream_options: ChatCompletionStreamOptions | None = ...,
+        stop: str | list[str] | None = ...,
+        user: str | None = ...,
+        **options: Unpack[CallOptions],
+    ) -> AsyncEventStream[ChatCompletionChunk]: ...
+
+    async def create_chat_completion(
+        self,
+        body: CreateChatCompletionRequest | None = None,
+        **fields: Any,
+    ) -> ChatCompletion | AsyncEventStream[ChatCompletionChunk]:
         """``POST /v1/chat/completions``: Complete a chat, as one JSON body or, with `stream` true,
         as SSE chunks.
+
+        Pass the body as a model or as its fields (keywords).
         """
+        streams = fields.pop("stream", None) is True
+        body, options = body_from_fields(CreateChatCompletionRequest, body, fields)
+        if streams:
+            return self._stream(
+                "POST",
+                "/v1/chat/completions",
+                body=set_stream_flag(body, "stream", True),
+                event_model=ChatCompletionChunk,
+                **options,
+            )
         return await self._request(
             "POST",
             "/v1/chat/completions",
@@ -293,14 +691,39 @@ class AsyncClient(AsyncBaseClient):
             **options,
         )
 
+    @overload
     def create_chat_completion_stream(
         self,
         body: CreateChatCompletionRequest,
         **options: Unpack[CallOptions],
+    ) -> AsyncEventStream[ChatCompletionChunk]: ...
+
+    @overload
+    def create_chat_completion_stream(
+        self,
+        *,
+        messages: list[ChatCompletionRequestMessage],
+        model: str,
+        max_completion_tokens: int | None = ...,
+        max_tokens: int | None = ...,
+        temperature: float | None = ...,
+        stream_options: ChatCompletionStreamOptions | None = ...,
+        stop: str | list[str] | None = ...,
+        user: str | None = ...,
+        **options: Unpack[CallOptions],
+    ) -> AsyncEventStream[ChatCompletionChunk]: ...
+
+    def create_chat_completion_stream(
+        self,
+        body: CreateChatCompletionRequest | None = None,
+        **fields: Any,
     ) -> AsyncEventStream[ChatCompletionChunk]:
         """``POST /v1/chat/completions``: Complete a chat, as one JSON body or, with `stream` true,
         as SSE chunks.
+
+        Pass the body as a model or as its fields (keywords).
         """
+        body, options = body_from_fields(CreateChatCompletionRequest, body, fields)
         return self._stream(
             "POST",
             "/v1/chat/completions",
@@ -318,7 +741,14 @@ class AsyncClient(AsyncBaseClient):
         after: str | None = None,
         **options: Unpack[CallOptions],
     ) -> ListFilesResponse:
-        """``GET /v1/files``: List the stored files, newest first."""
+        """``GET /v1/files``: List the stored files, newest first.
+
+        Args:
+            purpose: The query parameter ``purpose``.
+            limit: The query parameter ``limit``.
+            order: The query parameter ``order``.
+            after: The query parameter ``after``.
+        """
         return await self._request(
             "GET",
             "/v1/files",
@@ -355,7 +785,11 @@ class AsyncClient(AsyncBaseClient):
         file_id: str,
         **options: Unpack[CallOptions],
     ) -> OpenAIFile:
-        """``GET /v1/files/{file_id}``: Describe one stored file."""
+        """``GET /v1/files/{file_id}``: Describe one stored file.
+
+        Args:
+            file_id: The path parameter ``file_id``.
+        """
         return await self._request(
             "GET",
             "/v1/files/{file_id}",
@@ -372,7 +806,11 @@ class AsyncClient(AsyncBaseClient):
         file_id: str,
         **options: Unpack[CallOptions],
     ) -> DeleteFileResponse:
-        """``DELETE /v1/files/{file_id}``: Delete a stored file."""
+        """``DELETE /v1/files/{file_id}``: Delete a stored file.
+
+        Args:
+            file_id: The path parameter ``file_id``.
+        """
         return await self._request(
             "DELETE",
             "/v1/files/{file_id}",
@@ -390,6 +828,9 @@ class AsyncClient(AsyncBaseClient):
         **options: Unpack[CallOptions],
     ) -> bytes:
         """``GET /v1/files/{file_id}/content``: The content of a stored file, streamed from storage.
+
+        Args:
+            file_id: The path parameter ``file_id``.
         """
         return await self._request(
             "GET",
@@ -408,6 +849,9 @@ class AsyncClient(AsyncBaseClient):
         **options: Unpack[CallOptions],
     ) -> AsyncByteStream:
         """``GET /v1/files/{file_id}/content``: The content of a stored file, streamed from storage.
+
+        Args:
+            file_id: The path parameter ``file_id``.
         """
         return await self._download(
             "GET",
@@ -415,5 +859,161 @@ class AsyncClient(AsyncBaseClient):
             path_params={
                 "file_id": file_id,
             },
+            **options,
+        )
+
+
+class AsyncRawClient:
+    """``AsyncClient.with_raw_response``: the JSON operations, returning ``APIResponse``."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    async def list_models(
+        self,
+        **options: Unpack[CallOptions],
+    ) -> APIResponse[ModelList]:
+        """``GET /v1/models``, with the HTTP response's status, headers and trace id."""
+        return await self._client._request_raw(
+            "GET",
+            "/v1/models",
+            response_model=ModelList,
+            **options,
+        )
+
+    async def retrieve_model(
+        self,
+        *,
+        model: str,
+        **options: Unpack[CallOptions],
+    ) -> APIResponse[Model]:
+        """``GET /v1/models/{model}``, with the HTTP response's status, headers and trace id."""
+        return await self._client._request_raw(
+            "GET",
+            "/v1/models/{model}",
+            path_params={
+                "model": model,
+            },
+            response_model=Model,
+            **options,
+        )
+
+    async def create_embedding(
+        self,
+        body: CreateEmbeddingRequest,
+        **options: Unpack[CallOptions],
+    ) -> APIResponse[CreateEmbeddingResponse]:
+        """``POST /v1/embeddings``, with the HTTP response's status, headers and trace id."""
+        return await self._client._request_raw(
+            "POST",
+            "/v1/embeddings",
+            body=body,
+            response_model=CreateEmbeddingResponse,
+            **options,
+        )
+
+    async def create_chat_completion(
+        self,
+        body: CreateChatCompletionRequest,
+        **options: Unpack[CallOptions],
+    ) -> APIResponse[ChatCompletion]:
+        """``POST /v1/chat/completions``, with the HTTP response's status, headers and trace id."""
+        return await self._client._request_raw(
+            "POST",
+            "/v1/chat/completions",
+            body=set_stream_flag(body, "stream", False),
+            response_model=ChatCompletion,
+            **options,
+        )
+
+    async def list_files(
+        self,
+        *,
+        purpose: str | None = None,
+        limit: int | None = None,
+        order: Order | None = None,
+        after: str | None = None,
+        **options: Unpack[CallOptions],
+    ) -> APIResponse[ListFilesResponse]:
+        """``GET /v1/files``, with the HTTP response's status, headers and trace id."""
+        return await self._client._request_raw(
+            "GET",
+            "/v1/files",
+            query={
+                "purpose": purpose,
+                "limit": limit,
+                "order": order,
+                "after": after,
+            },
+            response_model=ListFilesResponse,
+            **options,
+        )
+
+    async def create_file(
+        self,
+        *,
+        file: FileInput,
+        purpose: Purpose2,
+        **options: Unpack[CallOptions],
+    ) -> APIResponse[OpenAIFile]:
+        """``POST /v1/files``, with the HTTP response's status, headers and trace id."""
+        return await self._client._request_raw(
+            "POST",
+            "/v1/files",
+            body=form_body({"purpose": purpose}, {"file": file}),
+            response_model=OpenAIFile,
+            **options,
+        )
+
+    async def retrieve_file(
+        self,
+        *,
+        file_id: str,
+        **options: Unpack[CallOptions],
+    ) -> APIResponse[OpenAIFile]:
+        """``GET /v1/files/{file_id}``, with the HTTP response's status, headers and trace id."""
+        return await self._client._request_raw(
+            "GET",
+            "/v1/files/{file_id}",
+            path_params={
+                "file_id": file_id,
+            },
+            response_model=OpenAIFile,
+            **options,
+        )
+
+    async def delete_file(
+        self,
+        *,
+        file_id: str,
+        **options: Unpack[CallOptions],
+    ) -> APIResponse[DeleteFileResponse]:
+        """``DELETE /v1/files/{file_id}``, with the HTTP response's status, headers and trace id."""
+        return await self._client._request_raw(
+            "DELETE",
+            "/v1/files/{file_id}",
+            path_params={
+                "file_id": file_id,
+            },
+            response_model=DeleteFileResponse,
+            **options,
+        )
+
+    async def download_file(
+        self,
+        *,
+        file_id: str,
+        **options: Unpack[CallOptions],
+    ) -> APIResponse[bytes]:
+        """``GET /v1/files/{file_id}/content``, with the HTTP response's status, headers and trace
+        id.
+        """
+        return await self._client._request_raw(
+            "GET",
+            "/v1/files/{file_id}/content",
+            path_params={
+                "file_id": file_id,
+            },
+            response_model=bytes,
             **options,
         )

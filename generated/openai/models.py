@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeAlias
 
 from pydantic import BaseModel, Field, RootModel
 
@@ -24,7 +24,7 @@ class Error(BaseModel):
     """
 
 
-class Purpose(Enum):
+class Purpose(str, Enum):
     assistants = "assistants"
     batch = "batch"
     fine_tune = "fine-tune"
@@ -41,7 +41,7 @@ class CreateFileRequest(BaseModel):
     purpose: Purpose
 
 
-class Purpose1(Enum):
+class Purpose1(str, Enum):
     assistants = "assistants"
     assistants_output = "assistants_output"
     batch = "batch"
@@ -53,7 +53,7 @@ class Purpose1(Enum):
     evals = "evals"
 
 
-class Status(Enum):
+class Status(str, Enum):
     uploaded = "uploaded"
     processed = "processed"
     error = "error"
@@ -99,8 +99,8 @@ class Input3Item(RootModel[list[int]]):
     root: Annotated[list[int], Field(min_length=1)]
 
 
-class EncodingFormat(Enum):
-    float = "float"
+class EncodingFormat(str, Enum):
+    float_ = "float"
     base64 = "base64"
 
 
@@ -124,7 +124,7 @@ class CreateEmbeddingRequest(BaseModel):
     tokenizer). OpenAI's spec says oneOf; the branches are disjoint for the non-empty lists allowed
     here, so anyOf means the same and needs no JSON Schema check at run time.
     """
-    encoding_format: EncodingFormat = EncodingFormat.float
+    encoding_format: EncodingFormat = EncodingFormat.float_
     dimensions: Annotated[int | None, Field(ge=1)] = None
     user: str | None = None
 
@@ -156,22 +156,12 @@ class ChatCompletionRequestMessageContentPartText(BaseModel):
     text: str
 
 
-class ChatCompletionTextContent1(
-    RootModel[list[ChatCompletionRequestMessageContentPartText]]
-):
-    root: Annotated[
-        list[ChatCompletionRequestMessageContentPartText], Field(min_length=1)
-    ]
-    """
-    A text, or a list of text content parts.
-    """
-
-
-class ChatCompletionTextContent(RootModel[str | ChatCompletionTextContent1]):
-    root: str | ChatCompletionTextContent1
-    """
-    A text, or a list of text content parts.
-    """
+ChatCompletionTextContent: TypeAlias = (
+    str | Annotated[list[ChatCompletionRequestMessageContentPartText], Field(min_length=1)]
+)
+"""
+A text, or a list of text content parts.
+"""
 
 
 class ChatCompletionRequestDeveloperMessage(BaseModel):
@@ -205,23 +195,14 @@ class ChatCompletionRequestToolMessage(BaseModel):
     tool_call_id: str
 
 
-class ChatCompletionRequestMessage(
-    RootModel[
-        ChatCompletionRequestDeveloperMessage
-        | ChatCompletionRequestSystemMessage
-        | ChatCompletionRequestUserMessage
-        | ChatCompletionRequestAssistantMessage
-        | ChatCompletionRequestToolMessage
-    ]
-):
-    root: Annotated[
-        ChatCompletionRequestDeveloperMessage
-        | ChatCompletionRequestSystemMessage
-        | ChatCompletionRequestUserMessage
-        | ChatCompletionRequestAssistantMessage
-        | ChatCompletionRequestToolMessage,
-        Field(discriminator="role"),
-    ]
+ChatCompletionRequestMessage: TypeAlias = Annotated[
+    ChatCompletionRequestDeveloperMessage
+    | ChatCompletionRequestSystemMessage
+    | ChatCompletionRequestUserMessage
+    | ChatCompletionRequestAssistantMessage
+    | ChatCompletionRequestToolMessage,
+    Field(discriminator="role"),
+]
 
 
 class ChatCompletionStreamOptions(BaseModel):
@@ -252,7 +233,7 @@ class ChatCompletionResponseMessage(BaseModel):
     role: Literal["assistant"]
 
 
-class FinishReason(Enum):
+class FinishReason(str, Enum):
     stop = "stop"
     length = "length"
     tool_calls = "tool_calls"
@@ -275,7 +256,7 @@ class ChatCompletion(BaseModel):
     usage: CompletionUsage | None = None
 
 
-class Role(Enum):
+class Role(str, Enum):
     developer = "developer"
     system = "system"
     user = "user"
@@ -311,7 +292,7 @@ class RetrieveModelParams(BaseModel):
     model: str
 
 
-class Order(Enum):
+class Order(str, Enum):
     asc = "asc"
     desc = "desc"
 
@@ -323,7 +304,7 @@ class ListFilesParams(BaseModel):
     after: str | None = None
 
 
-class Purpose2(Enum):
+class Purpose2(str, Enum):
     assistants = "assistants"
     batch = "batch"
     fine_tune = "fine-tune"
@@ -337,14 +318,6 @@ class CreateFileForm(BaseModel):
 
 
 class RetrieveFileParams(BaseModel):
-    file_id: str
-
-
-class DeleteFileParams(BaseModel):
-    file_id: str
-
-
-class DownloadFileParams(BaseModel):
     file_id: str
 
 

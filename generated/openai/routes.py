@@ -32,9 +32,7 @@ from .models import (
     CreateEmbeddingRequest,
     CreateEmbeddingResponse,
     CreateFileForm,
-    DeleteFileParams,
     DeleteFileResponse,
-    DownloadFileParams,
     ListFilesParams,
     ListFilesResponse,
     Model,
@@ -182,7 +180,7 @@ def routers(service: OpenaiService) -> list[RouterDef]:
             handler=service.delete_file,
             kind=RouterKind.API,
             method=HTTPMethod.DELETE,
-            params_model=DeleteFileParams,
+            params_model=RetrieveFileParams,
             param_in={
                 "file_id": "path",
             },
@@ -197,7 +195,7 @@ def routers(service: OpenaiService) -> list[RouterDef]:
             handler=service.download_file,
             kind=RouterKind.API,
             method=HTTPMethod.GET,
-            params_model=DownloadFileParams,
+            params_model=RetrieveFileParams,
             param_in={
                 "file_id": "path",
             },

@@ -56,6 +56,9 @@ class OpenaiService(ABC):
         """Describe one model.
 
         ``GET /v1/models/{model}``
+
+        Args:
+            model: The path parameter ``model``.
         """
 
     @abstractmethod
@@ -104,6 +107,12 @@ class OpenaiService(ABC):
         """List the stored files, newest first.
 
         ``GET /v1/files``
+
+        Args:
+            purpose: The query parameter ``purpose``.
+            limit: The query parameter ``limit``.
+            order: The query parameter ``order``.
+            after: The query parameter ``after``.
         """
 
     @abstractmethod
@@ -129,6 +138,9 @@ class OpenaiService(ABC):
         """Describe one stored file.
 
         ``GET /v1/files/{file_id}``
+
+        Args:
+            file_id: The path parameter ``file_id``.
         """
 
     @abstractmethod
@@ -141,6 +153,9 @@ class OpenaiService(ABC):
         """Delete a stored file.
 
         ``DELETE /v1/files/{file_id}``
+
+        Args:
+            file_id: The path parameter ``file_id``.
         """
 
     @abstractmethod
@@ -153,4 +168,7 @@ class OpenaiService(ABC):
         """The content of a stored file, streamed from storage.
 
         ``GET /v1/files/{file_id}/content``
+
+        Args:
+            file_id: The path parameter ``file_id``.
         """

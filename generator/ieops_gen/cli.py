@@ -131,6 +131,12 @@ def _parser(config: dict[str, Any]) -> argparse.ArgumentParser:
         "repaired, one warning each (strict is the default)",
     )
     parser.add_argument(
+        "--enums",
+        choices=("enum", "literal"),
+        default=str(config.get("enums", "enum")),
+        help="string enums as `class X(str, Enum)` (default) or as `Literal[...]` types",
+    )
+    parser.add_argument(
         "--ref-root",
         type=Path,
         action="append",
@@ -244,6 +250,7 @@ def _generate(args: argparse.Namespace, cache: Cache | None = None) -> int:
             ref_roots=tuple(args.ref_root),
             limits=limits,
             lenient=args.lenient,
+            enums=args.enums,
         )
     except SpecError as exc:
         for problem in exc.problems:

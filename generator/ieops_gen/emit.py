@@ -9,9 +9,12 @@ code; :func:`finish` audits every module before it is returned.
 from __future__ import annotations
 
 import ast
+import builtins
+import io
 import json
 import re
 import sys
+import tokenize
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +22,7 @@ import jinja2
 
 from . import files_emit
 from .errors import GenerationError
-from .escape import AuditError, audit, comment, docstring, literal, normalise_strings
+from .escape import AuditError, audit, comment, docstring, literal, normalise_strings, wrap
 from .ir import Operation, Service
 from .layout import reformat_long_statements, split_long_strings, wrap_docstrings
 from .models import LINE_LENGTH, Models
@@ -79,15 +82,18 @@ class _Imports:
     modules: dict[str, set[str]] = field(default_factory=dict)
     models: set[str] = field(default_factory=set)
     local: list[str] = field(default_factory=list)
+    plain: set[str] = field(default_factory=set)  # ``import x`` (stdlib only)
 
     def add(self, statement: str) -> None:
-        if statement.startswith("from "):
+        if statement.startswith("import "):
+            self.plain.add(statement[7:])
+        elif statement.startswith("from "):
             module, _, name = statement[5:].partition(" import ")
             self.modules.setdefault(module, set()).add(name)
 
     def lines(self, section: str, first_party: str = "") -> list[str]:
         """``from`` imports of one isort section: stdlib, third-party or first-party."""
-        wanted = []
+        wanted = [f"import {name}" for name in sorted(self.plain)] if section == "stdlib" else []
         for module in sorted(self.modules, key=lambda m: (m.lower(), m)):
             top = module.split(".")[0]
             kind = (
@@ -118,6 +124,32 @@ def _names_in(annotation: str) -> set[str]:
     except SyntaxError:
         return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", annotation))
     return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+
+
+BUILTIN_NAMES = frozenset(n for n in dir(builtins) if not n.startswith("_"))
+
+
+def qualify_builtins(annotation: str, shadowed: set[str]) -> str:
+    """``list[str]`` -> ``builtins.list[str]`` where a method of the class is named ``list``.
+
+    In a class body a method's name shadows the builtin for the annotations that follow it
+    (mypy: ``Function "Client.list" is not valid as a type``), so those names are written
+    qualified. Keyword names inside calls (``Field(max_length=1)``) and attributes stay.
+    """
+    if not shadowed or not (_names_in(annotation) & shadowed):
+        return annotation
+    tokens = list(tokenize.generate_tokens(io.StringIO(annotation).readline))
+    out = annotation
+    for index in reversed(range(len(tokens))):
+        tok = tokens[index]
+        if tok.type != tokenize.NAME or tok.string not in shadowed or tok.start[0] != 1:
+            continue
+        before = tokens[index - 1].string if index else ""
+        after = tokens[index + 1].string if index + 1 < len(tokens) else ""
+        if before == "." or after == "=":
+            continue
+        out = out[: tok.start[1]] + "builtins." + out[tok.start[1] :]
+    return out
 
 
 def _wrap_import(head: str, names: str) -> str:
@@ -158,7 +190,9 @@ def _methods(service: Service, models: Models, imports: _Imports) -> list[Method
         args.append(Argument("context", "RequestContext"))
         imports.models.update(op.models)
         imports.models.discard(op.params_model or "")
-        doc = "\n\n".join(part for part in (op.summary, op.description, f"``{op.label}``") if part)
+        doc = "\n\n".join(
+            part for part in (op.summary, op.description, f"``{op.label}``", args_doc(op)) if part
+        )
         if op.kind == "ws":
             methods.append(Method(op, op.method_name, args, "None", True, doc))
         elif op.kind == "sse":
@@ -180,10 +214,56 @@ def _methods(service: Service, models: Models, imports: _Imports) -> list[Method
                         stream_doc,
                     )
                 )
+    _qualify_methods(methods, imports)
     return methods
 
 
-CLIENT_RESERVED = {"close", "aclose", "base_url", "last_trace_id"}
+def args_doc(op: Operation, fields: list[tuple[str, str | None]] | None = None) -> str:
+    """A Google-style ``Args:`` section: each parameter's description and where it goes,
+    then (``fields``) the body fields a method takes as keywords."""
+    entries = [
+        (
+            p.python_name,
+            f"{' '.join(p.description.split())} ({p.location} ``{p.name}``)"
+            if p.description
+            else f"The {p.location} parameter ``{p.name}``.",
+        )
+        for p in op.parameters
+        if p.location != "cookie" or fields is None
+    ]
+    entries += [(name, " ".join(text.split())) for name, text in fields or [] if text]
+    if not entries:
+        return ""
+    lines = ["Args:"]
+    for name, text in entries:  # wrapped here, with a hanging indent (methods sit at 8)
+        wrapped = wrap(f"{name}: {text}", LINE_LENGTH - 8 - 3 - 8) or [name]
+        lines += ["    " + wrapped[0], *("        " + rest for rest in wrapped[1:])]
+    return "\n".join(lines)
+
+
+def _qualify_methods(methods: list[Method] | list[ClientMethod], imports: _Imports) -> None:
+    """Write builtins the class's own method names shadow as ``builtins.x``."""
+    shadowed = {m.name for m in methods} & BUILTIN_NAMES
+    if not shadowed:
+        return
+    for method in methods:
+        method.arguments = [
+            Argument(a.name, qualify_builtins(a.annotation, shadowed)) for a in method.arguments
+        ]
+        if isinstance(method, ClientMethod):
+            method.fields = [
+                Argument(a.name, qualify_builtins(a.annotation, shadowed)) for a in method.fields
+            ]
+            if any("builtins." in a.annotation for a in method.fields):
+                imports.add("import builtins")
+        method.returns = qualify_builtins(method.returns, shadowed)
+        if any("builtins." in a.annotation for a in method.arguments) or (
+            "builtins." in method.returns
+        ):
+            imports.add("import builtins")
+
+
+CLIENT_RESERVED = {"close", "aclose", "base_url", "last_trace_id", "with_raw_response"}
 
 
 @dataclass
@@ -204,6 +284,11 @@ class ClientMethod:
     body_annotation: str = ""
     body_expr: str | None = None
     """What ``body=`` gets when it is not the ``body`` argument (files: a form or binary)."""
+    fields: list[Argument] = field(default_factory=list)  # the body as keywords, if it can be
+    flag_field: str | None = None  # JSON+SSE: the keyword whose Literal[True] streams
+    flag_required: bool = False
+    doc: str = ""
+    stream_returns: str = ""
 
     @property
     def uses_styled(self) -> bool:
@@ -273,10 +358,25 @@ def _client_methods(service: Service, models: Models) -> list[ClientMethod]:
                         op.stream_flag,
                     )
                 )
+        # A form or binary body takes its parts as keywords already (files_emit).
+        keywords = [] if upload.expr else _body_keywords(op, models, {a.name for a in args})
+        described = {f.name: f.description for f in models.all_fields(op.body_model or "") or []}
         for name, call, returns, flag in forms:
             while name in taken:
                 name += "_"
             taken.add(name)
+            kw_fields, flag_field, flag_required = list(keywords), None, False
+            if flag is not None and keywords:
+                wire = {f.name: f for f in models.all_fields(op.body_model or "") or []}
+                flag_field = next((n for n, f in wire.items() if (f.alias or n) == flag), None)
+                flag_required = flag_field is not None and wire[flag_field].required
+                if call == "_stream":  # the stream form always streams: no flag to pass
+                    kw_fields = [a for a in kw_fields if a.name != flag_field]
+                    flag_field = None
+                elif flag_field is not None and op.stream_method_name is not None:
+                    kw_fields = [a for a in kw_fields if a.name != flag_field]
+                else:
+                    flag_field = None
             result.append(
                 ClientMethod(
                     op=op,
@@ -290,13 +390,70 @@ def _client_methods(service: Service, models: Models) -> list[ClientMethod]:
                     has_body=upload.has_body,
                     response_model=files_emit.client_returns(op)
                     if op.response_media
-                    else op.response_model or "type(None)",
+                    else op.response_model or "_NO_CONTENT",
                     flag=flag,
                     body_annotation=upload.annotation,
                     body_expr=upload.expr,
+                    fields=kw_fields,
+                    flag_field=flag_field,
+                    flag_required=flag_required,
+                    doc="\n\n".join(
+                        part
+                        for part in (
+                            f"``{op.label}``" + (f": {op.summary}" if op.summary else ""),
+                            "Pass the body as a model or as its fields (keywords)."
+                            if kw_fields
+                            else "",
+                            args_doc(op, [(a.name, described.get(a.name)) for a in kw_fields]),
+                        )
+                        if part
+                    ),
+                    stream_returns=f"EventStream[{op.event_model}]",
                 )
             )
     return result
+
+
+KEYWORD_RESERVED = frozenset(
+    {"self", "body", "options", "trace_id", "timeout", "retries", "headers"}
+)
+"""Names a body field cannot have to be offered as a keyword (the method's own)."""
+
+
+def _body_keywords(op: Operation, models: Models, params: set[str]) -> list[Argument]:
+    """The body's fields as keyword arguments (required first), or none.
+
+    Offered only for a plain model body whose field names clash with nothing the method
+    already takes (its parameters, ``body``, the per-call options).
+    """
+    if op.body_model is None:
+        return []
+    fields = models.all_fields(op.body_model)
+    if not fields or any(f.name in KEYWORD_RESERVED or f.name in params for f in fields):
+        return []
+    ordered = [f for f in fields if f.required] + [f for f in fields if not f.required]
+    return [
+        Argument(f.name, _plain(f.annotation) + ("" if f.required else " = ...")) for f in ordered
+    ]
+
+
+def _plain(annotation: str) -> str:
+    """``Annotated[str, Field(min_length=1)] | None`` -> ``str | None``: the constraints are
+    the model's to check; a signature shows the types."""
+    tree = ast.parse(annotation, mode="eval")
+
+    class Strip(ast.NodeTransformer):
+        def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+            if (
+                isinstance(node.value, ast.Name)
+                and node.value.id == "Annotated"
+                and isinstance(node.slice, ast.Tuple)
+            ):
+                inner: ast.AST = self.visit(node.slice.elts[0])
+                return inner
+            return self.generic_visit(node)
+
+    return ast.unparse(Strip().visit(tree))
 
 
 def _environment() -> jinja2.Environment:
@@ -365,12 +522,16 @@ def render(service: Service, models: Models, package: str) -> dict[str, str]:
     for op in service.operations:
         client.models.discard(op.params_model or "")
     for method in client_methods:
-        for arg in method.arguments:
+        for arg in [*method.arguments, *method.fields]:
             for name in _names_in(arg.annotation):
                 if name in models.imports:
                     client.add(models.imports[name])
                 elif name in models.classes:
                     client.models.add(name)
+    _qualify_methods(client_methods, client)
+    context["no_content"] = any(
+        m.call == "_request" and m.response_model == "_NO_CONTENT" for m in client_methods
+    )
     client.add("from gmi_ieops.client import AsyncBaseClient")
     client.add("from gmi_ieops.client import BaseClient")
     if client_methods:
@@ -380,6 +541,12 @@ def render(service: Service, models: Models, package: str) -> dict[str, str]:
         client.add("from gmi_ieops.client import styled")
     if any(m.flag for m in client_methods):
         client.add("from gmi_ieops.client import set_stream_flag")
+    if any(m.fields for m in client_methods):
+        client.add("from gmi_ieops.client import body_from_fields")
+        client.add("from typing import Any")
+        client.add("from typing import overload")
+    if any(m.flag_field for m in client_methods):
+        client.add("from typing import Literal")
     if any(m.call == "_stream" for m in client_methods):
         client.add("from gmi_ieops.client import AsyncEventStream")
         client.add("from gmi_ieops.client import EventStream")
@@ -388,6 +555,9 @@ def render(service: Service, models: Models, package: str) -> dict[str, str]:
         client.add("from gmi_ieops.client import AsyncWebSocketSession")
         client.add("from gmi_ieops.client import WebSocketSession")
     context["client_methods"] = client_methods
+    context["raw_methods"] = [m for m in client_methods if m.call == "_request"]
+    if context["raw_methods"]:
+        client.add("from gmi_ieops.client import APIResponse")
     context["client_imports"] = client
     files = {
         "__init__.py": env.get_template("package_init.py.jinja").render(context),

@@ -193,8 +193,13 @@ def audit(source: str, name: str, package: str = "") -> None:
         message = f"{name}: generated code does not parse: {exc.msg} (line {exc.lineno})"
         raise AuditError(message) from None
     bound: set[str] = set()
+    qualified: set[int] = set()  # ``builtins`` names that are checked ``builtins.<safe>``
     for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
+        # ``import builtins`` alone is allowed, for annotations a method name shadows; every
+        # use must be ``builtins.<safe builtin>`` (checked below)
+        if isinstance(node, ast.Import) and [(a.name, a.asname) for a in node.names] != [
+            ("builtins", None)
+        ]:
             raise AuditError(f"{name}:{node.lineno}: unexpected 'import' statement")
         if isinstance(node, ast.ImportFrom):
             module = node.module or ""
@@ -214,10 +219,20 @@ def audit(source: str, name: str, package: str = "") -> None:
             bound.add(node.id)
         elif isinstance(node, ast.Attribute) and node.attr.startswith("__"):
             raise AuditError(f"{name}:{node.lineno}: dunder attribute {node.attr!r}")
+        elif (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "builtins"
+        ):
+            if node.attr not in SAFE_BUILTINS:
+                raise AuditError(f"{name}:{node.lineno}: use of builtin {node.attr!r}")
+            qualified.add(id(node.value))
         elif isinstance(node, (ast.Global, ast.Nonlocal, ast.Lambda)):
             raise AuditError(f"{name}:{node.lineno}: unexpected {type(node).__name__}")
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            if node.id == "builtins" and id(node) not in qualified:
+                raise AuditError(f"{name}:{node.lineno}: 'builtins' used other than for a type")
             if node.id in _BUILTINS and node.id not in SAFE_BUILTINS and node.id not in bound:
                 raise AuditError(f"{name}:{node.lineno}: use of builtin {node.id!r}")
         elif isinstance(node, ast.Name) and keyword.iskeyword(node.id):  # pragma: no cover

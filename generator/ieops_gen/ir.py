@@ -8,6 +8,7 @@ schema an operation uses becomes a named model (inline schemas are given names f
 from __future__ import annotations
 
 import copy
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
@@ -237,6 +238,7 @@ class _Builder:
         self.long_fields = names.Namer()
         self.class_names = names.Namer(set(files.RUNTIME_NAMES))  # no clash with imports
         self.renamed: dict[str, str] = {}  # component name -> class name
+        self.made: dict[str, str] = {}  # an inline schema's JSON -> the class made for it
         source = self.doc.get("components", {}).get("schemas", {})
         self.schemas: dict[str, Any] = {}
         for name in source:
@@ -292,6 +294,8 @@ class _Builder:
         if schema.get("type") == "array" and "items" not in schema and "prefixItems" not in schema:
             schema["items"] = {}
         if isinstance(schema.get("allOf"), list):
+            self.flatten_conflicting_bases(schema, at)
+        if isinstance(schema.get("allOf"), list):
             self.drop_redefined(schema["allOf"], at)
             self.drop_inherited_required(schema, at)
         if "default" in schema:
@@ -335,6 +339,69 @@ class _Builder:
                         "inherited property; the parent's declaration is used"
                     )
 
+    def flatten_conflicting_bases(self, schema: dict[str, Any], at: str) -> None:
+        """``allOf`` of bases that declare one property differently: one flat model.
+
+        Two base classes with one field of different types (``name: str`` in one,
+        ``name: str | None = None`` in the other) make a class mypy refuses; the schema then
+        becomes a plain object with every part's properties. Where the parts disagree, the
+        declaration of a part that requires the property wins (the stricter one), else the
+        first; values valid for the document stay valid.
+        """
+        parts = [p for p in schema["allOf"] if isinstance(p, dict)]
+        refs = [p for p in parts if "$ref" in p]
+        if len(refs) < 2 or len(parts) != len(schema["allOf"]):
+            return
+        seen: dict[str, tuple[str, bool]] = {}
+        conflicts: set[str] = set()
+        for part in refs:
+            props, required = self.flat_properties(self.target(part), 0)
+            for name, sub in props.items():
+                shape = (
+                    {k: v for k, v in sub.items() if k not in _META}
+                    if isinstance(sub, dict)
+                    else sub
+                )
+                declared = (json.dumps(shape, sort_keys=True, default=str), name in required)
+                if seen.setdefault(name, declared) != declared:
+                    conflicts.add(name)
+        if not conflicts:
+            return
+        properties: dict[str, Any] = {}
+        required_all: list[str] = []
+        for part in parts:
+            props, required = self.flat_properties(self.target(part), 0)
+            for name, sub in props.items():
+                if name not in properties or (name in required and name not in required_all):
+                    properties[name] = copy.deepcopy(sub)
+            required_all += [name for name in required if name not in required_all]
+        del schema["allOf"]
+        schema["type"] = "object"
+        schema["properties"] = {**properties, **(schema.get("properties") or {})}
+        required_all += [n for n in schema.get("required") or [] if n not in required_all]
+        if required_all:
+            schema["required"] = required_all
+        self.warnings.append(
+            f"{at}/allOf: its bases declare {', '.join(sorted(conflicts))} differently; "
+            "generated as one flat model (no base classes)"
+        )
+
+    def flat_properties(self, schema: Any, depth: int) -> tuple[dict[str, Any], list[str]]:
+        """Every property of ``schema`` and its ``allOf`` parts, and the required names."""
+        if not isinstance(schema, dict) or depth > 16:
+            return {}, []
+        properties: dict[str, Any] = {}
+        required: list[str] = []
+        for part in schema.get("allOf", []) if isinstance(schema.get("allOf"), list) else []:
+            props, req = self.flat_properties(self.target(part), depth + 1)
+            properties.update(props)
+            required += [n for n in req if n not in required]
+        if isinstance(schema.get("properties"), dict):
+            properties.update(schema["properties"])
+        if isinstance(schema.get("required"), list):
+            required += [n for n in schema["required"] if n not in required]
+        return properties, required
+
     def drop_inherited_required(self, schema: dict[str, Any], at: str) -> None:
         """Outer ``required`` names a referenced parent already requires: nothing to add."""
         required = schema.get("required")
@@ -364,10 +431,18 @@ class _Builder:
         if not self.default_fits(schema, value):
             return "it does not fit the schema's type"
         target = self.target(schema)
+        if (
+            target is not schema
+            and _is_enum(target)
+            and value is not None
+            and value in target["enum"]
+            and not _nullable(target)
+        ):
+            return None  # one of the enum's values: ``kind: Kind = Kind.fast``
         if value is not None and _through_ref(schema):
             return "a default for a referenced schema would not type-check as a Python default"
         if target is not schema and isinstance(target, dict) and "enum" in target:
-            return "a default for a referenced enum is not supported"
+            return "a default for a referenced enum must be one of its values"
         for node in (target, (target or {}).get("items") if isinstance(target, dict) else None):
             if isinstance(node, dict) and node.get("format") in _WRAPPED_FORMATS:
                 return f"format {node['format']!r} values are not plain strings"
@@ -469,9 +544,19 @@ class _Builder:
                 name = self.renamed.get(jp.unescape(match.group(1)))
                 if name is not None and not _is_enum(self.schemas.get(name)):
                     return name
+        return self.made_model(schema if schema is not None else {}, hint)
+
+    def made_model(self, schema: Any, hint: str) -> str:
+        """A model for an inline schema; one class for identical ones (the first name)."""
+        rewritten = self.rewrite(copy.deepcopy(schema))
+        # in document order: parameters in another order make fields in another order
+        key = json.dumps(rewritten, ensure_ascii=False, default=str)
+        if key in self.made:
+            return self.made[key]
         name = self.class_names.unique(hint, sep="")
-        self.schemas[name] = self.rewrite(copy.deepcopy(schema if schema is not None else {}))
+        self.schemas[name] = rewritten
         self.clean(self.schemas[name], jp.join("/components/schemas", name))
+        self.made[key] = name
         return name
 
     def build(self) -> Service:
@@ -626,14 +711,18 @@ class _Builder:
                     explode=explode if isinstance(explode, bool) else style == "form",
                 )
             )
-        model = self.class_names.unique(hint + "Params", sep="")
-        self.schemas[model] = self.rewrite(
-            copy.deepcopy({"type": "object", "properties": properties, "required": required})
-        )
-        self.clean(self.schemas[model], jp.join("/components/schemas", model))
-        for param, key in zip(op.parameters, properties, strict=True):
-            if param.python_name != key:
-                self.aliases[f"{model}.{key}"] = param.python_name
+        schema = {"type": "object", "properties": properties, "required": required}
+        renamed = {
+            key: param.python_name
+            for param, key in zip(op.parameters, properties, strict=True)
+            if param.python_name != key
+        }
+        # identical parameters (``{job_id}`` of two routes) share one model; their field
+        # names must agree too, so the renames are part of what is compared
+        model = self.made_model({**schema, "x-ieops-fields": renamed}, hint + "Params")
+        self.schemas[model].pop("x-ieops-fields", None)
+        for key, python_name in renamed.items():
+            self.aliases[f"{model}.{key}"] = python_name
         op.params_model = model
         return True
 
@@ -717,6 +806,15 @@ class _Builder:
                 op.stream_flag = flag
         return True
 
+
+_META = frozenset(
+    {
+        "description", "title", "default", "deprecated", "readOnly", "writeOnly", "examples",
+        "minLength", "maxLength", "pattern", "minimum", "maximum", "exclusiveMinimum",
+        "exclusiveMaximum", "multipleOf", "minItems", "maxItems", "uniqueItems",
+    }
+)  # fmt: skip
+"""Keywords that do not change a field's Python type: bases may differ in them."""
 
 _WRAPPED_FORMATS = {
     "uri", "url", "uri-reference", "iri", "password", "binary", "byte", "date-time", "date",

@@ -7,6 +7,7 @@ implicit concatenation of pieces inside parentheses: the value is the same strin
 from __future__ import annotations
 
 import ast
+import builtins
 import io
 import tokenize
 
@@ -154,25 +155,55 @@ def _member_key(name: str) -> tuple[int, str, str]:
 
 
 def rename_ambiguous_enum_members(source: str, ambiguous: set[str]) -> str:
-    """Enum members named ``l``, ``O`` or ``I`` (hard to read, ruff E741) get a ``_`` suffix."""
+    """Enum members named ``l``, ``O`` or ``I`` (ruff E741) or like a builtin get a ``_``.
+
+    A member ``float = "float"`` shadows the builtin in the rest of its class body; it
+    becomes ``float_ = "float"`` (the value is unchanged), and every ``Enum.float``
+    reference in the module (field defaults) follows.
+    """
     tree = ast.parse(source)
     lines = source_lines(source)
+    edits: list[tuple[int, int, int, str]] = []
+    renamed: dict[str, set[str]] = {}
     for node in tree.body:
         if not isinstance(node, ast.ClassDef):
             continue
+        is_enum = any(_base_id(b) == "Enum" for b in node.bases)
         for stmt in node.body:
             if (
                 isinstance(stmt, ast.Assign)
                 and len(stmt.targets) == 1
                 and isinstance(stmt.targets[0], ast.Name)
-                and stmt.targets[0].id in ambiguous
+                and (
+                    stmt.targets[0].id in ambiguous
+                    or (is_enum and stmt.targets[0].id in _BUILTIN_NAMES)
+                )
             ):
                 target = stmt.targets[0]
-                line = lines[target.lineno - 1]
-                lines[target.lineno - 1] = (
-                    line[: target.col_offset] + target.id + "_" + line[target.end_col_offset :]
-                )
+                assert target.end_col_offset is not None
+                edits.append((target.lineno, target.col_offset, target.end_col_offset, target.id))
+                renamed.setdefault(node.name, set()).add(target.id)
+    for ref in ast.walk(tree):
+        if (
+            isinstance(ref, ast.Attribute)
+            and isinstance(ref.value, ast.Name)
+            and ref.attr in renamed.get(ref.value.id, ())
+            and ref.end_lineno == ref.lineno
+            and ref.end_col_offset is not None
+        ):
+            start = ref.end_col_offset - len(ref.attr)
+            edits.append((ref.lineno, start, ref.end_col_offset, ref.attr))
+    for row, start, end, name in sorted(set(edits), reverse=True):
+        line = lines[row - 1].encode()  # ast offsets count UTF-8 bytes
+        lines[row - 1] = (line[:start] + (name + "_").encode() + line[end:]).decode()
     return "".join(lines)
+
+
+_BUILTIN_NAMES = frozenset(n for n in dir(builtins) if not n.startswith("_"))
+
+
+def _base_id(node: ast.expr) -> str:
+    return node.id if isinstance(node, ast.Name) else ""
 
 
 def wrap_docstrings(source: str) -> str:

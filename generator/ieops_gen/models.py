@@ -12,7 +12,7 @@ import ast
 import json
 import tempfile
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from .layout import (
     wrap_docstrings,
 )
 from .names import AMBIGUOUS
-from .shapes import inline_root_models, split_nullable_enums
+from .shapes import inline_root_models, root_aliases, split_nullable_enums
 
 LINE_LENGTH = 100
 MODEL_BASES = {"BaseModel", "RootModel"}
@@ -43,6 +43,9 @@ class Field:
     name: str
     annotation: str
     names: frozenset[str]
+    required: bool = True
+    alias: str | None = None
+    description: str | None = None  # the docstring that follows the field
 
 
 @dataclass
@@ -50,16 +53,51 @@ class Models:
     """The text of ``models.py`` and what the emitters need to know about it."""
 
     source: str
-    classes: set[str]
+    classes: set[str]  # classes and type aliases
     fields: dict[str, list[Field]]
     imports: dict[str, str]  # name -> import statement that binds it in models.py
+    bases: dict[str, list[str]] = field(default_factory=dict)
+
+    def all_fields(self, name: str) -> list[Field] | None:
+        """Every field of the model ``name``, inherited ones too, as pydantic orders them.
+
+        ``None`` when it is not a plain ``BaseModel`` subclass of this module (a root
+        model, or a base from elsewhere): such a body cannot be given as keywords.
+        """
+        order: list[str] = []
+
+        def visit(cls: str, depth: int) -> bool:
+            if cls == "BaseModel":
+                return True
+            if cls not in self.bases or depth > 50:
+                return False
+            if not all(visit(base, depth + 1) for base in self.bases[cls]):
+                return False
+            if cls not in order:
+                order.append(cls)
+            return True
+
+        if not visit(name, 0):
+            return None
+        found: dict[str, Field] = {}
+        for cls in order:  # bases first; a redeclared field keeps its place, takes the type
+            for fld in self.fields.get(cls, []):
+                found[fld.name] = fld
+        return list(found.values())
 
 
-def generate(service: Service, header: str) -> Models:
-    """Generate ``models.py`` for ``service``; deterministic for a given input."""
+def generate(service: Service, header: str, enums: str = "enum") -> Models:
+    """Generate ``models.py`` for ``service``; deterministic for a given input.
+
+    ``enums="enum"`` makes string enums ``class X(str, Enum)`` (members compare equal to
+    their values); ``"literal"`` makes every enum a ``Literal[...]`` type.
+    """
+    if enums not in ("enum", "literal"):
+        raise GenerationError(f"enums must be 'enum' or 'literal', not {enums!r}")
     from datamodel_code_generator import generate as codegen
     from datamodel_code_generator.enums import DataModelType, InputFileType, OpenAPIScope
     from datamodel_code_generator.format import Formatter, PythonVersion
+    from datamodel_code_generator.parser import LiteralType
 
     if not service.schemas:
         return _inspect(header, service)
@@ -96,6 +134,8 @@ def generate(service: Service, header: str) -> Models:
                 disable_timestamp=True,
                 allow_remote_refs=False,
                 set_default_enum_member=True,
+                use_subclass_enum=True,
+                enum_field_as_literal=LiteralType.All if enums == "literal" else None,
                 use_single_value_enum_as_const=True,
                 strict_nullable=True,
                 aliases={name: name + "_" for name in AMBIGUOUS} | service.aliases,
@@ -113,7 +153,9 @@ def generate(service: Service, header: str) -> Models:
             ) from exc
     chosen = _chosen_names(metadata)
     named = _use_generated_names(service, chosen)
-    body = inline_root_models(_strip_header(normalise_strings(output)), keep=named)
+    boundary = {m for op in service.operations for m in op.models}
+    body, _aliases = root_aliases(_strip_header(normalise_strings(output)), named, boundary)
+    body = inline_root_models(body, keep=named)
     source = header + _with_checks(service, body, chosen)
     source = wrap_docstrings(source)
     source = fill_bare_generics(modern_generics(source))
@@ -271,11 +313,26 @@ def _inspect(source: str, service: Service) -> Models:
                 imports[bound] = f"import {alias.name}" + (
                     f" as {alias.asname}" if alias.asname else ""
                 )
+        elif (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and isinstance(node.annotation, ast.Name)
+            and node.annotation.id == "TypeAlias"
+        ):
+            classes.add(node.target.id)  # a type alias: imported like a class
+        elif (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Call)
+            and getattr(node.value.func, "id", None) == "TypeAliasType"
+        ):
+            classes.add(node.targets[0].id)  # the library's own aliases (constrained values)
         elif isinstance(node, ast.ClassDef):
             classes.add(node.name)
             bases[node.name] = [_base_name(b) for b in node.bases]
             found: list[Field] = []
-            for stmt in node.body:
+            for index, stmt in enumerate(node.body):
                 if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
                     annotation = _unwrap_annotated(stmt.annotation)
                     found.append(
@@ -285,6 +342,9 @@ def _inspect(source: str, service: Service) -> Models:
                             names=frozenset(
                                 n.id for n in ast.walk(annotation) if isinstance(n, ast.Name)
                             ),
+                            required=stmt.value is None,
+                            alias=_alias(stmt.annotation),
+                            description=_docstring_after(node.body, index),
                         )
                     )
             fields[node.name] = found
@@ -306,7 +366,28 @@ def _inspect(source: str, service: Service) -> Models:
                 raise GenerationError(
                     f"{service.source}: {op.label}: parameter fields {got} != {want}"
                 )
-    return Models(source=source, classes=classes, fields=fields, imports=imports)
+    return Models(source=source, classes=classes, fields=fields, imports=imports, bases=bases)
+
+
+def _docstring_after(body: list[ast.stmt], index: int) -> str | None:
+    after = body[index + 1] if index + 1 < len(body) else None
+    if (
+        isinstance(after, ast.Expr)
+        and isinstance(after.value, ast.Constant)
+        and isinstance(after.value.value, str)
+    ):
+        return after.value.value.strip() or None
+    return None
+
+
+def _alias(annotation: ast.expr) -> str | None:
+    """The ``alias`` of ``Annotated[T, Field(alias="x")]``."""
+    for node in ast.walk(annotation):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Field":
+            for kw in node.keywords:
+                if kw.arg == "alias" and isinstance(kw.value, ast.Constant):
+                    return str(kw.value.value)
+    return None
 
 
 def _base_name(node: ast.expr) -> str:

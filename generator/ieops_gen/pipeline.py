@@ -60,10 +60,12 @@ def run(
     ref_roots: tuple[Path, ...] = (),
     limits: load.Limits = load.LIMITS,
     lenient: bool = False,
+    enums: str = "enum",
 ) -> Result:
     """Generate the output tree for every document under ``schemas`` (nothing written).
 
-    ``$ref``s read only inside the schemas folder and ``ref_roots``.
+    ``$ref``s read only inside the schemas folder and ``ref_roots``; ``enums`` is
+    ``"enum"`` (``class X(str, Enum)``) or ``"literal"`` (``Literal[...]`` aliases).
     """
     if not all(part.isidentifier() for part in package.split(".")):
         raise GenerationError(f"output folder {package!r} is not a Python package path")
@@ -92,7 +94,7 @@ def run(
         module = modules.unique(names.snake(path.stem, prefix="api"))
         service = ir.build(bundle, module)
         header = emit.header(service.source)
-        result = models.generate(service, header)
+        result = models.generate(service, header, enums=enums)
         for rel, text in emit.render(service, result, package).items():
             files[f"{module}/{rel}"] = text
         warnings.extend(f"{service.source}: skipped {reason}" for reason in service.skipped)

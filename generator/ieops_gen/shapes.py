@@ -113,6 +113,114 @@ def _rewrite_keyword(key: str, value: Any, nullable: set[str]) -> Any:
     return _rewrite(value, nullable)
 
 
+def root_aliases(source: str, named: set[str], boundary: set[str]) -> tuple[str, set[str]]:
+    """Named unions and ``Literal`` enums become type aliases, not ``RootModel`` classes.
+
+    ``class Filter(RootModel[A | B]): root: Annotated[A | B, Field(discriminator="type")]``
+    becomes ``Filter: TypeAlias = Annotated[A | B, Field(discriminator="type")]``, so a
+    field typed ``Filter`` takes ``A(...)`` directly and its value needs no ``.root``.
+    Only classes in ``named`` are turned, never those in ``boundary`` (an operation's
+    body, response, event or message: the runtime validates those with the model's own
+    ``model_validate_json``), nor one used as a value, a base class, or before the names
+    it refers to exist (an alias is evaluated where it stands). Returns the new source
+    and the aliases made.
+    """
+    tree = ast.parse(source)
+    order = {n.name: i for i, n in enumerate(tree.body) if isinstance(n, ast.ClassDef)}
+    candidates: dict[str, ast.ClassDef] = {}
+    for index, node in enumerate(tree.body):
+        if not isinstance(node, ast.ClassDef) or node.name not in named or node.name in boundary:
+            continue
+        root = _plain_root(node)
+        if root is None or not _union_or_literal(root):
+            continue
+        refs = {n.id for n in ast.walk(root) if isinstance(n, ast.Name)}
+        if node.name in refs or any(order.get(r, -1) > index for r in refs):
+            continue
+        candidates[node.name] = node
+    if not candidates:
+        return source, set()
+    in_types = {
+        id(name)
+        for stmt in ast.walk(tree)
+        if isinstance(stmt, ast.AnnAssign)
+        for name in ast.walk(stmt.annotation)
+    }
+    for cls in candidates.values():
+        for base in cls.bases:  # its own base mentions its members: not a use of it
+            in_types.update(id(n) for n in ast.walk(base))
+    for use in ast.walk(tree):
+        if isinstance(use, ast.Name) and use.id in candidates and id(use) not in in_types:
+            candidates.pop(use.id)
+    if not candidates:
+        return source, set()
+    lines = source.splitlines(keepends=True)
+    for name, node in sorted(candidates.items(), key=lambda kv: -kv[1].lineno):
+        root = _plain_root(node)
+        assert root is not None
+        docs = [
+            stmt
+            for stmt in node.body
+            if isinstance(stmt, ast.Expr)
+            and isinstance(stmt.value, ast.Constant)
+            and isinstance(stmt.value.value, str)
+        ]
+        text = _black(f"{name}: TypeAlias = {ast.unparse(root)}\n")
+        if docs:  # the class's docstring, verbatim, dedented to the module level
+            rows = lines[docs[0].lineno - 1 : docs[0].end_lineno]
+            text += "".join(row[4:] if row.startswith("    ") else row for row in rows)
+        start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+        lines[start - 1 : node.end_lineno or node.lineno] = [text]
+    out = _add_typing_import("".join(lines), "TypeAlias")
+    return out, set(candidates)
+
+
+def _black(statement: str) -> str:
+    """One statement laid out by black (double quotes, 100 columns), as the formatter would."""
+    import black  # a dependency of datamodel-code-generator
+
+    return black.format_str(statement, mode=black.Mode(line_length=100))
+
+
+def _union_or_literal(node: ast.expr) -> bool:
+    if (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "Annotated"
+        and isinstance(node.slice, ast.Tuple)
+    ):
+        node = node.slice.elts[0]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return True
+    return (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "Literal"
+    )
+
+
+def _add_typing_import(source: str, name: str) -> str:
+    tree = ast.parse(source)
+    lines = source.splitlines(keepends=True)
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module == "typing":
+            if any(a.name == name for a in node.names):
+                return source
+            names = sorted(
+                {a.name for a in node.names} | {name},
+                key=lambda n: (0 if n.isupper() and len(n) > 1 else 1 if n[:1].isupper() else 2, n),
+            )
+            lines[node.lineno - 1 : node.end_lineno] = [
+                "from typing import " + ", ".join(names) + "\n"
+            ]
+            return "".join(lines)
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+            lines.insert(node.end_lineno or node.lineno, f"\nfrom typing import {name}\n")
+            return "".join(lines)
+    return f"from typing import {name}\n" + source
+
+
 def inline_root_models(source: str, keep: set[str]) -> str:
     """Fold root models not named in ``keep`` into the annotations that use them.
 
@@ -134,7 +242,9 @@ def inline_root_models(source: str, keep: set[str]) -> str:
         id(name)
         for node in ast.walk(tree)
         if isinstance(node, ast.AnnAssign)
-        for name in ast.walk(node.annotation)
+        for part in (node.annotation, node.value if _is_alias(node) else None)
+        if part is not None
+        for name in ast.walk(part)
     }
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and node.id in roots and id(node) not in annotation_names:
@@ -168,6 +278,10 @@ def inline_root_models(source: str, keep: set[str]) -> str:
     return apply_builtin_formatter(
         out, string_normalization=True, python_version=PythonVersion.PY_310
     )
+
+
+def _is_alias(node: ast.AnnAssign) -> bool:
+    return isinstance(node.annotation, ast.Name) and node.annotation.id == "TypeAlias"
 
 
 def _plain_root(node: ast.ClassDef) -> ast.expr | None:

@@ -76,9 +76,8 @@ def _chunk(text: str) -> ChatCompletionChunk:
 
 
 def _last_text(body: CreateChatCompletionRequest) -> str:
-    content = body.messages[-1].root.content
-    root = content.root if content is not None else ""
-    return root if isinstance(root, str) else "".join(part.text for part in root.root)
+    content = body.messages[-1].content or ""
+    return content if isinstance(content, str) else "".join(part.text for part in content)
 
 
 class OpenaiTestService(OpenaiService):

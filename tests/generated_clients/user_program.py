@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from generated.chat.client import AsyncClient as ChatAsyncClient
 from generated.chat.client import Client as ChatClient
-from generated.chat.models import ChatFrame, ChatRequest, Lang
+from generated.chat.models import ChatFrame, ChatMessage, ChatRequest, Lang, Role
 from generated.images.client import AsyncClient as ImagesAsyncClient
 from generated.images.client import Client as ImagesClient
 from generated.images.models import DoneEvent, ImageJob, ImageJobEvent, ImageJobRequest
@@ -17,19 +17,22 @@ from generated.openai.client import AsyncClient as OpenaiAsyncClient
 from generated.openai.client import Client as OpenaiClient
 from generated.openai.models import (
     ChatCompletionChunk,
+    ChatCompletionRequestUserMessage,
     CreateChatCompletionRequest,
     CreateEmbeddingRequest,
 )
 
 
 def chat_request(text: str) -> ChatRequest:
-    return ChatRequest.model_validate({"messages": [{"role": "user", "content": text}]})
+    return ChatRequest(messages=[ChatMessage(role=Role.user, content=text)])
+
+
+def user(text: str) -> ChatCompletionRequestUserMessage:
+    return ChatCompletionRequestUserMessage(role="user", content=text)
 
 
 def completion_request(text: str, model: str = "echo") -> CreateChatCompletionRequest:
-    return CreateChatCompletionRequest.model_validate(
-        {"model": model, "messages": [{"role": "user", "content": text}]}
-    )
+    return CreateChatCompletionRequest(model=model, messages=[user(text)])
 
 
 def embedding_request(text: str | list[str]) -> CreateEmbeddingRequest:
@@ -60,6 +63,12 @@ def run_sync(base_url: str) -> list[str]:
         lines.append(reply.choices[0].message.content or "")
         with openai.create_chat_completion_stream(completion_request("c d")) as chunks:
             lines.append(chunk_text(list(chunks)))
+        raw = openai.with_raw_response.retrieve_model(model="m 1")
+        lines.append(f"{raw.status_code} {raw.data.id} {raw.trace_id == openai.last_trace_id}")
+        # the body as keywords, and the JSON-or-SSE operation typed by stream=True
+        lines.append(str(openai.create_embedding(model="echo", input="four").data[0].embedding))
+        with openai.create_chat_completion(model="echo", messages=[user("e f")], stream=True) as s:
+            lines.append(chunk_text(list(s)))
     with ChatClient(base_url, timeout=10) as chat:
         lines.append(chat.chat_complete(chat_request("hi")).message)
         with chat.chat_stream(chat_request("yo"), x_session_id="s1") as frames:
@@ -91,6 +100,15 @@ async def run_async(base_url: str) -> list[str]:
         lines.append(reply.choices[0].message.content or "")
         async with openai.create_chat_completion_stream(completion_request("c d")) as chunks:
             lines.append(chunk_text([chunk async for chunk in chunks]))
+        raw = await openai.with_raw_response.retrieve_model(model="m 1")
+        lines.append(f"{raw.status_code} {raw.data.id} {raw.trace_id == openai.last_trace_id}")
+        embedded = await openai.create_embedding(model="echo", input=["four"])
+        lines.append(str(embedded.data[0].embedding))
+        stream = await openai.create_chat_completion(
+            model="echo", messages=[user("e f")], stream=True
+        )
+        async with stream as chunks:
+            lines.append(chunk_text([chunk async for chunk in chunks]))
     async with ChatAsyncClient(base_url, timeout=10) as chat:
         lines.append((await chat.chat_complete(chat_request("hi"))).message)
         async with chat.chat_stream(chat_request("yo"), x_session_id="s1") as frames:
@@ -116,6 +134,9 @@ EXPECTED = [
     "[4.0]",
     "a b",
     "c d",
+    "200 m 1 True",
+    "[4.0]",
+    "e f",
     "hi",
     "[s1] yo",
     "zh: ws",

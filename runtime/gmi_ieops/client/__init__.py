@@ -25,6 +25,7 @@ from .errors import (
     ServerError,
     WebSocketClosedError,
 )
+from .fields import body_from_fields
 from .files import (
     AsyncByteStream,
     ByteStream,
@@ -71,6 +72,7 @@ __all__ = [
     "WebSocketClosedError",
     "WebSocketSession",
     "binary_body",
+    "body_from_fields",
     "form_body",
     "form_fields",
     "set_stream_flag",

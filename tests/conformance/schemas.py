@@ -182,8 +182,12 @@ class Checker:
     """Validates instances against schemas of one bundled document, in its own dialect."""
 
     def __init__(self, doc: dict[str, Any]) -> None:
-        self.doc = doc
         self.v30 = is_30(doc)
+        # 3.0.3 applies `nullable` only beside a `type`; the generated models (and the
+        # vendors who write `{allOf: [$ref], nullable: true}`) read it as "or null" anywhere,
+        # and so do the harness's draws: the checker reads it the same way.
+        self.doc = _nullable_anywhere(doc) if self.v30 else doc
+        doc = self.doc
         spec = DRAFT4 if self.v30 else DRAFT202012
         resource = Resource.from_contents(doc, default_specification=spec)
         self.registry: Registry[Any] = Registry().with_resource(DOC_URI, resource)
@@ -205,6 +209,19 @@ class Checker:
             if len(out) >= 3:
                 break
         return out
+
+
+def _nullable_anywhere(node: Any) -> Any:
+    """A copy where a typeless ``nullable: true`` schema also accepts ``null``."""
+    if isinstance(node, list):
+        return [_nullable_anywhere(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _nullable_anywhere(value) for key, value in node.items()}
+    if out.get("nullable") is True and "type" not in out and "$ref" not in out:
+        rest = {k: v for k, v in out.items() if k != "nullable"}
+        return {"anyOf": [rest, {"enum": [None]}]}
+    return out
 
 
 def escape(part: str) -> str:

@@ -52,6 +52,8 @@ from generated.openai.models import (
     ModelList,
     OpenAIFile,
     Order,
+    Purpose1,
+    Status,
 )
 from generated.openai.service import OpenaiService
 
@@ -116,7 +118,15 @@ class OpenaiTestService(OpenaiService):
             }
         )
 
-    # This worker stores no files (tests/example/test_files_api.py tests the Files API).
+    # Files in memory (tests/example/test_files_api.py tests the example's gmifs:// store).
+    def __init__(self) -> None:
+        self.files: dict[str, tuple[OpenAIFile, bytes]] = {}
+
+    def _file(self, file_id: str) -> tuple[OpenAIFile, bytes]:
+        if file_id not in self.files:
+            raise HTTPException(404, f"no file {file_id}")
+        return self.files[file_id]
+
     async def list_files(
         self,
         *,
@@ -126,21 +136,35 @@ class OpenaiTestService(OpenaiService):
         after: str | None,
         context: RequestContext,
     ) -> ListFilesResponse:
-        return ListFilesResponse(object="list", data=[])
+        found = [f for f, _ in self.files.values() if purpose in (None, f.purpose.value)]
+        return ListFilesResponse(object="list", data=found[:limit], has_more=len(found) > limit)
 
     async def create_file(
         self, *, body: CreateFileForm, file: UploadFile, context: RequestContext
     ) -> OpenAIFile:
-        raise HTTPException(501, "this test worker stores no files")
+        data = await file.read()
+        meta = OpenAIFile(
+            id=f"file-{len(self.files)}",
+            object="file",
+            bytes=len(data),
+            created_at=0,
+            filename=file.filename or "upload",
+            purpose=Purpose1(body.purpose.value),
+            status=Status.processed,
+        )
+        self.files[meta.id] = (meta, data)
+        return meta
 
     async def retrieve_file(self, *, file_id: str, context: RequestContext) -> OpenAIFile:
-        raise HTTPException(404, f"no file {file_id}")
+        return self._file(file_id)[0]
 
     async def delete_file(self, *, file_id: str, context: RequestContext) -> DeleteFileResponse:
-        raise HTTPException(404, f"no file {file_id}")
+        self._file(file_id)
+        del self.files[file_id]
+        return DeleteFileResponse(id=file_id, object="file", deleted=True)
 
     async def download_file(self, *, file_id: str, context: RequestContext) -> BinaryBody:
-        raise HTTPException(404, f"no file {file_id}")
+        return self._file(file_id)[1]
 
     async def create_chat_completion(
         self, *, body: CreateChatCompletionRequest, context: RequestContext

@@ -20,6 +20,7 @@ from generated.openai.models import (
     ChatCompletionRequestUserMessage,
     CreateChatCompletionRequest,
     CreateEmbeddingRequest,
+    Purpose2,
 )
 
 
@@ -52,6 +53,30 @@ def event_types(events: list[ImageJobEvent]) -> list[str]:
     return [event.root.type for event in events]
 
 
+def files_roundtrip_sync(openai: OpenaiClient) -> str:
+    """Upload, list, describe, download (whole and streamed), delete: one summary line."""
+    stored = openai.create_file(file=("notes.txt", b"one\ntwo\n"), purpose=Purpose2.user_data)
+    listed = [f.id for f in openai.list_files(purpose="user_data").data]
+    name = openai.retrieve_file(file_id=stored.id).filename
+    whole = openai.download_file(file_id=stored.id)
+    with openai.download_file_stream(file_id=stored.id) as stream:
+        streamed = stream.read()
+    deleted = openai.delete_file(file_id=stored.id).deleted
+    return f"{stored.id in listed} {name} {whole == streamed} {whole!r} {deleted}"
+
+
+async def files_roundtrip_async(openai: OpenaiAsyncClient) -> str:
+    """The same through the asynchronous client."""
+    stored = await openai.create_file(file=("notes.txt", b"one\ntwo\n"), purpose=Purpose2.user_data)
+    listed = [f.id for f in (await openai.list_files(purpose="user_data")).data]
+    name = (await openai.retrieve_file(file_id=stored.id)).filename
+    whole = await openai.download_file(file_id=stored.id)
+    async with await openai.download_file_stream(file_id=stored.id) as stream:
+        streamed = await stream.read()
+    deleted = (await openai.delete_file(file_id=stored.id)).deleted
+    return f"{stored.id in listed} {name} {whole == streamed} {whole!r} {deleted}"
+
+
 def run_sync(base_url: str) -> list[str]:
     """Call every method of the three synchronous clients; one line per result."""
     lines: list[str] = []
@@ -69,6 +94,7 @@ def run_sync(base_url: str) -> list[str]:
         lines.append(str(openai.create_embedding(model="echo", input="four").data[0].embedding))
         with openai.create_chat_completion(model="echo", messages=[user("e f")], stream=True) as s:
             lines.append(chunk_text(list(s)))
+        lines.append(files_roundtrip_sync(openai))
     with ChatClient(base_url, timeout=10) as chat:
         lines.append(chat.chat_complete(chat_request("hi")).message)
         with chat.chat_stream(chat_request("yo"), x_session_id="s1") as frames:
@@ -109,6 +135,7 @@ async def run_async(base_url: str) -> list[str]:
         )
         async with stream as chunks:
             lines.append(chunk_text([chunk async for chunk in chunks]))
+        lines.append(await files_roundtrip_async(openai))
     async with ChatAsyncClient(base_url, timeout=10) as chat:
         lines.append((await chat.chat_complete(chat_request("hi"))).message)
         async with chat.chat_stream(chat_request("yo"), x_session_id="s1") as frames:
@@ -137,6 +164,7 @@ EXPECTED = [
     "200 m 1 True",
     "[4.0]",
     "e f",
+    "True notes.txt True b'one\\ntwo\\n' True",
     "hi",
     "[s1] yo",
     "zh: ws",

@@ -19,6 +19,7 @@ import hashlib
 import importlib.metadata
 import json
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,10 +81,13 @@ class _Digest:
     def tree(self, label: str, root: Path) -> None:
         for path in _files(root):
             rel = os.path.relpath(path, root) if root.is_dir() else path.name
-            if path.is_symlink():
+            mode = os.lstat(path).st_mode
+            if stat.S_ISLNK(mode):
                 self.add(f"{label}/{rel}", b"symlink\0" + os.readlink(path).encode())
-            else:
+            elif stat.S_ISREG(mode):
                 self.add(f"{label}/{rel}", path.read_bytes())
+            else:  # a FIFO or a device is never read (it could block): only its kind counts
+                self.add(f"{label}/{rel}", f"special\0{stat.S_IFMT(mode)}".encode())
 
 
 class _TooBig(Exception):

@@ -424,7 +424,8 @@ def _body_keywords(op: Operation, models: Models, params: set[str]) -> list[Argu
     """The body's fields as keyword arguments (required first), or none.
 
     Offered only for a plain model body whose field names clash with nothing the method
-    already takes (its parameters, ``body``, the per-call options).
+    already takes (its parameters, ``body``, the per-call options) and whose keyword lines
+    fit the line length.
     """
     if op.body_model is None:
         return []
@@ -432,9 +433,14 @@ def _body_keywords(op: Operation, models: Models, params: set[str]) -> list[Argu
     if not fields or any(f.name in KEYWORD_RESERVED or f.name in params for f in fields):
         return []
     ordered = [f for f in fields if f.required] + [f for f in fields if not f.required]
-    return [
+    keywords = [
         Argument(f.name, _plain(f.annotation) + ("" if f.required else " = ...")) for f in ordered
     ]
+    # One keyword per line in the overloads, which no formatter can split: a field whose
+    # line would be too long leaves the body to be passed as a model.
+    if any(8 + len(f"{a.name}: {a.annotation},") > LINE_LENGTH for a in keywords):
+        return []
+    return keywords
 
 
 def _plain(annotation: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -81,3 +82,12 @@ def test_an_unusable_cache_folder_is_no_error(
     assert run_gen("schemas", "-o", "out", "-q", cwd=project).returncode == 0
     code, text = check(project)
     assert code == 0 and "up to date" in text and HIT not in text, text
+
+
+def test_a_fifo_in_the_output_or_the_schemas_is_never_read(project: Path) -> None:
+    """Reading a FIFO blocks until a writer comes: the stamp only records that it is there."""
+    os.mkfifo(project / "out" / "pipe")
+    os.mkfifo(project / "schemas" / "pipe")
+    assert run_gen("schemas", "-o", "out", "-q", "--force", cwd=project).returncode == 0
+    code, text = check(project)
+    assert code == 0 and HIT in text, text

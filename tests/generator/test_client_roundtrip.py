@@ -36,7 +36,7 @@ def test_sync_client_json_and_stream(openai_worker: WorkerProcess) -> None:
         with client.create_chat_completion_stream(request) as stream:
             text = "".join(c.choices[0].delta.content or "" for c in stream)
         assert text == "You said: a b"
-        bad = CreateEmbeddingRequest.model_construct(model="e", input=None)
+        bad = CreateEmbeddingRequest.model_construct(model="e", input=42)  # neither text nor list
         with pytest.raises(RequestValidationError):
             client.create_embedding(bad)
 

@@ -60,7 +60,7 @@ def test_json_routes_and_path_parameters(openai_worker: WorkerProcess) -> None:
 def test_bad_bodies_get_openais_400(openai_worker: WorkerProcess) -> None:
     # openai.yaml declares x-ieops-error-format: openai (400, {"error": {...}})
     with openai_worker.client() as client:
-        missing = client.post("/v1/embeddings", json={"model": "e"})
+        missing = client.post("/v1/embeddings", json={"model": "e", "input": {"not": "text"}})
         assert missing.status_code == 400, missing.text
         error = missing.json()["error"]
         assert (error["code"], error["param"]) == ("validation_error", "input")

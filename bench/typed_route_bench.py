@@ -38,6 +38,9 @@ import os  # noqa: E402
 
 os.environ.setdefault("REGISTER_ENABLED", "false")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+# The baselines call the model directly: the generated route must too (the example batches
+# its embeddings; with batching, each request would add the batcher's thread hop).
+os.environ.setdefault("MODEL_BATCH_ENABLED", "false")
 
 import _record  # noqa: E402
 from fastapi import FastAPI  # noqa: E402

@@ -59,9 +59,11 @@ def commands(spec: Path, out: Path) -> dict[str, list[str] | None]:
         "ieops-gen no-change --check": ("ieops-gen", [*ieops, "--check"]),
         "datamodel-codegen": (
             "datamodel-codegen",
-            f"--input {single} --input-file-type openapi --output-model-type "
-            f"pydantic_v2.BaseModel --formatters builtin --disable-warnings "
-            f"--output {out / 'dcg.py'}".split(),
+            [
+                *("--input", str(single), "--input-file-type", "openapi"),
+                *("--output-model-type", "pydantic_v2.BaseModel", "--formatters", "builtin"),
+                *("--disable-warnings", "--output", str(out / "dcg.py")),
+            ],
         ),
         "openapi-python-client": (
             "openapi-python-client",

@@ -19,6 +19,7 @@ from __future__ import annotations
 import bisect
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
 
 from starlette.types import Message, Receive, Scope, Send
 
@@ -53,33 +54,31 @@ def enabled(setting: bool | None) -> bool:
     return available() if setting is None else setting
 
 
-class _Histogram:
-    """Bucket counts per label values, kept by the event loop's thread alone.
+Series = dict[Any, list[float]]
+"""Latency bucket counts per label values, then the +Inf bucket and the sum.
 
-    Requests are measured on the event loop, one at a time: plain integers there cost a
-    ``bisect`` and two additions, where ``prometheus_client``'s locked children cost
-    microseconds per request. They are turned into metric families at scrape time.
-    """
+Kept by the event loop's thread alone: requests are measured there one at a time, so plain
+floats cost a ``bisect`` and two additions, where ``prometheus_client``'s locked children
+cost microseconds per request. They become metric families at scrape time.
+"""
 
-    def __init__(self, bounds: tuple[float, ...]) -> None:
-        self.bounds = bounds
-        self.series: dict[tuple[str, ...], list[float]] = {}  # counts per bucket, +Inf, sum
 
-    def observe(self, labels: tuple[str, ...], value: float) -> None:
-        counts = self.series.get(labels)
-        if counts is None:
-            counts = self.series[labels] = [0.0] * (len(self.bounds) + 2)
-        counts[bisect.bisect_left(self.bounds, value)] += 1
-        counts[-1] += value
+def _observe(series: Series, labels: Any, seconds: float) -> None:
+    counts = series.get(labels)
+    if counts is None:
+        counts = series[labels] = [0.0] * (len(_LATENCY) + 2)
+    counts[bisect.bisect_left(_LATENCY, seconds)] += 1
+    counts[-1] += seconds
 
-    def buckets(self, counts: list[float]) -> list[tuple[str, float]]:
-        """Cumulative ``(le, count)`` pairs, ``+Inf`` last, as Prometheus wants them."""
-        out: list[tuple[str, float]] = []
-        total = 0.0
-        for bound, count in zip((*self.bounds, float("inf")), counts[:-1], strict=True):
-            total += count
-            out.append(("+Inf" if bound == float("inf") else repr(float(bound)), total))
-        return out
+
+def _buckets(counts: list[float]) -> list[tuple[str, float]]:
+    """Cumulative ``(le, count)`` pairs, ``+Inf`` last, as Prometheus wants them."""
+    out: list[tuple[str, float]] = []
+    total = 0.0
+    for bound, count in zip((*_LATENCY, None), counts[:-1], strict=True):
+        total += count
+        out.append(("+Inf" if bound is None else repr(float(bound)), total))
+    return out
 
 
 class _Metrics:
@@ -88,10 +87,12 @@ class _Metrics:
     def __init__(self) -> None:
         assert prometheus_client is not None
         self.registry = prometheus_client.CollectorRegistry(auto_describe=False)
-        self.requests: dict[tuple[str, str, str], int] = {}
-        self.latency = _Histogram(_LATENCY)
-        self.first_event = _Histogram(_LATENCY)
-        self.stream = _Histogram(_LATENCY)
+        # One series per (route, method, status): the request counter and the latency
+        # histogram (by route and method) are both summed from it at scrape time, so a
+        # request costs one dict lookup.
+        self.requests: Series = {}
+        self.first_event: Series = {}
+        self.stream: Series = {}
         self.batch = prometheus_client.Histogram(  # may be called from any thread
             "ieops_batch_size",
             "Requests run together in one batch, by route.",
@@ -102,10 +103,18 @@ class _Metrics:
         self.sources: list[Callable[[], tuple[int, int, int]]] = []
         self.registry.register(_Collector(self))
 
-    def request(self, route: str, method: str, status: int, seconds: float) -> None:
-        key = (route, method, str(status))
-        self.requests[key] = self.requests.get(key, 0) + 1
-        self.latency.observe((route, method), seconds)
+
+def _by_route_and_method(series: Series) -> Series:
+    """The (route, method, status) series summed over status."""
+    merged: Series = {}
+    for (route, method, _status), counts in list(series.items()):
+        into = merged.get((route, method))
+        if into is None:
+            merged[(route, method)] = list(counts)
+        else:
+            for i, count in enumerate(counts):
+                into[i] += count
+    return merged
 
 
 if prometheus_client is not None:
@@ -123,15 +132,15 @@ if prometheus_client is not None:
                 "Requests answered, by route, method and status.",
                 labels=["route", "method", "status"],
             )
-            for key, count in list(m.requests.items()):
-                requests.add_metric(list(key), count)
+            for (route, method, status), counts in list(m.requests.items()):
+                requests.add_metric([route, method, str(status)], sum(counts[:-1]))
             yield requests
-            for name, doc, labels, histogram in (
+            for name, doc, labels, series in (
                 (
                     "ieops_request_duration_seconds",
                     "Time from a request's arrival to its response's last byte (streams too).",
                     ["route", "method"],
-                    m.latency,
+                    _by_route_and_method(m.requests),
                 ),
                 (
                     "ieops_sse_time_to_first_event_seconds",
@@ -147,8 +156,8 @@ if prometheus_client is not None:
                 ),
             ):
                 family = HistogramMetricFamily(name, doc, labels=labels)
-                for values, counts in list(histogram.series.items()):
-                    family.add_metric(list(values), histogram.buckets(counts), sum_value=counts[-1])
+                for values, counts in list(series.items()):
+                    family.add_metric(list(values), _buckets(counts), sum_value=counts[-1])
                 yield family
             loads = [source() for source in m.sources]
             totals = [sum(load[i] for load in loads) for i in range(3)]
@@ -237,11 +246,11 @@ async def measured(
         method = scope.get("method", "")
         if method not in _METHODS:  # a client's made-up method must not add series
             method = "other"
-        metrics.request(route, method, status or 500, ended - started)
+        _observe(metrics.requests, (route, method, status or 500), ended - started)
         if sse:
             if first:
-                metrics.first_event.observe((route,), first - started)
-            metrics.stream.observe((route,), ended - started)
+                _observe(metrics.first_event, (route,), first - started)
+            _observe(metrics.stream, (route,), ended - started)
 
 
 __all__ = [

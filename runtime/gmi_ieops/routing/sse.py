@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import typing
 from typing import Any
 
 from pydantic import BaseModel, RootModel
@@ -27,8 +29,13 @@ def encode_json(value: Any) -> bytes:
 
 
 def unset_nones(model: BaseModel, depth: int = 0) -> dict[Any, Any] | None:
-    """The ``exclude`` argument that drops unset ``None`` fields, nested models included."""
-    if depth > 32:
+    """The ``exclude`` argument that drops unset ``None`` fields, nested models included.
+
+    Only the fields :func:`_fields_to_check` names are looked at, so a model whose fields
+    can neither default to ``None`` nor hold a model costs one cache lookup.
+    """
+    checks = _fields_to_check(type(model))
+    if not checks or depth > 32:
         return None
     if isinstance(model, RootModel):  # exclusions apply to the root value itself
         root = model.root
@@ -39,7 +46,7 @@ def unset_nones(model: BaseModel, depth: int = 0) -> dict[Any, Any] | None:
         return None
     exclude: dict[Any, Any] = {}
     fields_set = model.__pydantic_fields_set__
-    for name in type(model).model_fields:
+    for name in checks:
         value = getattr(model, name, None)
         if value is None:
             if name not in fields_set:
@@ -61,6 +68,40 @@ def _in_list(values: list[Any], depth: int) -> dict[int, Any]:
         for i, item in enumerate(values)
         if isinstance(item, BaseModel) and (inner := unset_nones(item, depth + 1))
     }
+
+
+@functools.cache
+def _fields_to_check(cls: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of ``cls`` that may need an exclusion: those whose default is ``None``,
+    and those whose annotation can hold a model (keyed by the runtime class, so a subclass
+    a handler returns is planned on its own fields)."""
+    return tuple(
+        name
+        for name, field in cls.model_fields.items()
+        if (not field.is_required() and field.default is None) or _can_hold_model(field.annotation)
+    )
+
+
+_CONTAINERS = (object, list, tuple, set, frozenset, dict)
+
+
+def _can_hold_model(annotation: Any) -> bool:
+    """Whether a value of this type may be (or hold) a model; ``True`` when unsure."""
+    if annotation is None or annotation is type(None):
+        return False
+    if annotation is typing.Any:  # a class since Python 3.11
+        return True
+    if isinstance(annotation, type) and not typing.get_args(annotation):
+        return issubclass(annotation, BaseModel) or annotation in _CONTAINERS
+    origin = typing.get_origin(annotation)
+    if origin is typing.Literal:
+        return False
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _can_hold_model(args[0])
+    if origin is not None and args:
+        return any(_can_hold_model(arg) for arg in args if arg is not Ellipsis)
+    return True  # Any, a TypeVar, a forward reference: look at the value
 
 
 def data_frame(item: Any) -> bytes:

@@ -10,6 +10,8 @@ if [ -d generator/ieops_gen ] && [ -f generator/ieops_gen/cli.py ]; then
 fi
 echo "== ruff"
 ruff check .
+echo "== import contracts"
+lint-imports --no-cache
 echo "== mypy --strict"
 mypy runtime generator generated examples bench
 echo "== pytest"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 
 import uvicorn
-from gmi_ieops.serving.lifecycle import Lifecycle
+from gmi_ieops.lifecycle import Lifecycle
 from gmi_ieops.serving.protocol import ConnectionLimits, protocol_class
 
 

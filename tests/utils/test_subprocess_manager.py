@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from gmi_ieops.serving import lifecycle
+from gmi_ieops import lifecycle
 from gmi_ieops.utils import (
     SubprocessExitError,
     SubprocessManager,

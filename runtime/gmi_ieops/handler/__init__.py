@@ -4,6 +4,7 @@ Importing it also turns on ``gmifs://`` paths in ``open()`` (see ``gmi_ieops.sto
 """
 
 from .. import storage  # noqa: F401  (turns on gmifs:// in open(), as the seed did)
+from ..lifecycle import request_shutdown
 from ..routing import (
     BatchConfig,
     FastRoute,
@@ -26,7 +27,6 @@ from ..routing import (
 )
 from ..routing.binary import BinaryBody, StoredFile
 from ..routing.uploads import BinarySpec, FilePart, FormSpec, UploadFile
-from ..serving.lifecycle import request_shutdown
 from ..serving.runner import Handler
 from ..tracing import generate_trace_id
 

@@ -27,7 +27,7 @@ from starlette.types import Scope
 
 from .. import metrics
 from ..config import env
-from ..serving.lifecycle import Lifecycle
+from ..lifecycle import Lifecycle
 from ..tracing import accept_ids, current_request_id, current_trace_id
 from ..utils import log
 from .definitions import RouterConfig, RouterDef, RouterKind, join_path

@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import uvicorn
 
+from .. import lifecycle as lifecycle_module
 from ..config import ConfigError, env
 from ..utils import log
-from . import lifecycle as lifecycle_module
 from .protocol import ConnectionLimits, protocol_class
 from .sockets import Listener, SocketError, auto_socket_path, bind_tcp, bind_unix
 

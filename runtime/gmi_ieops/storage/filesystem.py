@@ -148,11 +148,16 @@ class FileSystem:
 
     # -- paths -----------------------------------------------------------------------------
 
-    def _path(self, path: str | os.PathLike[str], *, follow_last: bool = True) -> tuple[str, bool]:
+    def backend_path(
+        self, path: str | os.PathLike[str], *, follow_last: bool = True
+    ) -> tuple[str, bool]:
+        """The backend's path for a user path inside the root, and whether it exists;
+        traversal out of the root is refused before any I/O."""
         parts = paths.user_parts(path)  # refuses traversal before any I/O
         return paths.resolve(self.backend, self.root, parts, follow_last=follow_last)
 
-    def _ensure_root(self) -> None:
+    def ensure_root(self) -> None:
+        """Create the root folder (and its parents) on first use."""
         if self._root_ready:
             return
         with self._root_lock:
@@ -193,7 +198,7 @@ class FileSystem:
         (op,) = kind
         name = paths.GMIFS_PROTOCOL + "/".join(paths.user_parts(path))
         if op == "r":
-            target, _ = self._path(path)
+            target, _ = self.backend_path(path)
             if stat_mod.S_ISDIR(self.backend.stat(target).st_mode):
                 raise IsADirectoryError(errno.EISDIR, "gmifs: is a directory", name)
             handle = self.backend.open(target, os.O_RDONLY)
@@ -217,15 +222,15 @@ class FileSystem:
         parts = paths.user_parts(path)
         if not parts:
             raise IsADirectoryError(errno.EISDIR, "gmifs: the user root is a directory", name)
-        self._ensure_root()
-        target, exists = self._path(path, follow_last=False)
+        self.ensure_root()
+        target, exists = self.backend_path(path, follow_last=False)
         if exists and stat_mod.S_ISDIR(self.backend.lstat(target).st_mode):
             raise IsADirectoryError(errno.EISDIR, "gmifs: is a directory", name)
         if op == "x" and exists:
             raise FileExistsError(errno.EEXIST, "gmifs: file exists", name)
         if op == "a":
             if exists and stat_mod.S_ISLNK(self.backend.lstat(target).st_mode):
-                target, _ = self._path(path)  # append through a link that stays inside
+                target, _ = self.backend_path(path)  # append through a link that stays inside
             if not exists and len(parts) > 1:
                 self.mkdir("/".join(parts[:-1]), parents=True, exist_ok=True)
             handle = self.backend.open(target, os.O_WRONLY | os.O_CREAT)
@@ -279,7 +284,7 @@ class FileSystem:
         clock, so hosts sharing the storage need clocks that agree well within it.
         """
         age = self.temp_max_age if older_than is None else older_than
-        target, _ = self._path(path)
+        target, _ = self.backend_path(path)
         return [self._user(p) for p in self._sweep(target, age)]
 
     def _sweep_if_due(self, directory: str) -> None:
@@ -337,11 +342,11 @@ class FileSystem:
     # -- metadata --------------------------------------------------------------------------
 
     def stat(self, path: str | os.PathLike[str] = "") -> os.stat_result:
-        target, _ = self._path(path)
+        target, _ = self.backend_path(path)
         return self.backend.stat(target)
 
     def lstat(self, path: str | os.PathLike[str] = "") -> os.stat_result:
-        target, _ = self._path(path, follow_last=False)
+        target, _ = self.backend_path(path, follow_last=False)
         return self.backend.lstat(target)
 
     def exists(self, path: str | os.PathLike[str]) -> bool:
@@ -376,7 +381,7 @@ class FileSystem:
         exist_ok: bool = False,
     ) -> None:
         parts = paths.user_parts(path)
-        self._ensure_root()
+        self.ensure_root()
         if not parts:
             if not exist_ok:
                 raise FileExistsError(errno.EEXIST, "gmifs: the user root exists", "")
@@ -403,7 +408,7 @@ class FileSystem:
         self.mkdir(path, parents=True, exist_ok=exist_ok)
 
     def scandir(self, path: str | os.PathLike[str] = "") -> Iterator[DirEntry]:
-        target, _ = self._path(path)
+        target, _ = self.backend_path(path)
         prefix = self._user(target)
         for e in sorted(self.backend.listdir(target), key=lambda e: e.name):
             user = f"{prefix}/{e.name}" if prefix else e.name
@@ -430,7 +435,7 @@ class FileSystem:
 
     def remove(self, path: str | os.PathLike[str]) -> None:
         """Remove a file or symlink (not a directory: see :meth:`rmdir`)."""
-        target, _ = self._path(path, follow_last=False)
+        target, _ = self.backend_path(path, follow_last=False)
         if not paths.user_parts(path):
             raise IsADirectoryError(errno.EISDIR, "gmifs: the user root is a directory", "")
         self.backend.unlink(target)
@@ -441,15 +446,15 @@ class FileSystem:
         """Remove an empty directory."""
         if not paths.user_parts(path):
             raise PermissionError(errno.EACCES, "gmifs: refused to remove the user root", "")
-        target, _ = self._path(path, follow_last=False)
+        target, _ = self.backend_path(path, follow_last=False)
         self.backend.rmdir(target)
 
     def rename(self, src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
         """Move ``src`` to ``dst``, replacing a file there (like ``os.replace``)."""
         if not paths.user_parts(src) or not paths.user_parts(dst):
             raise PermissionError(errno.EACCES, "gmifs: refused to move the user root", "")
-        source, _ = self._path(src, follow_last=False)
-        target, _ = self._path(dst, follow_last=False)
+        source, _ = self.backend_path(src, follow_last=False)
+        target, _ = self.backend_path(dst, follow_last=False)
         self.backend.rename(source, target)
 
     replace = rename

@@ -21,10 +21,19 @@ import stat as stat_mod
 import threading
 import time
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from .filesystem import FileSystem
+from .backend import Backend
+
+
+class Storage(Protocol):
+    """What a lock needs of the storage it lives on (a :class:`FileSystem` is one)."""
+
+    backend: Backend
+
+    def backend_path(self, path: str, *, follow_last: bool = True) -> tuple[str, bool]: ...
+
+    def ensure_root(self) -> None: ...
 
 BREAK_EXPIRY = 30.0
 _log = logging.getLogger(__name__)  # under "gmi_ieops", configured by gmi_ieops.utils.log
@@ -41,7 +50,7 @@ class FileLock:
 
     def __init__(
         self,
-        fs: FileSystem,
+        fs: Storage,
         path: str,
         *,
         timeout: float | None = 60.0,
@@ -65,7 +74,7 @@ class FileLock:
         return self._token is not None
 
     def _target(self, path: str) -> str:
-        target, _ = self.fs._path(path, follow_last=False)
+        target, _ = self.fs.backend_path(path, follow_last=False)
         return target
 
     def _create(self, path: str, info: dict[str, Any]) -> bool:
@@ -120,7 +129,7 @@ class FileLock:
     def acquire(self) -> FileLock:
         if self._token is not None:
             raise RuntimeError(f"lock {self.path!r} is already held by this object")
-        self.fs._ensure_root()
+        self.fs.ensure_root()
         deadline = None if self.timeout is None else time.monotonic() + self.timeout
         while True:
             token = secrets.token_hex(8)

@@ -4,7 +4,7 @@ The child runs in its own process group, is health-checked until ready, restarte
 policy with exponential backoff, and stopped as a whole group (SIGTERM, then SIGKILL). Its
 output is kept in a ring buffer and forwarded to the worker's log; every failure carries
 the last lines. A child that dies for good asks the worker to shut down cleanly through
-:func:`gmi_ieops.serving.lifecycle.request_shutdown` instead of killing the process.
+:func:`gmi_ieops.lifecycle.request_shutdown` instead of killing the process.
 
 One supervisor thread per manager does the waiting, so the same object works from sync
 code (``start``/``stop``) and async code (``astart``/``astop``) and never busy-loops.
@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import IO, Literal, TypeAlias
 
+from .. import lifecycle  # an attribute at call time: utils/__init__ imports this module
 from . import log
 from ._health import HealthCheck, Prober
 from ._process_group import terminate_group
@@ -484,8 +485,6 @@ class SubprocessManager:
         _logger.error("%s", failure)
         try:
             if self.on_exit == "shutdown":
-                from ..serving import lifecycle
-
                 lifecycle.request_shutdown(shutdown_exit_code(failure.returncode), failure.message)
             elif callable(self.on_exit):
                 self.on_exit(failure)

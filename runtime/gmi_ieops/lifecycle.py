@@ -14,7 +14,7 @@ import signal
 import threading
 from collections.abc import Callable
 
-from ..utils import log
+from .utils import log
 
 _logger = log.get_logger("lifecycle")
 

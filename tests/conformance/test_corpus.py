@@ -17,7 +17,9 @@ from .conftest import DOCS
 from .corpus import ROOT, Built
 from .roundtrip import roundtrip
 
-pytestmark = pytest.mark.conformance
+# The first test to use ``built`` pays for the whole build stage (~2 min on a quiet 2-core
+# machine, more under load): the default 120 s would cut it.
+pytestmark = [pytest.mark.conformance, pytest.mark.timeout(900)]
 
 # Known failures, found by this harness and shown in docs/conformance.md: they xfail with
 # the reason. Most fixes belong to the generator or the model layer; the outcome table is

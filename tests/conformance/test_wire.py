@@ -19,7 +19,9 @@ from .corpus import Built
 from .generic import Planner, build
 from .serving import serving
 
-pytestmark = pytest.mark.conformance
+# The first test to use ``built`` pays for the whole build stage (~2 min on a quiet 2-core
+# machine, more under load): the default 120 s would cut it.
+pytestmark = [pytest.mark.conformance, pytest.mark.timeout(900)]
 
 
 def _app(b: Built, planner: Planner, kinds: dict[str, str]) -> Any:

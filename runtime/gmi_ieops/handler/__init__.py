@@ -25,6 +25,7 @@ from ..routing import (
     unimplemented_operations,
 )
 from ..routing.binary import BinaryBody, StoredFile
+from ..routing.forms import UrlencodedSpec
 from ..routing.uploads import BinarySpec, FilePart, FormSpec, UploadFile
 from ..serving.lifecycle import request_shutdown
 from ..serving.runner import Handler
@@ -49,6 +50,7 @@ __all__ = [
     "ServerOptions",
     "StoredFile",
     "UploadFile",
+    "UrlencodedSpec",
     "WebSocketSession",
     "api_router",
     "error_body",

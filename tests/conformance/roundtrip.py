@@ -476,6 +476,15 @@ class Document:
             case["expected"][param.python_name] = value
             if param.name in wire and param.location != "cookie":
                 case["args"][param.python_name] = value
+        for param, _ in plan["params"]:
+            if op.response_model and op.response_media and param.name.lower() == "accept":
+                # JSON or a file: the server sees the Accept the method's form sent
+                sent = op.response_media if plan["form"] == "download" else "application/json"
+                try:
+                    chosen = params_model.model_validate({**wire, param.name: sent})
+                    case["expected"][param.python_name] = getattr(chosen, param.python_name)
+                except pydantic.ValidationError:
+                    case["expected"].pop(param.python_name, None)
         case["body"] = body
         case["answer"] = answer
         case["plan"] = plan

@@ -118,3 +118,19 @@ def test_json_or_binary_by_accept(forms_worker: WorkerProcess) -> None:
         _envelope(client.get("/videos/v1", headers={"accept": "text/html"}), 406, "not_acceptable")
         r = client.get("/videos/wrong", headers={"accept": "video/mp4"})
         _envelope(r, 406, "not_acceptable")
+
+
+def test_openapi_lists_the_form_and_the_file(forms_worker: WorkerProcess) -> None:
+    with forms_worker.client() as client:
+        paths = client.get("/openapi.json").json()["paths"]
+    assert list(paths["/login"]["post"]["requestBody"]["content"]) == [
+        "application/x-www-form-urlencoded"
+    ]
+    assert list(paths["/both"]["post"]["requestBody"]["content"]) == [
+        "application/json",
+        "application/x-www-form-urlencoded",
+    ]
+    assert list(paths["/videos/{id}"]["get"]["responses"]["200"]["content"]) == [
+        "application/json",
+        "video/mp4",
+    ]

@@ -200,7 +200,9 @@ def _methods(service: Service, models: Models, imports: _Imports) -> list[Method
                 Method(op, op.method_name, args, f"AsyncIterator[{op.event_model}]", False, doc)
             )
         else:
-            returns = "BinaryBody" if op.response_media else op.response_model or "None"
+            returns = op.response_model or "None"
+            if op.response_media:  # a binary response, or JSON or binary (docs/files.md)
+                returns = f"{op.response_model} | BinaryBody" if op.response_model else "BinaryBody"
             methods.append(Method(op, op.method_name, args, returns, True, doc))
             if op.stream_method_name is not None:
                 stream_doc = f"The stream form of :meth:`{op.method_name}` (``{op.label}``)."
@@ -340,6 +342,10 @@ def _client_methods(service: Service, models: Models) -> list[ClientMethod]:
             )
         elif op.kind == "sse":
             forms.append((op.method_name, "_stream", f"EventStream[{op.event_model}]", None))
+        elif op.response_media is not None and op.response_model is not None:
+            # JSON or a binary type (docs/files.md): the model, or the bytes on Accept
+            forms.append((op.method_name, "_request", op.response_model, None))
+            forms.append((op.method_name + "_download", "_download", "ByteStream", None))
         elif op.response_media is not None:
             forms.append((op.method_name, "_request", files_emit.client_returns(op), None))
             suffix = "_download" if op.stream_method_name else "_stream"
@@ -359,7 +365,11 @@ def _client_methods(service: Service, models: Models) -> list[ClientMethod]:
                     )
                 )
         # A form or binary body takes its parts as keywords already (files_emit).
-        keywords = [] if upload.expr else _body_keywords(op, models, {a.name for a in args})
+        keywords = (
+            []
+            if upload.expr and op.body_kind != "urlencoded"
+            else _body_keywords(op, models, {a.name for a in args})
+        )
         described = {f.name: f.description for f in models.all_fields(op.body_model or "") or []}
         for name, call, returns, flag in forms:
             while name in taken:
@@ -388,9 +398,8 @@ def _client_methods(service: Service, models: Models) -> list[ClientMethod]:
                     query=query,
                     headers=headers,
                     has_body=upload.has_body,
-                    response_model=files_emit.client_returns(op)
-                    if op.response_media
-                    else op.response_model or "_NO_CONTENT",
+                    response_model=op.response_model
+                    or (files_emit.client_returns(op) if op.response_media else "_NO_CONTENT"),
                     flag=flag,
                     body_annotation=upload.annotation,
                     body_expr=upload.expr,
@@ -401,6 +410,11 @@ def _client_methods(service: Service, models: Models) -> list[ClientMethod]:
                         part
                         for part in (
                             f"``{op.label}``" + (f": {op.summary}" if op.summary else ""),
+                            f"The ``{op.response_media}`` content (``Accept: "
+                            f"{op.response_media}``) as a byte stream; ``{op.method_name}`` "
+                            "gives the JSON."
+                            if call == "_download" and op.response_model
+                            else "",
                             "Pass the body as a model or as its fields (keywords)."
                             if kw_fields
                             else "",

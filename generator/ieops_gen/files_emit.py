@@ -70,6 +70,15 @@ def client_upload(
             f"binary_body(body, {name})",
             [(name, f"str = {literal(default)}")],
         )
+    if op.body_kind == "urlencoded" and op.body_model is not None:
+        styles = ""
+        if op.form_styles:
+            items = ", ".join(
+                f"{literal(name)}: ({literal(style)}, {explode})"
+                for name, (style, explode) in op.form_styles.items()
+            )
+            styles = f", {{{items}}}"
+        return ClientUpload(True, op.body_model, f"urlencoded_body(body{styles})")
     if op.body_kind != "form":
         return ClientUpload(op.body_model is not None, op.body_model or "")
     parts = ", ".join(f"{literal(p.name)}: {p.python_name}" for p in op.form_files)
@@ -112,7 +121,7 @@ def client_imports(imports: Any, methods: list[Any]) -> None:
     annotations = [a.annotation for m in methods for a in m.arguments] + [
         m.body_annotation for m in methods
     ]
-    for name in ("form_body", "form_fields", "binary_body"):
+    for name in ("form_body", "form_fields", "binary_body", "urlencoded_body"):
         if any(f"{name}(" in e for e in exprs):
             imports.add(f"from gmi_ieops.client import {name}")
     if any("FileInput" in a for a in annotations):
@@ -122,7 +131,7 @@ def client_imports(imports: Any, methods: list[Any]) -> None:
 def service_imports(imports: _Adds, methods: list[Any]) -> None:
     if any("UploadFile" in a.annotation for m in methods for a in m.arguments):
         imports.add("from gmi_ieops.handler import UploadFile")
-    if any(m.returns == "BinaryBody" for m in methods):
+    if any("BinaryBody" in m.returns for m in methods):
         imports.add("from gmi_ieops.handler import BinaryBody")
 
 
@@ -133,3 +142,5 @@ def routes_imports(imports: _Adds, operations: list[Operation]) -> None:
             imports.add("from gmi_ieops.handler import FilePart")
     if any(op.body_kind == "binary" for op in operations):
         imports.add("from gmi_ieops.handler import BinarySpec")
+    if any(op.urlencoded for op in operations):
+        imports.add("from gmi_ieops.handler import UrlencodedSpec")

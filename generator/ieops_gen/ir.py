@@ -73,10 +73,16 @@ class Operation:
     """``x-ieops-batch``: the route batches; its settings (keys of BatchConfig) or ``{}``."""
     deprecated: bool = False
     # Files (media.py, docs/files.md): a multipart or binary body, a binary/text response.
-    body_kind: Literal["json", "form", "binary"] = "json"
+    body_kind: Literal["json", "form", "binary", "urlencoded"] = "json"
+    """``urlencoded``: the client sends the body model form-encoded (the spec offers no JSON)."""
     form_files: list[files.FileField] = field(default_factory=list)
     body_media: list[str] = field(default_factory=list)
+    urlencoded: bool = False
+    """The server also reads the body model from ``application/x-www-form-urlencoded``."""
+    form_styles: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    """``encoding.<name>`` ``(style, explode)`` of a urlencoded body, by wire name."""
     response_media: str | None = None
+    """A binary or text response; with ``response_model`` too, JSON or this type by Accept."""
 
     @property
     def label(self) -> str:
@@ -732,6 +738,13 @@ class _Builder:
             return True
         content: dict[str, Any] = body["content"]
         media = _json_media(content)
+        form = files.urlencoded_entry(self.doc, content)
+        if media is None and form is not None and files.form_media(content) is None:
+            op.body_kind = "urlencoded"
+            op.urlencoded = True
+            op.form_styles = files.form_styles(form)
+            op.body_model = self.model_for(form.get("schema"), hint + "Request")
+            return True
         if media is None and self.file_body(op, content, hint):
             return True
         if media is None:
@@ -742,6 +755,9 @@ class _Builder:
             )
             return False
         op.body_model = self.model_for(content[media].get("schema"), hint + "Request")
+        if form is not None and _same(form.get("schema"), content[media].get("schema")):
+            op.urlencoded = True  # the same schema as a form too: chosen by Content-Type
+            op.form_styles = files.form_styles(form)
         return True
 
     def file_body(self, op: Operation, content: dict[str, Any], hint: str) -> bool:
@@ -788,6 +804,9 @@ class _Builder:
             return False
         if json_media is not None:
             op.response_model = self.model_for(content[json_media].get("schema"), hint + "Response")
+            if stream is None and op.kind == "api":
+                # JSON or a binary type for one status: the result and Accept decide (files.md)
+                op.response_media = files.response_media(content)
         if isinstance(stream, dict):
             schema = stream.get("itemSchema", stream.get("schema"))
             op.event_model = self.model_for(schema, hint + "Event")
@@ -893,6 +912,10 @@ def _body_schema(doc: dict[str, Any], raw: dict[str, Any]) -> Any:
     content = body.get("content") or {}
     media = _json_media(content)
     return content[media].get("schema") if media else None
+
+
+def _same(a: Any, b: Any) -> bool:
+    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
 
 
 def _text(value: Any) -> str | None:

@@ -8,8 +8,9 @@
 - a success response that is neither JSON nor SSE (``audio/mpeg``, ``text/plain``...) is a
   binary (or text) response: the method returns ``BinaryBody``.
 
-JSON always wins when a body offers it too; ``application/x-www-form-urlencoded`` bodies are
-still skipped. See docs/files.md.
+JSON always wins when a body offers it too; an ``application/x-www-form-urlencoded`` body
+of an object schema is the body model read from a form (:func:`urlencoded_entry`), and
+accepted besides JSON when both give the same schema. See docs/files.md.
 """
 
 from __future__ import annotations
@@ -61,6 +62,42 @@ def form_media(content: dict[str, Any]) -> str | None:
         if base(media) == MULTIPART:
             return media
     return None
+
+
+def urlencoded_entry(doc: dict[str, Any], content: dict[str, Any]) -> dict[str, Any] | None:
+    """The ``application/x-www-form-urlencoded`` entry of a body, if its schema is an object
+    (a form is name/value pairs: nothing else maps onto it)."""
+    for media, entry in content.items():
+        if base(media) != URLENCODED or not isinstance(entry, dict):
+            continue
+        schema = _deref(doc, entry.get("schema"))
+        if isinstance(schema, dict) and (
+            schema.get("type") == "object" or "properties" in schema or "allOf" in schema
+        ):
+            return entry
+    return None
+
+
+FORM_STYLES = ("form", "spaceDelimited", "pipeDelimited", "deepObject")
+
+
+def form_styles(entry: dict[str, Any]) -> dict[str, tuple[str, bool]]:
+    """``encoding.<name>`` ``(style, explode)`` where the spec gives either (OpenAPI 3.x:
+    ``style`` defaults to ``form``, ``explode`` to true for ``form``)."""
+    encoding = entry.get("encoding")
+    styles: dict[str, tuple[str, bool]] = {}
+    if not isinstance(encoding, dict):
+        return styles
+    for name, enc in encoding.items():
+        if not isinstance(enc, dict) or ("style" not in enc and "explode" not in enc):
+            continue
+        style = enc.get("style") if enc.get("style") in FORM_STYLES else "form"
+        explode = enc.get("explode")
+        styles[str(name)] = (
+            str(style),
+            explode if isinstance(explode, bool) else style == "form",
+        )
+    return styles
 
 
 def binary_media(content: dict[str, Any]) -> list[str]:
@@ -172,7 +209,9 @@ __all__ = [
     "FileField",
     "binary_media",
     "form_media",
+    "form_styles",
     "is_text",
     "response_media",
     "split_form",
+    "urlencoded_entry",
 ]

@@ -70,3 +70,102 @@ def test_no_content_has_no_body(built: dict[str, Built]) -> None:
             assert pinged.content == b"" and pinged.headers["content-length"] == "0"
             assert "content-type" not in pinged.headers
             assert client.get("/health").status_code == 200  # same connection still good
+
+
+class _Recorder:
+    """The request headers and body bytes each HTTP request brought (before the app)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.seen: list[tuple[dict[bytes, bytes], bytes]] = []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+
+        async def recording() -> Any:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            return message
+
+        await self.app(scope, recording, send)
+        self.seen.append((dict(scope["headers"]), b"".join(chunks)))
+
+
+def test_urlencoded_bodies_on_the_wire(built: dict[str, Built]) -> None:
+    b = built["wire/forms.yaml"]
+    models = b.modules["forms.models"]
+    planner = Planner()
+    kinds = {"login": "api", "put_settings": "api", "get_video_content": "api"}
+    app = _Recorder(_app(b, planner, kinds))
+    planner.plan("login", models.Session(token="t"))
+    planner.plan("put_settings", None)
+    with tempfile.TemporaryDirectory() as tmp:
+        sock = Path(tmp) / "s.sock"
+        with serving(app, uds=sock), b.modules["forms.client"].Client(f"unix://{sock}") as client:
+            session = client.login(
+                username="Jürgen X&Y",
+                remember=True,
+                scopes=["a", "b"],
+                meta=models.Meta(tags=["x"]),
+                ids=[1, 2],
+                filter=models.Filter(color="red"),
+            )
+            assert session == models.Session(token="t")
+            headers, body = app.seen[-1]
+            assert headers[b"content-type"] == b"application/x-www-form-urlencoded"
+            assert body == (
+                b"username=J%C3%BCrgen+X%26Y&remember=true&scopes=a&scopes=b"
+                b"&meta=%7B%22tags%22%3A+%5B%22x%22%5D%7D&ids=1%2C2&filter%5Bcolor%5D=red"
+            )
+            (call,) = planner.take()
+            assert call.kwargs["body"] == models.LoginRequest(
+                username="Jürgen X&Y",
+                remember=True,
+                scopes=["a", "b"],
+                meta=models.Meta(tags=["x"]),
+                ids=[1, 2],
+                filter=models.Filter(color="red"),
+            )
+            # JSON and a form for one schema: the client sends JSON, the server takes both
+            settings = models.Settings(theme=models.Theme.dark, languages=["en", "de"])
+            client.put_settings(settings, user="u")
+            assert app.seen[-1][0][b"content-type"] == b"application/json"
+            with httpx.Client(
+                transport=httpx.HTTPTransport(uds=str(sock)), base_url="http://w"
+            ) as raw:
+                r = raw.put("/settings/u", data={"theme": "dark", "languages": ["en", "de"]})
+                assert r.status_code == 204, r.text
+                r = raw.put(
+                    "/settings/u", content=b"theme=dark", headers={"content-type": "text/csv"}
+                )
+                assert r.status_code == 415 and r.json()["type"] == "unsupported_media_type"
+            assert [c.kwargs["body"] for c in planner.take()] == [settings, settings]
+
+
+def test_json_or_binary_response_by_accept(built: dict[str, Built]) -> None:
+    b = built["wire/forms.yaml"]
+    models = b.modules["forms.models"]
+    planner = Planner()
+    kinds = {"login": "api", "put_settings": "api", "get_video_content": "api"}
+    app = _Recorder(_app(b, planner, kinds))
+    video = models.Video(id="v", status=models.Status.ready)
+    with tempfile.TemporaryDirectory() as tmp:
+        sock = Path(tmp) / "s.sock"
+        with serving(app, uds=sock), b.modules["forms.client"].Client(f"unix://{sock}") as client:
+            planner.plan("get_video_content", video)
+            assert client.get_video_content(id="v") == video
+            assert app.seen[-1][0][b"accept"] == b"application/json"
+            planner.plan("get_video_content", b"MP4DATA")
+            with client.get_video_content_download(id="v") as stream:
+                assert stream.content_type == "video/mp4"
+                assert stream.read() == b"MP4DATA"
+            assert app.seen[-1][0][b"accept"] == b"video/mp4"
+            # a result the request's Accept does not allow is a 406 envelope, not a guess
+            planner.plan("get_video_content", b"MP4DATA")
+            with pytest.raises(Exception) as info:
+                client.get_video_content(id="v")
+            assert getattr(info.value, "status", None) == 406
+            assert getattr(info.value, "type", None) == "not_acceptable"

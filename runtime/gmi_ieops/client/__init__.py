@@ -34,6 +34,7 @@ from .files import (
     form_body,
     form_fields,
 )
+from .forms import urlencoded_body
 from .options import CallOptions, RetryPolicy, Timeout
 from .response import APIResponse
 from .sse import ServerSentEvent, SSEDecoder
@@ -77,4 +78,5 @@ __all__ = [
     "form_fields",
     "set_stream_flag",
     "styled",
+    "urlencoded_body",
 ]

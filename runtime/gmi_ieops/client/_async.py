@@ -240,8 +240,12 @@ class AsyncBaseClient(ClientCore):
         retries: int | RetryPolicy | None = None,
         timeout: float | Timeout | None = None,
         trace_id: str | None = None,
+        accept: str = "*/*",
     ) -> AsyncByteStream:
-        """A binary response as a stream (``client/files.py``), read as it is used."""
+        """A binary response as a stream (``client/files.py``), read as it is used.
+
+        ``accept``: the type asked for (an operation offering JSON or this type).
+        """
         p = self._prepare(
             method,
             path,
@@ -252,7 +256,7 @@ class AsyncBaseClient(ClientCore):
             trace_id=trace_id,
             timeout=timeout,
             retries=retries,
-            accept="*/*",
+            accept=accept,
         )
         try:
             response = await self._send(p, stream=True, read=None)

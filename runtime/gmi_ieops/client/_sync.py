@@ -226,8 +226,12 @@ class BaseClient(ClientCore):
         retries: int | RetryPolicy | None = None,
         timeout: float | Timeout | None = None,
         trace_id: str | None = None,
+        accept: str = "*/*",
     ) -> ByteStream:
-        """A binary response as a stream (``client/files.py``), read as it is used."""
+        """A binary response as a stream (``client/files.py``), read as it is used.
+
+        ``accept``: the type asked for (an operation offering JSON or this type).
+        """
         p = self._prepare(
             method,
             path,
@@ -238,7 +242,7 @@ class BaseClient(ClientCore):
             trace_id=trace_id,
             timeout=timeout,
             retries=retries,
-            accept="*/*",
+            accept=accept,
         )
         try:
             response = self._send(p, stream=True, read=None)

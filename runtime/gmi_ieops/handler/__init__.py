@@ -26,6 +26,7 @@ from ..routing import (
     unimplemented_operations,
 )
 from ..routing.binary import BinaryBody, StoredFile
+from ..routing.forms import UrlencodedSpec
 from ..routing.uploads import BinarySpec, FilePart, FormSpec, UploadFile
 from ..serving.runner import Handler
 from ..tracing import generate_trace_id
@@ -49,6 +50,7 @@ __all__ = [
     "ServerOptions",
     "StoredFile",
     "UploadFile",
+    "UrlencodedSpec",
     "WebSocketSession",
     "api_router",
     "error_body",

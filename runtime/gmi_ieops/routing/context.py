@@ -45,6 +45,14 @@ class RequestContext:
         """The Starlette ``Request`` (HTTP routes) or ``WebSocket``, for anything else."""
         return self.connection
 
+    def negotiate(self, *offered: str) -> str | None:
+        """Which of ``offered`` (media types, the preferred first) the request's ``Accept``
+        weighs highest; None when it allows none. An operation answering JSON or a file
+        (docs/files.md) returns the model for ``application/json``, the bytes otherwise."""
+        from .accept import negotiate
+
+        return negotiate(self.connection.headers.get("accept"), offered)
+
     async def run_sync(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run blocking work (a model's forward pass) in the worker's bounded thread pool.
 

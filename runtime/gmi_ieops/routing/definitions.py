@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel
 
 if TYPE_CHECKING:
+    from .forms import UrlencodedSpec
     from .uploads import UploadSpec
 from .error_format import error_format
 
@@ -127,8 +128,13 @@ class RouterDef:
     # Files (docs/files.md): a multipart or binary request body, a binary/text response.
     upload: UploadSpec | None = None
     """The body is ``multipart/form-data`` (:class:`FormSpec`) or binary (:class:`BinarySpec`)."""
+    urlencoded: UrlencodedSpec | None = None
+    """``request_model`` comes as ``application/x-www-form-urlencoded`` (and as JSON too
+    when :attr:`UrlencodedSpec.json`), chosen by ``Content-Type`` (forms.py)."""
     response_media: str | None = None
-    """The success response is binary or text of this type (the handler returns ``BinaryBody``)."""
+    """The success response is binary or text of this type (the handler returns
+    ``BinaryBody``). With a ``response_model`` too, the operation offers both: a model
+    result is sent as JSON, anything else as this type, each only if ``Accept`` allows it."""
     status_code: int = 200
     empty_response: bool = False
     """The operation answers no content (the handler returns ``None``): no body is sent."""

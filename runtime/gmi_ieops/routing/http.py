@@ -16,6 +16,7 @@ from starlette.types import Receive, Scope, Send
 from ..tracing import bind_ids, id_headers, unbind_ids
 from ..utils import log
 from ._compat import timeout_after, uncancel_current_task
+from .accept import negotiate, quality
 from .binary import send_binary
 from .callables import Signature, kind_of, signature_of
 from .context import RequestContext
@@ -23,6 +24,7 @@ from .definitions import RouterConfig, RouterDef, RouterKind, route_timeout
 from .disconnect import DisconnectWatcher
 from .error_format import error_format
 from .errors import ErrorInfo, RequestError, error_for_exception
+from .forms import parse_body
 from .limiter import Slot, current_slot
 from .request import (
     ClientDisconnected,
@@ -89,6 +91,12 @@ class HTTPEndpoint:
             route.empty_response or (route.typed and route.response_model is None)
         )
         self.stream_field = _field_for(route.request_model, route.stream_flag)
+        # JSON or a binary type for one status (docs/files.md): the result and Accept decide.
+        self.offers: tuple[str, ...] | None = (
+            ("application/json", route.response_media)
+            if route.response_media is not None and route.response_model is not None
+            else None
+        )
         self.batch_runner = (
             functools.partial(runtime.batch, route.operation_id or route.path, route.batch)
             if route.batch is not None
@@ -188,8 +196,18 @@ class HTTPEndpoint:
         trace_id: str,
     ) -> None:
         try:
-            if self.reads_body and body and not isinstance(body, Received):
+            if (
+                self.reads_body
+                and body
+                and not isinstance(body, Received)
+                and self.route.urlencoded is None
+            ):
                 check_json_content_type(headers)
+            if (
+                self.offers is not None
+                and negotiate(text(headers.get(b"accept")), self.offers) is None
+            ):
+                raise _not_acceptable(text(headers.get(b"accept")), self.offers)
             target, args, kwargs = self._prepare(scope, headers, body, trace_id)
         except RequestError as exc:
             await self._send_error(send, trace_id, error_for_exception(exc))
@@ -219,7 +237,10 @@ class HTTPEndpoint:
         candidates: dict[str, Any] = {}
         model: BaseModel | None = None
         if route.request_model is not None:
-            model = parse_model(route.request_model, body)
+            if route.urlencoded is not None:
+                model = parse_body(route.request_model, body, headers, route.urlencoded)
+            else:
+                model = parse_model(route.request_model, body)
             candidates["body"] = model
         if route.params_model is not None:
             params = parse_params(
@@ -314,6 +335,13 @@ class HTTPEndpoint:
         if self.no_content and result is None:
             await _send_empty(send, self.route.status_code, trace_id)
             return
+        if self.offers is not None:
+            sent = _media_of_result(result, self.offers[1])
+            accept = text(headers_of(scope).get(b"accept"))
+            if quality(accept, sent) <= 0:
+                info = error_for_exception(_not_acceptable(accept, (sent,), answered=True))
+                await self._send_error(send, trace_id, info)
+                return
         if self.route.response_media is not None and not isinstance(result, BaseModel):
             await self._send_binary(send, trace_id, result)
             return
@@ -432,6 +460,25 @@ class HTTPEndpoint:
         if model is not None and not isinstance(item, (model, str, bytes)):
             return model.model_validate(item)
         return item
+
+
+def _media_of_result(result: Any, binary: str) -> str:
+    """What a result of a JSON-or-binary operation is sent as."""
+    if isinstance(result, BaseModel):
+        return "application/json"
+    media = getattr(result, "media_type", None)  # a StoredFile may name its own type
+    return media if isinstance(media, str) and media else binary
+
+
+def _not_acceptable(
+    accept: str | None, offered: tuple[str, ...], answered: bool = False
+) -> RequestError:
+    what = "the handler answered" if answered else "the operation offers"
+    return RequestError(
+        406,
+        "not_acceptable",
+        f"{what} {' or '.join(offered)}; the request's Accept is {accept!r}",
+    )
 
 
 def _not_gone() -> bool:

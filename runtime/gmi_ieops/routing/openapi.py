@@ -54,15 +54,24 @@ def build_openapi(title: str, version: str, routes: list[tuple[str, RouterDef]])
         if route.kind is RouterKind.WS:
             operation["description"] = "WebSocket route (upgrade with GET)."
         elif route.method.value not in ("GET", "HEAD", "DELETE"):
+            body: dict[str, Any] = {}
+            if route.urlencoded is None or route.urlencoded.json:
+                body["application/json"] = {"schema": ref(route.request_model)}
+            if route.urlencoded is not None:
+                body["application/x-www-form-urlencoded"] = {"schema": ref(route.request_model)}
             operation["requestBody"] = {
                 "required": route.request_model is not None,
-                "content": {"application/json": {"schema": ref(route.request_model)}},
+                "content": body,
             }
         content: dict[str, Any] = {}
         if route.kind is RouterKind.SSE or route.stream_handler is not None:
             content["text/event-stream"] = {"schema": ref(route.event_model)}
         if route.kind is RouterKind.API:
             content["application/json"] = {"schema": ref(route.response_model)}
+            if route.response_media is not None:  # a file, or JSON or a file (files.md)
+                content[route.response_media] = {"schema": {"type": "string", "format": "binary"}}
+                if route.response_model is None:
+                    del content["application/json"]
         operation["responses"][str(route.status_code)] = {
             "description": "Success",
             "content": content,

@@ -479,9 +479,14 @@ class _Form:
         return received
 
 
-def _validate_fields(model: type[BaseModel], values: dict[str, list[str]]) -> BaseModel:
-    """Form values into ``model``: repeated names make lists, JSON text makes objects."""
-    data: dict[str, Any] = {}
+def _validate_fields(
+    model: type[BaseModel], values: dict[str, list[str]], given: dict[str, Any] | None = None
+) -> BaseModel:
+    """Form values into ``model``: repeated names make lists, JSON text makes objects.
+
+    ``given``: values already shaped by their ``encoding`` style (forms.py), taken as they are.
+    """
+    data: dict[str, Any] = dict(given or {})
     fields = {info.alias or name: info for name, info in model.model_fields.items()}
     for name, found in values.items():
         info = fields.get(name)

@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 
 from generated.openai.client import Client  # noqa: E402
-from generated.openai.models import Purpose2  # noqa: E402
+from generated.openai.models import Purpose  # noqa: E402
 
 MiB = 1024 * 1024
 
@@ -126,7 +126,7 @@ def main() -> int:
             )
             for _ in range(args.rounds):
                 t = time.perf_counter()
-                stored = client.create_file(file=source, purpose=Purpose2.batch)
+                stored = client.create_file(file=source, purpose=Purpose.batch)
                 _best(best, "ours up", args.mib / (time.perf_counter() - t))
                 assert stored.bytes == args.mib * MiB
                 t = time.perf_counter()

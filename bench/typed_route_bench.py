@@ -4,11 +4,12 @@ All three serve ``POST /v1/embeddings`` of ``schemas/openai.yaml`` with the same
 models and the same service implementation (``examples/worker/openai_impl.py``, with a
 constant stand-in for its model, so that the figures are the frameworks' and not a model's):
 
-- generated: ``generated.openai.routes.create_app(OpenaiServiceImpl())`` (the runtime's
-  typed route: ``model_validate_json`` on a Starlette route, trace id, limits, timeout);
+- generated: ``generated.openai.routes.create_app(OpenAICompatibleInferenceServiceImpl())``
+  (the runtime's typed route: ``model_validate_json`` on a Starlette route, trace id, limits,
+  timeout);
 - included: a user's FastAPI app (with a route of its own) that includes
-  ``generated.openai.routes.router(OpenaiServiceImpl())``: the same endpoint behind
-  FastAPI's middleware stack and router (targets: >= 0.95x generated, >= 2x FastAPI);
+  ``generated.openai.routes.router(OpenAICompatibleInferenceServiceImpl())``: the same endpoint
+  behind FastAPI's middleware stack and router (targets: >= 0.95x generated, >= 2x FastAPI);
 - starlette: a hand-written Starlette route doing the same validation and serialisation;
 - fastapi: the idiomatic FastAPI route (``body: CreateEmbeddingRequest`` parameter).
 
@@ -52,7 +53,7 @@ from starlette.routing import Route  # noqa: E402
 
 from generated.openai.models import CreateEmbeddingRequest, CreateEmbeddingResponse  # noqa: E402
 from generated.openai.routes import create_app, router  # noqa: E402
-from generated.openai.service import OpenaiService  # noqa: E402
+from generated.openai.service import OpenAICompatibleInferenceService  # noqa: E402
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Any, Any], Coroutine[Any, Any, None]]
@@ -83,7 +84,7 @@ def _context(request: Request) -> RequestContext:
     return RequestContext(trace_id="bench", connection=request, client_gone=lambda: False)
 
 
-def starlette_app(service: OpenaiService) -> Starlette:
+def starlette_app(service: OpenAICompatibleInferenceService) -> Starlette:
     async def embeddings(request: Request) -> Response:
         try:
             body = CreateEmbeddingRequest.model_validate_json(await request.body())
@@ -95,7 +96,7 @@ def starlette_app(service: OpenaiService) -> Starlette:
     return Starlette(routes=[Route("/v1/embeddings", embeddings, methods=["POST"])])
 
 
-def fastapi_app(service: OpenaiService) -> FastAPI:
+def fastapi_app(service: OpenAICompatibleInferenceService) -> FastAPI:
     app = FastAPI()
 
     @app.post("/v1/embeddings")
@@ -105,7 +106,7 @@ def fastapi_app(service: OpenaiService) -> FastAPI:
     return app
 
 
-def included_app(service: OpenaiService) -> FastAPI:
+def included_app(service: OpenAICompatibleInferenceService) -> FastAPI:
     """A user's FastAPI app with its own route, including the generated router."""
     app = FastAPI()
 
@@ -206,7 +207,9 @@ async def main(
     worker = importlib.import_module("examples.worker.openai_impl")
     # A constant "model": the bench compares what the frameworks cost per request, not a
     # model's (the real one also needs loading in a startup hook, which a bare app never runs).
-    service: OpenaiService = worker.OpenaiServiceImpl(_ConstantEmbedder())
+    service: OpenAICompatibleInferenceService = worker.OpenAICompatibleInferenceServiceImpl(
+        _ConstantEmbedder()
+    )
     apps: dict[str, ASGIApp] = {
         "generated typed route": create_app(service),
         "included router": included_app(service),

@@ -15,7 +15,7 @@ from generated.openai.models import (
     ChatCompletionRequestUserMessage,
     CreateChatCompletionRequest,
     CreateEmbeddingRequest,
-    Purpose2,
+    Purpose,
 )
 
 
@@ -53,7 +53,7 @@ def main(base_url: str) -> None:
         print()
 
         document = "\n".join(texts).encode()
-        stored = client.create_file(file=("texts.txt", document), purpose=Purpose2.user_data)
+        stored = client.create_file(file=("texts.txt", document), purpose=Purpose.user_data)
         print(f"file: {stored.id} ({stored.bytes} bytes, {stored.filename})")
         from_file = client.create_embedding(
             CreateEmbeddingRequest(model=embeddings.model, input_file_id=stored.id)

@@ -20,7 +20,7 @@ from generated.chat.models import (
     StopReason,
 )
 from generated.chat.routes import serve
-from generated.chat.service import ChatService
+from generated.chat.service import NativeChatService
 
 
 def _frames(request: ChatRequest, prefix: str = "") -> list[ChatFrame]:
@@ -33,8 +33,8 @@ def _frames(request: ChatRequest, prefix: str = "") -> list[ChatFrame]:
     return frames
 
 
-class ChatServiceImpl(ChatService):
-    """Implements :class:`ChatService` with an echo model."""
+class NativeChatServiceImpl(NativeChatService):
+    """Implements :class:`NativeChatService` with an echo model."""
 
     async def chat_stream(
         self,
@@ -66,4 +66,4 @@ class ChatServiceImpl(ChatService):
 
 
 if __name__ == "__main__":
-    serve(ChatServiceImpl())
+    serve(NativeChatServiceImpl())

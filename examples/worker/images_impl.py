@@ -24,11 +24,11 @@ from generated.images.models import (
     ProgressEvent,
 )
 from generated.images.routes import serve
-from generated.images.service import ImagesService
+from generated.images.service import ImageJobsService
 
 
-class ImagesServiceImpl(ImagesService):
-    """Implements :class:`ImagesService`; jobs live in memory."""
+class ImageJobsServiceImpl(ImageJobsService):
+    """Implements :class:`ImageJobsService`; jobs live in memory."""
 
     def __init__(self, step_delay: float = 0.0) -> None:
         self.jobs: dict[str, tuple[ImageJobRequest, ImageJob]] = {}
@@ -67,4 +67,4 @@ class ImagesServiceImpl(ImagesService):
 
 
 if __name__ == "__main__":
-    serve(ImagesServiceImpl(step_delay=0.5))
+    serve(ImageJobsServiceImpl(step_delay=0.5))

@@ -48,7 +48,7 @@ from generated.openai.models import (
     Role,
 )
 from generated.openai.routes import serve
-from generated.openai.service import OpenaiService
+from generated.openai.service import OpenAICompatibleInferenceService
 
 CHAT_MODEL = "echo-1"
 
@@ -99,8 +99,8 @@ def _texts(body: CreateEmbeddingRequest, embedder: Embedder) -> list[str]:
     return texts
 
 
-class OpenaiServiceImpl(OpenaiService):
-    """Implements :class:`OpenaiService`: real embeddings, a toy echo chat."""
+class OpenAICompatibleInferenceServiceImpl(OpenAICompatibleInferenceService):
+    """Implements :class:`OpenAICompatibleInferenceService`: real embeddings, a toy echo chat."""
 
     def __init__(self, embedder: Embedder | None = None) -> None:
         self.embedder = embedder or from_env()
@@ -256,5 +256,5 @@ def _reply(request: CreateChatCompletionRequest) -> str:
 
 
 if __name__ == "__main__":
-    service = OpenaiServiceImpl()
+    service = OpenAICompatibleInferenceServiceImpl()
     serve(service, on_startup=service.load)

@@ -2,7 +2,7 @@
 # Do not edit: change the spec and run ieops-gen.
 """The Native chat API, generated from ``chat.yaml``.
 
-Modules: ``models`` (Pydantic models), ``service`` (``ChatService``, to implement),
+Modules: ``models`` (Pydantic models), ``service`` (``NativeChatService``, to implement),
 ``routes`` (``create_app`` / ``serve``), ``client`` (``Client`` / ``AsyncClient``). This
 package imports none of them, so a caller using the client never loads the server.
 """

@@ -2,7 +2,7 @@
 # Do not edit: change the spec and run ieops-gen.
 """The Native chat service interface: one method per operation.
 
-Subclass :class:`ChatService`, implement every method, and pass an instance to
+Subclass :class:`NativeChatService`, implement every method, and pass an instance to
 ``generated.chat.routes.serve``.
 """
 
@@ -16,7 +16,7 @@ from gmi_ieops.handler import RequestContext, WebSocketSession
 from .models import ChatFrame, ChatReply, ChatRequest, Lang
 
 
-class ChatService(ABC):
+class NativeChatService(ABC):
     """The seed SDK's native chat protocol: a stream of result frames ending with a stopped frame,
     over SSE or over a WebSocket.
     """

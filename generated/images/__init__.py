@@ -2,7 +2,7 @@
 # Do not edit: change the spec and run ieops-gen.
 """The Image jobs API, generated from ``images.yaml``.
 
-Modules: ``models`` (Pydantic models), ``service`` (``ImagesService``, to implement),
+Modules: ``models`` (Pydantic models), ``service`` (``ImageJobsService``, to implement),
 ``routes`` (``create_app`` / ``serve``), ``client`` (``Client`` / ``AsyncClient``). This
 package imports none of them, so a caller using the client never loads the server.
 """

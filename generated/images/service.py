@@ -2,7 +2,7 @@
 # Do not edit: change the spec and run ieops-gen.
 """The Image jobs service interface: one method per operation.
 
-Subclass :class:`ImagesService`, implement every method, and pass an instance to
+Subclass :class:`ImageJobsService`, implement every method, and pass an instance to
 ``generated.images.routes.serve``.
 """
 
@@ -16,7 +16,7 @@ from gmi_ieops.handler import RequestContext
 from .models import ImageJob, ImageJobEvent, ImageJobRequest
 
 
-class ImagesService(ABC):
+class ImageJobsService(ABC):
     """Text-to-image jobs whose progress streams as Server-Sent Events."""
 
     @abstractmethod

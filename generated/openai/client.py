@@ -43,7 +43,7 @@ from .models import (
     ModelList,
     OpenAIFile,
     Order,
-    Purpose2,
+    Purpose,
 )
 
 
@@ -280,7 +280,7 @@ class Client(BaseClient):
         self,
         *,
         file: FileInput,
-        purpose: Purpose2,
+        purpose: Purpose,
         **options: Unpack[CallOptions],
     ) -> OpenAIFile:
         """``POST /v1/files``: Upload a file (stored under gmifs://files/), as OpenAI's Files API.
@@ -467,7 +467,7 @@ class RawClient:
         self,
         *,
         file: FileInput,
-        purpose: Purpose2,
+        purpose: Purpose,
         **options: Unpack[CallOptions],
     ) -> APIResponse[OpenAIFile]:
         """``POST /v1/files``, with the HTTP response's status, headers and trace id."""
@@ -766,7 +766,7 @@ class AsyncClient(AsyncBaseClient):
         self,
         *,
         file: FileInput,
-        purpose: Purpose2,
+        purpose: Purpose,
         **options: Unpack[CallOptions],
     ) -> OpenAIFile:
         """``POST /v1/files``: Upload a file (stored under gmifs://files/), as OpenAI's Files API.
@@ -953,7 +953,7 @@ class AsyncRawClient:
         self,
         *,
         file: FileInput,
-        purpose: Purpose2,
+        purpose: Purpose,
         **options: Unpack[CallOptions],
     ) -> APIResponse[OpenAIFile]:
         """``POST /v1/files``, with the HTTP response's status, headers and trace id."""

@@ -304,17 +304,8 @@ class ListFilesParams(BaseModel):
     after: str | None = None
 
 
-class Purpose2(str, Enum):
-    assistants = "assistants"
-    batch = "batch"
-    fine_tune = "fine-tune"
-    vision = "vision"
-    user_data = "user_data"
-    evals = "evals"
-
-
 class CreateFileForm(BaseModel):
-    purpose: Purpose2
+    purpose: Purpose
 
 
 class RetrieveFileParams(BaseModel):

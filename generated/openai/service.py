@@ -2,7 +2,7 @@
 # Do not edit: change the spec and run ieops-gen.
 """The OpenAI-compatible inference service interface: one method per operation.
 
-Subclass :class:`OpenaiService`, implement every method, and pass an instance to
+Subclass :class:`OpenAICompatibleInferenceService`, implement every method, and pass an instance to
 ``generated.openai.routes.serve``.
 """
 
@@ -29,7 +29,7 @@ from .models import (
 )
 
 
-class OpenaiService(ABC):
+class OpenAICompatibleInferenceService(ABC):
     """The subset of the OpenAI API an inference worker serves. Names, types and enums follow the
     official OpenAI spec; the one widening is `Embedding.embedding`, which may be the base64
     string the API sends for `encoding_format: base64` (the official spec lists only the array).

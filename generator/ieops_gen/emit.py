@@ -593,7 +593,10 @@ def render(service: Service, models: Models, package: str) -> dict[str, str]:
 
 def render_root(services: list[Service], package: str) -> str:
     """``generated/__init__.py``."""
-    listing = "\n".join(f"- ``{package}.{s.module}``: {s.title} (``{s.source}``)" for s in services)
+    listing = "\n".join(
+        f"- ``{package}.{s.module}``: ``{s.class_name}``, {s.title} (``{s.source}``)"
+        for s in services
+    )
     template = _environment().get_template("root_init.py.jinja")
     text = template.render(header=header("the OpenAPI documents listed below"), listing=listing)
     return finish(text, "__init__.py")

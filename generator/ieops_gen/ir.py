@@ -580,7 +580,7 @@ class _Builder:
         title = str(info.get("title", self.module))
         return Service(
             module=self.module,
-            class_name=names.pascal(self.module) + "Service",
+            class_name=names.service_classes([(self.module, info.get("title"))])[0],
             title=title,
             version=str(info.get("version", "")),
             description=info.get("description")
@@ -922,6 +922,13 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
-def build(bundle: Bundle, module: str) -> Service:
-    """The IR of one validated document, generated into the package ``module``."""
-    return _Builder(bundle, module).build()
+def build(bundle: Bundle, module: str, class_name: str | None = None) -> Service:
+    """The IR of one validated document, generated into the package ``module``.
+
+    ``class_name`` is the service class (``names.service_classes`` decides it for a whole
+    folder); by default the one the document's title gives alone.
+    """
+    service = _Builder(bundle, module).build()
+    if class_name is not None:
+        service.class_name = class_name
+    return service

@@ -29,7 +29,12 @@ from .layout import (
     wrap_docstrings,
 )
 from .names import AMBIGUOUS
-from .shapes import inline_root_models, root_aliases, split_nullable_enums
+from .shapes import (
+    inline_root_models,
+    merge_identical_classes,
+    root_aliases,
+    split_nullable_enums,
+)
 
 LINE_LENGTH = 100
 MODEL_BASES = {"BaseModel", "RootModel"}
@@ -154,7 +159,8 @@ def generate(service: Service, header: str, enums: str = "enum") -> Models:
     chosen = _chosen_names(metadata)
     named = _use_generated_names(service, chosen)
     boundary = {m for op in service.operations for m in op.models}
-    body, _aliases = root_aliases(_strip_header(normalise_strings(output)), named, boundary)
+    body = merge_identical_classes(_strip_header(normalise_strings(output)), keep=named)
+    body, _aliases = root_aliases(body, named, boundary)
     body = inline_root_models(body, keep=named)
     source = header + _with_checks(service, body, chosen)
     source = wrap_docstrings(source)

@@ -85,3 +85,57 @@ class Namer:
             candidate, n = f"{name}{sep}{n}", n + 1
         self.taken.add(candidate)
         return candidate
+
+
+SERVICE_NAME_LENGTH = 40
+"""A title that makes a longer class name falls back to the file name."""
+
+_GENERIC_TAIL = {"api", "apis", "service", "openapi", "rest", "http"}
+"""Trailing title words that say nothing about the service (``OpenAI API``)."""
+
+
+def title_class(title: object) -> str | None:
+    """The class-name stem a spec's ``info.title`` gives, or ``None`` when it gives none.
+
+    Words are the title's runs of ASCII letters and digits (accents dropped); each gets a
+    capital first letter and keeps the rest as written, so acronyms stay whole (PEP 8:
+    ``OpenAI API`` -> ``OpenAI``, ``Text Generation Inference`` ->
+    ``TextGenerationInference``). Trailing words that name no service (``API``,
+    ``Service``, ``REST``, ...) are dropped. ``None`` for a title that leaves nothing, starts
+    with a digit or is over :data:`SERVICE_NAME_LENGTH` characters.
+    """
+    if not isinstance(title, str):
+        return None
+    found = re.findall(r"[A-Za-z0-9]+", _ascii(title))
+    while found and found[-1].lower() in _GENERIC_TAIL:
+        found.pop()
+    name = "".join(word[:1].upper() + word[1:] for word in found)
+    if not name or name[0].isdigit() or len(name + "Service") > SERVICE_NAME_LENGTH:
+        return None
+    return name
+
+
+def service_classes(documents: list[tuple[str, object]]) -> list[str]:
+    """The service class of each ``(module, info.title)`` of one schemas folder.
+
+    ``<title>Service`` (:func:`title_class`), else ``<file name>Service``. Two documents
+    whose titles give one name (the Cog documents are all ``Cog``) both use their file
+    names: which one would keep the title would depend on the set of files. Decided on
+    the whole folder, so it is the same whatever the order.
+    """
+    fallback = [pascal(module, prefix="Api") + "Service" for module, _ in documents]
+    chosen = [
+        (stem + "Service" if (stem := title_class(title)) else fallback[index])
+        for index, (_, title) in enumerate(documents)
+    ]
+    for _ in range(len(documents) + 1):
+        counts: dict[str, int] = {}
+        for name in chosen:
+            counts[name] = counts.get(name, 0) + 1
+        clashing = [i for i, name in enumerate(chosen) if counts[name] > 1]
+        if not clashing or all(chosen[i] == fallback[i] for i in clashing):
+            break
+        for index in clashing:
+            chosen[index] = fallback[index]
+    unique = Namer()
+    return [unique.unique(name, sep="") for name in chosen]  # file names that still clash

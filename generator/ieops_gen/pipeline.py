@@ -90,9 +90,12 @@ def run(
     services: list[ir.Service] = []
     generated: dict[str, models.Models] = {}
     warnings: list[str] = [f"lenient: {message}" for message in repaired]
-    for path, bundle in bundles:
-        module = modules.unique(names.snake(path.stem, prefix="api"))
-        service = ir.build(bundle, module)
+    found = [modules.unique(names.snake(path.stem, prefix="api")) for path, _ in bundles]
+    classes = names.service_classes(
+        [(module, _title(bundle)) for module, (_, bundle) in zip(found, bundles, strict=True)]
+    )
+    for module, class_name, (_, bundle) in zip(found, classes, bundles, strict=True):
+        service = ir.build(bundle, module, class_name)
         header = emit.header(service.source)
         result = models.generate(service, header, enums=enums)
         for rel, text in emit.render(service, result, package).items():
@@ -103,6 +106,11 @@ def run(
         generated[module] = result
     files["__init__.py"] = emit.render_root(services, package)
     return Result(files, services, generated, warnings)
+
+
+def _title(bundle: load.Bundle) -> object:
+    info = bundle.document.get("info")
+    return info.get("title") if isinstance(info, dict) else None
 
 
 def _check_operation_count(bundle: load.Bundle, limits: load.Limits) -> None:

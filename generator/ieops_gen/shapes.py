@@ -11,12 +11,17 @@ Two things datamodel-code-generator does literally that users trip over:
   use them (``Annotated[str, Field(min_length=1)] | Annotated[list[str], ...]``).
 
 Named schemas (``components.schemas``) keep their classes; only inline ones are folded.
+
+And one thing it does twice: it makes a class for each inline enum or object it meets and
+numbers the repeats (``Purpose``, ``Purpose2``) when they differ in as little as a
+description; :func:`merge_identical_classes` keeps one class per name and shape.
 """
 
 from __future__ import annotations
 
 import ast
 import copy
+import re
 from typing import Any
 
 from datamodel_code_generator.format import PythonVersion, apply_builtin_formatter
@@ -278,6 +283,85 @@ def inline_root_models(source: str, keep: set[str]) -> str:
     return apply_builtin_formatter(
         out, string_normalization=True, python_version=PythonVersion.PY_310
     )
+
+
+_NUMBERED = re.compile(r"[0-9]+$")
+
+
+def merge_identical_classes(source: str, keep: set[str]) -> str:
+    """Give inline classes that repeat an earlier class of the same name one class.
+
+    The class-level twin of the IR's one model per identical inline schema: a class not
+    named in ``keep`` (the spec's schemas and the operations' models) whose name is an
+    earlier class's name plus the model layer's number (``Purpose2`` after ``Purpose``)
+    and whose definition is the same apart from its docstring (an enum with the same
+    members and base, a model with the same fields) is dropped, and every reference
+    points at the earlier class. Classes of other names stay apart even when their
+    members agree: ``mode`` and ``purpose`` are different concepts of the spec. Repeats
+    until nothing changes, since merging two classes can make the models using them equal.
+    """
+    for _ in range(32):
+        tree = ast.parse(source)
+        first: dict[tuple[str, ...], str] = {}
+        merged: dict[str, str] = {}
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef):
+                key = (_NUMBERED.sub("", node.name), *_definition(node))
+                if key not in first:
+                    first[key] = node.name
+                elif node.name not in keep:
+                    merged[node.name] = first[key]
+        if not merged:
+            return source
+        source = _drop_classes(source, tree, merged)
+    return source
+
+
+def _definition(node: ast.ClassDef) -> tuple[str, ...]:
+    """A class as text, without its name and docstring."""
+    body = node.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    return (
+        *(ast.unparse(d) for d in node.decorator_list),
+        *(ast.unparse(b) for b in node.bases),
+        *(ast.unparse(k) for k in node.keywords),
+        "",
+        *(ast.unparse(s) for s in body),
+    )
+
+
+def _drop_classes(source: str, tree: ast.Module, merged: dict[str, str]) -> str:
+    """Remove the classes ``merged`` names (and their ``model_rebuild()`` calls) and point
+    every reference at the class each maps to."""
+    lines = source.splitlines(keepends=True)
+    removed: list[tuple[int, int]] = []
+    for node in tree.body:
+        if (isinstance(node, ast.ClassDef) and node.name in merged) or (
+            isinstance(node, ast.Expr)
+            and isinstance(call := node.value, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and isinstance(call.func.value, ast.Name)
+            and call.func.value.id in merged
+        ):
+            start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+            removed.append((start, node.end_lineno or node.lineno))
+    edits = [
+        (node.lineno, node.col_offset, node.end_col_offset, merged[node.id])
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name)
+        and isinstance(node.ctx, ast.Load)
+        and node.id in merged
+        and not any(a <= node.lineno <= b for a, b in removed)
+    ]
+    for row, start, end, text in sorted(edits, reverse=True):
+        line = lines[row - 1].encode()
+        lines[row - 1] = (line[:start] + text.encode() + line[end or start :]).decode()
+    for start, end in sorted(removed, reverse=True):
+        while end < len(lines) and not lines[end].strip():
+            end += 1
+        del lines[start - 1 : end]
+    return "".join(lines)
 
 
 def _is_alias(node: ast.AnnAssign) -> bool:

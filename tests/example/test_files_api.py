@@ -12,7 +12,7 @@ import openai
 import pytest
 
 from generated.openai.client import AsyncClient, Client
-from generated.openai.models import CreateEmbeddingRequest, Purpose2
+from generated.openai.models import CreateEmbeddingRequest, Purpose
 from tests.example.conftest import EMBEDDING_MODEL
 from tests.example.test_openai_clients import async_client, sync_client
 from tests.support.worker import WorkerProcess
@@ -80,7 +80,7 @@ def test_generated_client_streams_files_and_embeds_lines(
     path = tmp_path / "lines.txt"
     path.write_text("\n".join(lines) + "\n")
     with Client(_base(worker), timeout=60) as client:
-        stored = client.create_file(file=path, purpose=Purpose2.user_data)
+        stored = client.create_file(file=path, purpose=Purpose.user_data)
         assert stored.bytes == path.stat().st_size and stored.filename == "lines.txt"
         assert client.download_file(file_id=stored.id) == path.read_bytes()
         with client.download_file_stream(file_id=stored.id) as stream:
@@ -100,7 +100,7 @@ def test_generated_client_streams_files_and_embeds_lines(
 
     async def run() -> None:
         async with AsyncClient(_base(worker), timeout=60) as aclient:
-            stored = await aclient.create_file(file=path.read_bytes(), purpose=Purpose2.batch)
+            stored = await aclient.create_file(file=path.read_bytes(), purpose=Purpose.batch)
             stream = await aclient.download_file_stream(file_id=stored.id)
             async with stream:
                 assert await stream.read() == path.read_bytes()

@@ -34,10 +34,10 @@ from starlette.exceptions import HTTPException
 
 from generated.chat import routes as chat_routes
 from generated.chat.models import ChatFrame, ChatReply, ChatRequest, Lang
-from generated.chat.service import ChatService
+from generated.chat.service import NativeChatService
 from generated.images import routes as images_routes
 from generated.images.models import ImageJob, ImageJobEvent, ImageJobRequest
-from generated.images.service import ImagesService
+from generated.images.service import ImageJobsService
 from generated.openai import routes as openai_routes
 from generated.openai.models import (
     ChatCompletion,
@@ -55,7 +55,7 @@ from generated.openai.models import (
     Purpose1,
     Status,
 )
-from generated.openai.service import OpenaiService
+from generated.openai.service import OpenAICompatibleInferenceService
 
 STATE = Path(os.environ.get("TEST_STATE_DIR", "."))
 
@@ -82,7 +82,7 @@ def _last_text(body: CreateChatCompletionRequest) -> str:
     return content if isinstance(content, str) else "".join(part.text for part in content)
 
 
-class OpenaiTestService(OpenaiService):
+class OpenaiTestService(OpenAICompatibleInferenceService):
     async def list_models(self, *, context: RequestContext) -> ModelList:
         return ModelList.model_validate(
             {
@@ -211,7 +211,7 @@ class OpenaiTestService(OpenaiService):
             yield _chunk(word)
 
 
-class ChatTestService(ChatService):
+class ChatTestService(NativeChatService):
     async def chat_stream(
         self, *, x_session_id: str | None, body: ChatRequest, context: RequestContext
     ) -> AsyncIterator[ChatFrame]:
@@ -241,7 +241,7 @@ class ChatTestService(ChatService):
             )
 
 
-class ImagesTestService(ImagesService):
+class ImagesTestService(ImageJobsService):
     def __init__(self) -> None:
         self.jobs: dict[str, tuple[ImageJobRequest, ImageJob]] = {}
         self.ids = itertools.count(1)

@@ -9,6 +9,7 @@ under a prefix runs its startup hook and documents its prefixed paths.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +20,8 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import Depends, FastAPI, Header, HTTPException
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import unix_connect
 
 from generated.chat import routes as chat_routes
 from generated.chat.client import Client as ChatClient
@@ -52,6 +55,12 @@ def user_app() -> FastAPI:
     guarded = images_routes.router(ImagesTestService())
     app.include_router(
         guarded, prefix="/guarded", dependencies=[Depends(_user)], include_in_schema=False
+    )
+    app.include_router(  # a WebSocket operation behind the user's dependency
+        chat_routes.router(ChatTestService()),
+        prefix="/guarded",
+        dependencies=[Depends(_user)],
+        include_in_schema=False,
     )
     return app
 
@@ -152,6 +161,20 @@ def test_prefixed_router_and_its_dependency(served: _Uvicorn) -> None:
         assert http.post("/guarded/v1/images/jobs", json=body).status_code == 401
         guarded = http.post("/guarded/v1/images/jobs", json=body, headers={"x-user": "ada"})
         assert guarded.status_code == 202 and "x-trace-id" in guarded.headers
+
+
+def test_include_level_dependencies_guard_websocket_operations(served: _Uvicorn) -> None:
+    uri = "ws://worker/guarded/chat/ws?lang=en"
+    with pytest.raises(InvalidStatus) as refused, unix_connect(str(served.path), uri):
+        pass
+    assert refused.value.response.status_code == 401
+    request = {"messages": [{"role": "user", "content": "hi"}]}
+    with unix_connect(
+        str(served.path), uri, additional_headers={"x-user": "ada"}, open_timeout=5
+    ) as socket:
+        socket.send(json.dumps(request))
+        frame = json.loads(socket.recv(timeout=5))
+    assert frame["results"][0]["content"] == "en: hi"
 
 
 def test_openapi_holds_the_user_route_and_the_spec_operations(served: _Uvicorn) -> None:

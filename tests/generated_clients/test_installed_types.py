@@ -76,10 +76,10 @@ def test_mypy_finds_the_installed_runtime_without_mypypath(tmp_path: Path) -> No
 OPTIONS = """\
 from fastapi import FastAPI
 from generated.chat.routes import create_app, create_server, router, serve
-from generated.chat.service import ChatService
+from generated.chat.service import NativeChatService
 
 
-def run(service: ChatService) -> None:
+def run(service: NativeChatService) -> None:
     app: FastAPI = create_app(service, app_name="chat", on_startup=lambda: None)
     app.include_router(router(service), prefix="/v1")
     create_server(service, prefix="/x", enable_cors=True).app.openapi()

@@ -20,7 +20,7 @@ from generated.openai.models import (
     ChatCompletionRequestUserMessage,
     CreateChatCompletionRequest,
     CreateEmbeddingRequest,
-    Purpose2,
+    Purpose,
 )
 
 
@@ -55,7 +55,7 @@ def event_types(events: list[ImageJobEvent]) -> list[str]:
 
 def files_roundtrip_sync(openai: OpenaiClient) -> str:
     """Upload, list, describe, download (whole and streamed), delete: one summary line."""
-    stored = openai.create_file(file=("notes.txt", b"one\ntwo\n"), purpose=Purpose2.user_data)
+    stored = openai.create_file(file=("notes.txt", b"one\ntwo\n"), purpose=Purpose.user_data)
     listed = [f.id for f in openai.list_files(purpose="user_data").data]
     name = openai.retrieve_file(file_id=stored.id).filename
     whole = openai.download_file(file_id=stored.id)
@@ -67,7 +67,7 @@ def files_roundtrip_sync(openai: OpenaiClient) -> str:
 
 async def files_roundtrip_async(openai: OpenaiAsyncClient) -> str:
     """The same through the asynchronous client."""
-    stored = await openai.create_file(file=("notes.txt", b"one\ntwo\n"), purpose=Purpose2.user_data)
+    stored = await openai.create_file(file=("notes.txt", b"one\ntwo\n"), purpose=Purpose.user_data)
     listed = [f.id for f in (await openai.list_files(purpose="user_data")).data]
     name = (await openai.retrieve_file(file_id=stored.id)).filename
     whole = await openai.download_file(file_id=stored.id)

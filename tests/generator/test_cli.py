@@ -109,7 +109,7 @@ def test_stubs_are_written_once_and_report_missing_methods(tmp_path: Path) -> No
     first = run_gen(schemas, "-o", out, "--stubs", stubs)
     assert first.returncode == 0, first.stderr
     stub = stubs / "chat_impl.py"
-    assert "class ChatServiceImpl(ChatService):" in stub.read_text()
+    assert "class NativeChatServiceImpl(NativeChatService):" in stub.read_text()
     stub.write_text(
         stub.read_text().replace(
             'raise NotImplementedError("chat_complete")', 'return ChatReply(message="mine")'
@@ -127,14 +127,14 @@ def test_stubs_are_written_once_and_report_missing_methods(tmp_path: Path) -> No
     second = run_gen(schemas, "-o", out, "--stubs", stubs)
     assert second.returncode == 0, second.stderr
     assert stub.read_text() == mine, "a stub was overwritten"
-    assert f"{stub}: ChatService gained operations; add: reset_chat (POST /chat/reset)" in (
+    assert f"{stub}: NativeChatService gained operations; add: reset_chat (POST /chat/reset)" in (
         second.stderr
     )
     # the generated server refuses the old implementation, naming the method
     probe = (
         "import sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]\n"
         "import chat_impl\n"
-        "try:\n    chat_impl.ChatServiceImpl()\n"
+        "try:\n    chat_impl.NativeChatServiceImpl()\n"
         "except TypeError as exc:\n    print(exc)\n"
     )
     result = subprocess.run(
@@ -186,7 +186,7 @@ def test_stubs_in_a_src_layout_import_from_the_package_root(tmp_path: Path) -> N
     stub = (stubs / "chat_impl.py").read_text()
     assert "from app.generated.chat.routes import serve" in stub
     assert "from generated." not in stub
-    probe = "import app.worker.chat_impl as m; print(m.ChatServiceImpl.__mro__[1].__module__)"
+    probe = "import app.worker.chat_impl as m; print(m.NativeChatServiceImpl.__mro__[1].__module__)"
     found = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path / "src"
     )

@@ -163,9 +163,9 @@ def test_openapi_is_the_bundled_document(openai_worker: WorkerProcess) -> None:
 
 def test_incomplete_implementation_is_refused() -> None:
     from generated.chat.routes import create_app, missing_operations
-    from generated.chat.service import ChatService
+    from generated.chat.service import NativeChatService
 
-    class Partial(ChatService):  # lacks chat_socket and chat_stream
+    class Partial(NativeChatService):  # lacks chat_socket and chat_stream
         async def chat_complete(self, **kwargs: object) -> None: ...  # type: ignore[override]
 
     with pytest.raises(TypeError, match="chat_socket"):
@@ -178,7 +178,9 @@ def test_incomplete_implementation_is_refused() -> None:
         "chat_stream (POST /chat/stream)",
         "chat_socket (GET /chat/ws)",
     ]
-    with pytest.raises(TypeError, match=r"Duck does not implement ChatService: add chat_stream"):
+    with pytest.raises(
+        TypeError, match=r"Duck does not implement NativeChatService: add chat_stream"
+    ):
         create_app(Duck())  # type: ignore[arg-type]
 
 

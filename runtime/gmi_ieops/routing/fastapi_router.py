@@ -6,8 +6,10 @@ the runtime's own endpoint (``model_validate_json`` in, ``model_dump_json`` out,
 timeouts, trace ids), not by FastAPI's per-request dependency injection. Only when the
 including app attaches FastAPI dependencies to the route (``include_router(...,
 dependencies=[...])``) does a request go through FastAPI first, so that they run; the
-runtime's endpoint answers after them. WebSocket routes are plain Starlette routes, each
-with an HTTP ``GET`` twin that documents the spec's operation and answers ``426``.
+runtime's endpoint answers after them. WebSocket routes are :class:`FastWebSocketRoute`
+(FastAPI's ``APIWebSocketRoute``, so include-level dependencies run before the handshake
+too), each with an HTTP ``GET`` twin that documents the spec's operation and answers
+``426``.
 
 The fast path in someone else's app: FastAPI's per-request telemetry check, middleware
 stack and route scan cost as much as a small route itself. When a :class:`FastRoute` with
@@ -25,11 +27,12 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, APIWebSocketRoute
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Host, WebSocketRoute
+from starlette.routing import BaseRoute, Host
 from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
 
 from ..tracing import accept_trace_id
 from .definitions import RouterConfig, RouterDef, RouterKind, join_path
@@ -111,6 +114,32 @@ class FastRoute(APIRoute):
         if context is None or getattr(context, "original_route", None) is not self:
             return self
         return context
+
+
+class FastWebSocketRoute(APIWebSocketRoute):
+    """A WebSocket operation as FastAPI's ``APIWebSocketRoute``, served by the runtime.
+
+    FastAPI copies an ``APIWebSocketRoute`` with the including router's dependencies
+    (``include_router(..., dependencies=[...])``) and runs them before calling the
+    endpoint, as for HTTP routes; a plain Starlette ``WebSocketRoute`` would be copied
+    without them. Without dependencies the runtime's endpoint is called directly.
+    """
+
+    def __init__(self, path: str, endpoint: WebSocketEndpoint, *, name: str) -> None:
+        async def session(websocket: WebSocket) -> None:
+            # the connection as FastAPI received it: nothing has been read or sent yet
+            await endpoint(websocket.scope, websocket._receive, websocket._send)
+
+        session.__name__ = session.__qualname__ = name
+        super().__init__(path, session, name=name)
+        self.fast_endpoint = endpoint
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        context = (scope.get("fastapi") or {}).get("effective_route_context")
+        if getattr(context, "original_route", None) is self or self.dependant.dependencies:
+            await super().handle(scope, receive, send)  # the dependencies, then the session
+            return
+        await self.fast_endpoint(scope, receive, send)
 
 
 _DISPATCH = "_ieops_fast_dispatch"
@@ -247,7 +276,7 @@ def _routes(
     if route.kind is RouterKind.WS:
         # FastAPI documents no WebSockets: the spec's GET operation is documented by an
         # HTTP route that tells a plain GET to upgrade (the WebSocket route comes first).
-        socket = WebSocketRoute(path, WebSocketEndpoint(route, config, runtime), name=name)
+        socket = FastWebSocketRoute(path, WebSocketEndpoint(route, config, runtime), name=name)
         return [socket, APIRoute(path, _upgrade_required, **documentation)]
     endpoint = HTTPEndpoint(route, config, runtime)
     return [
@@ -264,4 +293,4 @@ async def _upgrade_required(request: Request) -> Response:
     return JSONResponse(info.body(trace_id), status_code=426, headers=headers)
 
 
-__all__ = ["FastRoute", "api_router"]
+__all__ = ["FastRoute", "FastWebSocketRoute", "api_router"]

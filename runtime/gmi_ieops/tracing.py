@@ -9,9 +9,12 @@ from __future__ import annotations
 import contextvars
 import re
 import secrets
+from collections.abc import Mapping
 
 TRACE_HEADER = "x-trace-id"
 REQUEST_ID_HEADER = "x-request-id"
+_TRACE_RAW = TRACE_HEADER.encode()
+_REQUEST_RAW = REQUEST_ID_HEADER.encode()
 
 current_trace_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "ieops_trace_id", default=None
@@ -22,8 +25,9 @@ current_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 )
 """Set only when the caller's ``X-Request-Id`` differs from the trace id."""
 
-# An incoming id is echoed into headers and logs, so only harmless characters are accepted.
-_ACCEPTABLE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+ACCEPTABLE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+"""An incoming id is echoed into headers and logs, so only harmless characters are
+accepted (clients refuse others before sending)."""
 
 
 def generate_trace_id() -> str:
@@ -33,7 +37,7 @@ def generate_trace_id() -> str:
 
 def accept_trace_id(incoming: str | None) -> str:
     """The caller's id when it is well-formed, else a fresh one."""
-    if incoming and _ACCEPTABLE.match(incoming):
+    if incoming and ACCEPTABLE_ID.match(incoming):
         return incoming
     return generate_trace_id()
 
@@ -45,11 +49,21 @@ def accept_ids(trace: str | None, request: str | None) -> tuple[str, str]:
     then names the request in our logs too), else a fresh one; the request id is the
     caller's ``X-Request-Id``, else the trace id. Ill-formed values are ignored.
     """
-    request_id = request if request and _ACCEPTABLE.match(request) else None
-    if trace and _ACCEPTABLE.match(trace):
+    request_id = request if request and ACCEPTABLE_ID.match(request) else None
+    if trace and ACCEPTABLE_ID.match(trace):
         return trace, request_id or trace
     trace_id = request_id or generate_trace_id()
     return trace_id, request_id or trace_id
+
+
+def incoming_ids(headers: Mapping[bytes, bytes]) -> tuple[str | None, str | None]:
+    """The caller's raw ``X-Trace-Id`` and ``X-Request-Id`` from ASGI headers (a mapping by
+    lower-case name), not yet checked."""
+    trace, request = headers.get(_TRACE_RAW), headers.get(_REQUEST_RAW)
+    return (
+        None if trace is None else trace.decode("latin-1"),
+        None if request is None else request.decode("latin-1"),
+    )
 
 
 def id_headers(trace_id: str) -> list[tuple[bytes, bytes]]:
@@ -57,7 +71,15 @@ def id_headers(trace_id: str) -> list[tuple[bytes, bytes]]:
     (the caller's, from :data:`current_request_id`, else the trace id)."""
     tid = trace_id.encode()
     request_id = current_request_id.get()
-    return [(b"x-trace-id", tid), (b"x-request-id", request_id.encode() if request_id else tid)]
+    return [(_TRACE_RAW, tid), (_REQUEST_RAW, request_id.encode() if request_id else tid)]
+
+
+def id_header_map(trace_id: str, request_id: str | None = None) -> dict[str, str]:
+    """:func:`id_headers` for a Starlette ``Response``'s ``headers=``."""
+    return {
+        TRACE_HEADER: trace_id,
+        REQUEST_ID_HEADER: request_id or current_request_id.get() or trace_id,
+    }
 
 
 _Token = contextvars.Token[str | None]

@@ -18,19 +18,16 @@ import pydantic
 import pydantic_core
 
 from ..config.redact import redact_url
-from ..tracing import current_trace_id, generate_trace_id
+from ..tracing import ACCEPTABLE_ID, TRACE_HEADER, current_trace_id, generate_trace_id
 from .errors import APIConnectionError, IEOPSError, RequestTimeoutError, ResponseValidationError
 from .files import RequestContent
 
 T = TypeVar("T")
 M = TypeVar("M", bound=pydantic.BaseModel)
 
-TRACE_HEADER = "X-Trace-Id"
 JSON = "application/json"
 EVENT_STREAM = "text/event-stream"
 
-# The server accepts these ids as they are (else it makes a new one); refuse others early.
-_TRACE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 _PATH_PARAM = re.compile(r"\{([^{}/]+)\}")
 _NONE_TYPE = type(None)
 
@@ -228,7 +225,7 @@ def pick_trace_id(per_call: str | None, per_client: str | None) -> str:
 
 
 def check_trace_id(trace_id: str) -> None:
-    if not isinstance(trace_id, str) or not _TRACE_ID.match(trace_id):
+    if not isinstance(trace_id, str) or not ACCEPTABLE_ID.match(trace_id):
         raise ValueError(
             f"trace_id must be 1-128 characters of A-Z a-z 0-9 . _ : -, got {trace_id!r}"
         )

@@ -14,6 +14,8 @@ from typing import Any
 
 import httpx
 
+from ..tracing import TRACE_HEADER
+
 
 class IEOPSError(Exception):
     """Base of every error the client raises; carries the server's envelope and trace id."""
@@ -249,7 +251,7 @@ def _envelope(payload: Any) -> tuple[str | None, str | None, str | None, Any]:
 def error_from_response(response: httpx.Response, sent_trace_id: str | None) -> APIStatusError:
     """The typed error for an error response whose body has been read."""
     status = response.status_code
-    trace_id = response.headers.get("x-trace-id") or sent_trace_id
+    trace_id = response.headers.get(TRACE_HEADER) or sent_trace_id
     content = response.content
     message: str | None = None
     type_: str | None = None

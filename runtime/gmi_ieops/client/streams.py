@@ -19,6 +19,7 @@ from typing import Any, Generic, TypeVar, cast
 import anyio
 import httpx
 
+from ..tracing import TRACE_HEADER
 from ._wire import decode_json, transport_error
 from .errors import (
     APIConnectionError,
@@ -61,7 +62,7 @@ class _StreamState(Generic[E]):
 
     def _opened(self, response: httpx.Response) -> None:
         self.response = response
-        self.trace_id = response.headers.get("x-trace-id") or self.trace_id
+        self.trace_id = response.headers.get(TRACE_HEADER) or self.trace_id
         self._last_event = time.monotonic()
 
     def _next_pending(self) -> tuple[bool, E | None]:

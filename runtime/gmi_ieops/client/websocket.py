@@ -19,6 +19,7 @@ from websockets.asyncio.client import ClientConnection as AsyncConnection
 from websockets.exceptions import ConnectionClosed, ConnectionClosedOK, InvalidStatus
 from websockets.sync.client import ClientConnection as SyncConnection
 
+from ..tracing import TRACE_HEADER
 from ._wire import decode_json
 from .errors import (
     IEOPSError,
@@ -95,7 +96,7 @@ class _SessionBase(Generic[S, R]):
         return decode_json(self.receive_model, raw, "WebSocket message", self.trace_id)
 
     def _header_trace_id(self, headers: Any) -> None:
-        echoed = headers.get("x-trace-id") if headers is not None else None
+        echoed = headers.get(TRACE_HEADER) if headers is not None else None
         if echoed:
             self.trace_id = echoed
 

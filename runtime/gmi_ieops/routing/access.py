@@ -13,8 +13,10 @@ from typing import Any
 
 from starlette.types import Message, Receive, Scope, Send
 
-from ..tracing import accept_trace_id
+from ..tracing import TRACE_HEADER, accept_trace_id
 from ..utils import log
+
+_TRACE_RAW = TRACE_HEADER.encode()
 
 _access = log.get_logger("access")
 
@@ -30,7 +32,7 @@ async def access_logged(app: App, scope: Scope, receive: Receive, send: Send) ->
         if kind == "http.response.start" or kind == "websocket.accept":
             seen["status"] = message.get("status", 101)
             for name, value in message.get("headers") or ():
-                if name.lower() == b"x-trace-id":
+                if name.lower() == _TRACE_RAW:
                     seen["trace_id"] = value.decode("latin-1")
         elif kind == "websocket.close" and not seen["status"]:
             seen["status"] = 403
@@ -57,7 +59,7 @@ def _incoming_trace_id(scope: Scope) -> str:
     """The caller's ``X-Trace-Id`` when it is acceptable (responses of built-in routes do
     not echo it), else ``-``."""
     for name, value in scope.get("headers") or ():
-        if name == b"x-trace-id":
+        if name == _TRACE_RAW:
             incoming = value.decode("latin-1")
             return incoming if accept_trace_id(incoming) == incoming else "-"
     return "-"

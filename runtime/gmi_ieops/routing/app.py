@@ -28,7 +28,14 @@ from starlette.types import Scope
 from .. import metrics
 from ..config import env
 from ..lifecycle import Lifecycle
-from ..tracing import accept_ids, current_request_id, current_trace_id
+from ..tracing import (
+    REQUEST_ID_HEADER,
+    TRACE_HEADER,
+    accept_ids,
+    current_request_id,
+    current_trace_id,
+    id_header_map,
+)
 from ..utils import log
 from .definitions import RouterConfig, RouterDef, RouterKind, join_path
 from .dispatch import WEBSOCKET, App, EndpointRoute, RouteTable
@@ -180,7 +187,7 @@ class Server:
                 allow_origins=origins,
                 allow_methods=["*"],
                 allow_headers=["*"],
-                expose_headers=["X-Trace-Id"],
+                expose_headers=[TRACE_HEADER, REQUEST_ID_HEADER],
             )
         return app
 
@@ -341,12 +348,12 @@ def _error_response(request: Request, info: ErrorInfo) -> Response:
     trace_id = current_trace_id.get()
     if trace_id is None:
         trace_id, request_id = accept_ids(
-            request.headers.get("x-trace-id"), request.headers.get("x-request-id")
+            request.headers.get(TRACE_HEADER), request.headers.get(REQUEST_ID_HEADER)
         )
     else:
         request_id = current_request_id.get() or trace_id
     errors: ErrorFormat = getattr(request.app, "errors", None) or error_format(None)
-    headers = {**info.headers, "X-Trace-Id": trace_id, "X-Request-Id": request_id}
+    headers = {**info.headers, **id_header_map(trace_id, request_id)}
     return Response(
         errors.encode(info, trace_id),
         status_code=errors.status(info),

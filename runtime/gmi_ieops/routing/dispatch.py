@@ -21,12 +21,11 @@ from starlette.routing import Match, Route, compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .. import metrics
-from ..tracing import accept_ids, current_trace_id, id_headers
+from ..tracing import accept_ids, current_trace_id, id_headers, incoming_ids
 from ..utils import log
 from .access import access_logged
 from .error_format import ErrorFormat, error_format
 from .errors import ErrorInfo
-from .request import text
 
 _logger = log.get_logger("server")
 
@@ -193,7 +192,7 @@ async def _startup_failed(scope: Scope, send: Send, errors: ErrorFormat) -> None
         await send({"type": "websocket.close", "code": 1011, "reason": "startup failed"})
         return
     headers = dict(scope["headers"])
-    trace_id = accept_ids(text(headers.get(b"x-trace-id")), text(headers.get(b"x-request-id")))[0]
+    trace_id = accept_ids(*incoming_ids(headers))[0]
     info = ErrorInfo(503, "starting", "the worker's startup hooks failed; see its log")
     body = errors.encode(info, trace_id)
     await send(
@@ -219,7 +218,7 @@ async def _guarded(
         headers = dict(scope["headers"])
         trace_id = (
             current_trace_id.get()
-            or accept_ids(text(headers.get(b"x-trace-id")), text(headers.get(b"x-request-id")))[0]
+            or accept_ids(*incoming_ids(headers))[0]
         )
         body = errors.encode(ErrorInfo(500, "internal_error", "internal server error"), trace_id)
         with contextlib.suppress(Exception):  # fails if the response had already started

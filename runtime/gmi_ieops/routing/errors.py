@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
-from ..tracing import current_trace_id, generate_trace_id
+from ..tracing import current_trace_id, generate_trace_id, id_header_map
 from ..utils import log
 
 _logger = log.get_logger("handler")
@@ -128,7 +128,7 @@ def format_error_response(
     """A ready JSON error response in the envelope every client of the worker understands."""
     trace_id = trace_id or current_trace_id.get() or generate_trace_id()
     info = ErrorInfo(status_code, error_type, message, details)
-    return JSONResponse(info.body(trace_id), status_code, headers={"X-Trace-Id": trace_id})
+    return JSONResponse(info.body(trace_id), status_code, headers=id_header_map(trace_id))
 
 
 __all__ = [

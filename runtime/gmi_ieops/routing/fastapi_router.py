@@ -29,14 +29,15 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute, APIWebSocketRoute
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Host
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from ..tracing import accept_trace_id
+from ..tracing import REQUEST_ID_HEADER, TRACE_HEADER, accept_ids, id_header_map
 from .definitions import RouterConfig, RouterDef, RouterKind, join_path
 from .dispatch import RouteTable, _guarded
+from .error_format import ErrorFormat, error_format
 from .errors import ErrorInfo
 from .http import HTTPEndpoint
 from .openapi import build_openapi
@@ -277,20 +278,37 @@ def _routes(
         # FastAPI documents no WebSockets: the spec's GET operation is documented by an
         # HTTP route that tells a plain GET to upgrade (the WebSocket route comes first).
         socket = FastWebSocketRoute(path, WebSocketEndpoint(route, config, runtime), name=name)
-        return [socket, APIRoute(path, _upgrade_required, **documentation)]
+        answer = _upgrade_required(error_format(route.error_format or config.error_format))
+        return [socket, APIRoute(path, answer, **documentation)]
     endpoint = HTTPEndpoint(route, config, runtime)
     return [
         FastRoute(path, _documented(endpoint, name), status_code=route.status_code, **documentation)
     ]
 
 
-async def _upgrade_required(request: Request) -> Response:
-    trace_id = accept_trace_id(request.headers.get("x-trace-id"))
+def _upgrade_required(errors: ErrorFormat) -> Callable[[Request], Awaitable[Response]]:
+    """The answer to a plain HTTP request on a WebSocket operation, in the route's format."""
     info = ErrorInfo(
         426, "upgrade_required", "this operation is a WebSocket: connect with Upgrade: websocket"
     )
-    headers = {"Upgrade": "websocket", "Connection": "Upgrade", "X-Trace-Id": trace_id}
-    return JSONResponse(info.body(trace_id), status_code=426, headers=headers)
+
+    async def upgrade_required(request: Request) -> Response:
+        trace_id, request_id = accept_ids(
+            request.headers.get(TRACE_HEADER), request.headers.get(REQUEST_ID_HEADER)
+        )
+        headers = {
+            "Upgrade": "websocket",
+            "Connection": "Upgrade",
+            **id_header_map(trace_id, request_id),
+        }
+        return Response(
+            errors.encode(info, trace_id),
+            status_code=426,
+            headers=headers,
+            media_type="application/json",
+        )
+
+    return upgrade_required
 
 
 __all__ = ["FastRoute", "FastWebSocketRoute", "api_router"]

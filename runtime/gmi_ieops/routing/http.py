@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from ..tracing import bind_ids, id_headers, unbind_ids
+from ..tracing import bind_ids, id_headers, incoming_ids, unbind_ids
 from ..utils import log
 from ._compat import timeout_after, uncancel_current_task
 from .accept import negotiate, quality
@@ -105,9 +105,7 @@ class HTTPEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = headers_of(scope)
-        trace_id, token, rtoken = bind_ids(
-            text(headers.get(b"x-trace-id")), text(headers.get(b"x-request-id"))
-        )
+        trace_id, token, rtoken = bind_ids(*incoming_ids(headers))
         try:
             await self._serve(scope, receive, send, headers, trace_id)
         except asyncio.CancelledError:

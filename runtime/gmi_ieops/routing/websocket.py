@@ -20,14 +20,14 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from ..tracing import bind_ids, id_headers, unbind_ids
+from ..tracing import bind_ids, id_headers, incoming_ids, unbind_ids
 from ..utils import log
 from .callables import kind_of, signature_of
 from .context import RequestContext
 from .definitions import RouterConfig, RouterDef
 from .error_format import ErrorFormat, error_format
 from .errors import ErrorInfo, RequestError, error_for_exception, validation_details
-from .request import headers_of, loads_json, parse_params, query_params, text
+from .request import headers_of, loads_json, parse_params, query_params
 from .runtime import RouteRuntime
 from .sse import encode_json
 from .streams import as_async_iterator
@@ -120,9 +120,7 @@ class WebSocketEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = headers_of(scope)
-        trace_id, token, rtoken = bind_ids(
-            text(headers.get(b"x-trace-id")), text(headers.get(b"x-request-id"))
-        )
+        trace_id, token, rtoken = bind_ids(*incoming_ids(headers))
         websocket = WebSocket(scope, receive, send)
         limiter = self.runtime.limiter
         try:

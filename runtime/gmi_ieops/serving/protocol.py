@@ -37,7 +37,7 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from ..tracing import generate_trace_id
+from ..tracing import generate_trace_id, id_headers
 from ..utils import log
 
 _logger = log.get_logger("serving")
@@ -119,13 +119,13 @@ def envelope(
     closing the connection."""
     trace_id = generate_trace_id()
     body = render(status, error_type, message, trace_id)
-    tid = trace_id.encode()
+    ids = b"".join(name + b": " + value + b"\r\n" for name, value in id_headers(trace_id))
     return b"".join(
         [
             STATUS_LINE[status],
             b"content-type: application/json\r\n",
             b"content-length: %d\r\n" % len(body),
-            b"x-trace-id: " + tid + b"\r\nx-request-id: " + tid + b"\r\n",
+            ids,
             extra,
             b"connection: close\r\n\r\n",
             body,

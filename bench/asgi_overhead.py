@@ -18,7 +18,7 @@ from typing import Any
 
 import _record
 from fastapi import FastAPI
-from gmi_ieops.handler import RouterDef, Server
+from gmi_ieops.handler import RouterDef, Server, api_router
 from pydantic import BaseModel
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -78,6 +78,22 @@ def runtime_typed_app() -> ASGI:
         path="echo", handler=typed_echo, request_model=EchoRequest, response_model=EchoResponse
     )
     return Server(routers={"": [route]}).app
+
+
+def included_router_app() -> ASGI:
+    """A user's FastAPI app (with a route of its own) including the typed route as a
+    router: the same operation behind FastAPI's router (issue target: >= 2x idiomatic)."""
+    app = FastAPI()
+
+    @app.get("/mine")
+    async def mine() -> dict[str, str]:
+        return {"mine": "yes"}
+
+    route = RouterDef(
+        path="echo", handler=typed_echo, request_model=EchoRequest, response_model=EchoResponse
+    )
+    app.include_router(api_router([route]))
+    return app
 
 
 def scope() -> dict[str, Any]:
@@ -167,6 +183,7 @@ async def main() -> None:
         "fastapi (idiomatic)": fastapi_app(),
         "gmi_ieops seed dict route": runtime_seed_app(),
         "gmi_ieops typed route": runtime_typed_app(),
+        "included typed router": included_router_app(),
     }
     lifespans = [await lifespan(app) for app in apps.values()]
     for app in apps.values():
@@ -204,6 +221,8 @@ async def main() -> None:
                 ("gmi_ieops typed route", "starlette (hand-written)", 0.95),
                 ("gmi_ieops typed route", "fastapi (idiomatic)", 2.0),
                 ("gmi_ieops seed dict route", "starlette (hand-written)", 0.95),
+                ("included typed router", "gmi_ieops typed route", 0.95),
+                ("included typed router", "fastapi (idiomatic)", 2.0),
             )
         ],
     )

@@ -209,10 +209,18 @@ def _unpack(item: Any, name: str, default_type: str | None = None) -> tuple[str 
     return None, item, ctype
 
 
-def request_content(content: bytes | RequestContent | None, asynchronous: bool) -> Any:
-    """What httpx sends: bytes as is, a fresh iterator of a :class:`RequestContent`."""
+def arequest_content(content: bytes | RequestContent | None) -> Any:
+    """What httpx's async client sends: bytes as is, a fresh iterator of a
+    :class:`RequestContent` (one per send: a retry reads the source again)."""
     if isinstance(content, RequestContent):
-        return content.iter_async() if asynchronous else content.iter_sync()
+        return content.iter_async()
+    return content
+
+
+def request_content(content: bytes | RequestContent | None) -> Any:
+    """:func:`arequest_content` for httpx's sync client."""
+    if isinstance(content, RequestContent):
+        return content.iter_sync()
     return content
 
 
@@ -324,6 +332,7 @@ __all__ = [
     "ByteStream",
     "FileInput",
     "RequestContent",
+    "arequest_content",
     "binary_body",
     "form_body",
     "form_fields",

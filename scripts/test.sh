@@ -8,6 +8,8 @@ if [ -d generator/ieops_gen ] && [ -f generator/ieops_gen/cli.py ]; then
     echo "== ieops-gen schemas/ --check"
     ieops-gen schemas/ --check
 fi
+echo "== scripts/unasync_client.py --check (the sync client is generated from the async one)"
+python scripts/unasync_client.py --check
 echo "== ruff"
 ruff check .
 echo "== import contracts"

@@ -1,20 +1,25 @@
-"""``AsyncBaseClient``: the async client that generated ``AsyncClient`` classes subclass."""
+"""The client generated ``AsyncClient`` / ``Client`` classes subclass, written once.
+
+``_async.py`` (``AsyncBaseClient``) is the source; ``_sync.py`` (``BaseClient``) is
+generated from it by ``scripts/unasync_client.py``: ``async`` / ``await`` dropped, async names
+renamed to their sync twins; ``_concurrency`` holds the steps that really differ. Edit
+``_async.py`` only (docs/client.md, "How the client is built").
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TypeVar
 
-import anyio
 import httpx
 import pydantic
-from websockets.asyncio.client import ClientConnection, connect, unix_connect
 from websockets.exceptions import InvalidStatus, WebSocketException
 
 from ._base import EVENT_STREAM, JSON, ClientCore, Prepared
+from ._concurrency import asleep, awithin_total
 from ._wire import build_headers, decode_json, pick_trace_id, transport_error
 from .errors import (
     APIConnectionError,
@@ -23,11 +28,11 @@ from .errors import (
     ResponseValidationError,
     error_from_response,
 )
-from .files import AsyncByteStream, request_content
+from .files import AsyncByteStream, arequest_content
 from .options import RetryPolicy, Timeout, _cut
 from .response import APIResponse
 from .streams import AsyncEventStream
-from .websocket import MAX_MESSAGE_BYTES, AsyncWebSocketSession, handshake_error
+from .websocket import AsyncConnection, AsyncWebSocketSession, aconnect_ws, handshake_error
 
 T = TypeVar("T")
 E = TypeVar("E")
@@ -36,21 +41,17 @@ R = TypeVar("R")
 _Self = TypeVar("_Self", bound="AsyncBaseClient")
 
 
-async def _within_total(p: Prepared, work: Callable[[], Awaitable[T]]) -> T:
-    """Run ``work`` under the call's total timeout, exactly (a cancel scope)."""
-    if p.deadline is None:
-        return await work()
+async def _status_error(response: httpx.Response, trace_id: str) -> IEOPSError:
+    """The typed error of an error answer to a streamed request (read, then closed)."""
     try:
-        with anyio.fail_after(max(p.deadline - time.monotonic(), 0.0)):
-            return await work()
-    except TimeoutError as exc:
-        raise RequestTimeoutError(
-            f"{p.what}: total timeout of {p.timeout.total:g} s", trace_id=p.trace_id
-        ) from exc
+        await response.aread()
+    finally:
+        await response.aclose()
+    return error_from_response(response, trace_id)
 
 
 class AsyncBaseClient(ClientCore):
-    """Async HTTP/SSE/WebSocket client of one IEOPS worker (Unix socket or TCP)."""
+    """HTTP/SSE/WebSocket client of one IEOPS worker (Unix socket or TCP)."""
 
     def __init__(
         self,
@@ -83,7 +84,7 @@ class AsyncBaseClient(ClientCore):
         if self._owns_http:
             await self._http.aclose()
 
-    close = aclose
+    close = aclose  # unasync: drop (the sync client's close is the method itself)
 
     async def __aenter__(self: _Self) -> _Self:
         return self
@@ -154,15 +155,7 @@ class AsyncBaseClient(ClientCore):
             retries=retries,
             accept=JSON,
         )
-        try:
-            response = await _within_total(p, lambda: self._send(p, stream=False, read=None))
-        except IEOPSError as exc:
-            self.last_trace_id = exc.trace_id
-            raise
-        tid = response.headers.get("x-trace-id") or p.trace_id
-        self.last_trace_id = tid
-        if response.status_code >= 400:
-            raise error_from_response(response, p.trace_id)
+        response, tid = await awithin_total(p, lambda: self._send_traced(p, stream=False))
         data = decode_json(response_model, response.content, f"response of {p.what}", tid)
         return APIResponse(data, response.status_code, response.headers, tid, response)
 
@@ -200,11 +193,7 @@ class AsyncBaseClient(ClientCore):
             response = await self._send(p, stream=True, read=idle)
             self.last_trace_id = response.headers.get("x-trace-id") or p.trace_id
             if response.status_code >= 400:
-                try:
-                    await response.aread()
-                finally:
-                    await response.aclose()
-                raise error_from_response(response, p.trace_id)
+                raise await _status_error(response, p.trace_id)
             ctype = response.headers.get("content-type", "")
             if not ctype.startswith(EVENT_STREAM):
                 await response.aclose()
@@ -217,7 +206,7 @@ class AsyncBaseClient(ClientCore):
             return response
 
         async def opener() -> httpx.Response:
-            return await _within_total(p, open_checked)
+            return await awithin_total(p, open_checked)
 
         return AsyncEventStream(
             opener,
@@ -258,19 +247,7 @@ class AsyncBaseClient(ClientCore):
             retries=retries,
             accept=accept,
         )
-        try:
-            response = await self._send(p, stream=True, read=None)
-        except IEOPSError as exc:
-            self.last_trace_id = exc.trace_id
-            raise
-        tid = response.headers.get("x-trace-id") or p.trace_id
-        self.last_trace_id = tid
-        if response.status_code >= 400:
-            try:
-                await response.aread()
-            finally:
-                await response.aclose()
-            raise error_from_response(response, p.trace_id)
+        response, tid = await self._send_traced(p, stream=True)
         return AsyncByteStream(response, tid)
 
     def _websocket(
@@ -294,7 +271,7 @@ class AsyncBaseClient(ClientCore):
         policy = self._policy if retries is None else RetryPolicy.of(retries, self._policy)
         what = f"WebSocket {path}"
 
-        async def connector() -> ClientConnection:
+        async def connector() -> AsyncConnection:
             deadline = None if t.total is None else time.monotonic() + t.total
             p = Prepared("GET", uri, None, hdrs, None, tid, t, policy, deadline, what)
             return await self._ws_connect(p)
@@ -302,6 +279,22 @@ class AsyncBaseClient(ClientCore):
         return AsyncWebSocketSession(connector, send_model, receive_model, trace_id=tid)
 
     # -- machinery -----------------------------------------------------------------------
+
+    async def _send_traced(self, p: Prepared, *, stream: bool) -> tuple[httpx.Response, str]:
+        """Send ``p``; the echoed trace id (also ``last_trace_id``, on an error too), or the
+        typed error of an error status."""
+        try:
+            response = await self._send(p, stream=stream, read=None)
+        except IEOPSError as exc:
+            self.last_trace_id = exc.trace_id
+            raise
+        tid = response.headers.get("x-trace-id") or p.trace_id
+        self.last_trace_id = tid
+        if response.status_code >= 400:
+            if stream:
+                raise await _status_error(response, p.trace_id)
+            raise error_from_response(response, p.trace_id)
+        return response, tid
 
     async def _send(self, p: Prepared, *, stream: bool, read: float | None) -> httpx.Response:
         """Send with retries where safe (connection never made, 429/503)."""
@@ -313,7 +306,7 @@ class AsyncBaseClient(ClientCore):
                 p.url,
                 params=p.params,
                 headers=p.headers,
-                content=request_content(p.content, asynchronous=True),
+                content=arequest_content(p.content),
             )
             remaining = p.remaining()
             request.extensions["timeout"] = p.timeout.extension(remaining, read)
@@ -330,23 +323,16 @@ class AsyncBaseClient(ClientCore):
                 if delay is None:  # the answer, or a refusal with no retry left
                     return response
                 await response.aclose()
-            await anyio.sleep(delay)
+            await asleep(delay)
             attempt += 1
 
-    async def _ws_connect(self, p: Prepared) -> ClientConnection:
+    async def _ws_connect(self, p: Prepared) -> AsyncConnection:
+        """The handshake, with retries where safe (connection refused, 429/503)."""
         attempt = 0
-        uds = self._endpoint.uds
         while True:
-            remaining = p.remaining()
-            kwargs: dict[str, Any] = {
-                "additional_headers": p.headers,
-                "open_timeout": _cut(p.timeout.connect, remaining),
-                "max_size": MAX_MESSAGE_BYTES,
-            }
+            open_timeout = _cut(p.timeout.connect, p.remaining())
             try:
-                if uds is not None:
-                    return await unix_connect(uds, p.url, **kwargs)
-                return await connect(p.url, **kwargs)
+                return await aconnect_ws(self._endpoint.uds, p.url, p.headers, open_timeout)
             except InvalidStatus as exc:
                 error = handshake_error(exc, p.trace_id)
                 delay = p.retry_delay(
@@ -364,5 +350,5 @@ class AsyncBaseClient(ClientCore):
                     raise APIConnectionError(f"{p.what}: {exc}", trace_id=p.trace_id) from exc
             except (OSError, WebSocketException) as exc:
                 raise APIConnectionError(f"{p.what}: {exc}", trace_id=p.trace_id) from exc
-            await anyio.sleep(delay)
+            await asleep(delay)
             attempt += 1

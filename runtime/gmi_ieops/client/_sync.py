@@ -1,19 +1,27 @@
-"""``BaseClient``: the synchronous client that generated ``Client`` classes subclass."""
+# Generated from _async.py by scripts/unasync_client.py: do not edit. Edit _async.py and run
+# `python scripts/unasync_client.py`; scripts/test.sh fails while this file is stale.
+"""The client generated ``AsyncClient`` / ``Client`` classes subclass, written once.
+
+``_async.py`` (``AsyncBaseClient``) is the source; ``_sync.py`` (``BaseClient``) is
+generated from it by ``scripts/unasync_client.py``: ``async`` / ``await`` dropped, async names
+renamed to their sync twins; ``_concurrency`` holds the steps that really differ. Edit
+``_async.py`` only (docs/client.md, "How the client is built").
+"""
 
 from __future__ import annotations
 
-import inspect
+import asyncio
 import time
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, TypeVar, cast
+from typing import TypeVar
 
 import httpx
 import pydantic
 from websockets.exceptions import InvalidStatus, WebSocketException
-from websockets.sync.client import ClientConnection, connect, unix_connect
 
 from ._base import EVENT_STREAM, JSON, ClientCore, Prepared
+from ._concurrency import sleep, within_total
 from ._wire import build_headers, decode_json, pick_trace_id, transport_error
 from .errors import (
     APIConnectionError,
@@ -26,7 +34,7 @@ from .files import ByteStream, request_content
 from .options import RetryPolicy, Timeout, _cut
 from .response import APIResponse
 from .streams import EventStream
-from .websocket import MAX_MESSAGE_BYTES, WebSocketSession, handshake_error
+from .websocket import SyncConnection, WebSocketSession, connect_ws, handshake_error
 
 T = TypeVar("T")
 E = TypeVar("E")
@@ -34,15 +42,18 @@ S = TypeVar("S", bound=pydantic.BaseModel)
 R = TypeVar("R")
 _Self = TypeVar("_Self", bound="BaseClient")
 
-# websockets >= 17 warns unless a directly used connection opts into ``legacy=True``; older
-# versions have no such flag and always return the connection.
-_DIRECT: dict[str, Any] = (
-    {"legacy": True} if "legacy" in inspect.signature(connect).parameters else {}
-)
+
+def _status_error(response: httpx.Response, trace_id: str) -> IEOPSError:
+    """The typed error of an error answer to a streamed request (read, then closed)."""
+    try:
+        response.read()
+    finally:
+        response.close()
+    return error_from_response(response, trace_id)
 
 
 class BaseClient(ClientCore):
-    """Sync HTTP/SSE/WebSocket client of one IEOPS worker (Unix socket or TCP)."""
+    """HTTP/SSE/WebSocket client of one IEOPS worker (Unix socket or TCP)."""
 
     def __init__(
         self,
@@ -103,7 +114,7 @@ class BaseClient(ClientCore):
         trace_id: str | None = None,
     ) -> T:
         """One JSON call; returns the validated body. Raises ``IEOPSError`` subclasses."""
-        return self._request_raw(
+        raw = self._request_raw(
             method,
             path,
             path_params=path_params,
@@ -114,7 +125,8 @@ class BaseClient(ClientCore):
             retries=retries,
             timeout=timeout,
             trace_id=trace_id,
-        ).data
+        )
+        return raw.data
 
     def _request_raw(
         self,
@@ -143,15 +155,7 @@ class BaseClient(ClientCore):
             retries=retries,
             accept=JSON,
         )
-        try:
-            response = self._send(p, stream=False, read=None)
-        except IEOPSError as exc:
-            self.last_trace_id = exc.trace_id
-            raise
-        tid = response.headers.get("x-trace-id") or p.trace_id
-        self.last_trace_id = tid
-        if response.status_code >= 400:
-            raise error_from_response(response, p.trace_id)
+        response, tid = within_total(p, lambda: self._send_traced(p, stream=False))
         data = decode_json(response_model, response.content, f"response of {p.what}", tid)
         return APIResponse(data, response.status_code, response.headers, tid, response)
 
@@ -185,15 +189,11 @@ class BaseClient(ClientCore):
         )
         idle = p.timeout.idle if idle_timeout is None else idle_timeout
 
-        def opener() -> httpx.Response:
+        def open_checked() -> httpx.Response:
             response = self._send(p, stream=True, read=idle)
             self.last_trace_id = response.headers.get("x-trace-id") or p.trace_id
             if response.status_code >= 400:
-                try:
-                    response.read()
-                finally:
-                    response.close()
-                raise error_from_response(response, p.trace_id)
+                raise _status_error(response, p.trace_id)
             ctype = response.headers.get("content-type", "")
             if not ctype.startswith(EVENT_STREAM):
                 response.close()
@@ -204,6 +204,9 @@ class BaseClient(ClientCore):
                     response=response,
                 )
             return response
+
+        def opener() -> httpx.Response:
+            return within_total(p, open_checked)
 
         return EventStream(
             opener,
@@ -244,19 +247,7 @@ class BaseClient(ClientCore):
             retries=retries,
             accept=accept,
         )
-        try:
-            response = self._send(p, stream=True, read=None)
-        except IEOPSError as exc:
-            self.last_trace_id = exc.trace_id
-            raise
-        tid = response.headers.get("x-trace-id") or p.trace_id
-        self.last_trace_id = tid
-        if response.status_code >= 400:
-            try:
-                response.read()
-            finally:
-                response.close()
-            raise error_from_response(response, p.trace_id)
+        response, tid = self._send_traced(p, stream=True)
         return ByteStream(response, tid)
 
     def _websocket(
@@ -280,7 +271,7 @@ class BaseClient(ClientCore):
         policy = self._policy if retries is None else RetryPolicy.of(retries, self._policy)
         what = f"WebSocket {path}"
 
-        def connector() -> ClientConnection:
+        def connector() -> SyncConnection:
             deadline = None if t.total is None else time.monotonic() + t.total
             p = Prepared("GET", uri, None, hdrs, None, tid, t, policy, deadline, what)
             return self._ws_connect(p)
@@ -288,6 +279,22 @@ class BaseClient(ClientCore):
         return WebSocketSession(connector, send_model, receive_model, trace_id=tid)
 
     # -- machinery -----------------------------------------------------------------------
+
+    def _send_traced(self, p: Prepared, *, stream: bool) -> tuple[httpx.Response, str]:
+        """Send ``p``; the echoed trace id (also ``last_trace_id``, on an error too), or the
+        typed error of an error status."""
+        try:
+            response = self._send(p, stream=stream, read=None)
+        except IEOPSError as exc:
+            self.last_trace_id = exc.trace_id
+            raise
+        tid = response.headers.get("x-trace-id") or p.trace_id
+        self.last_trace_id = tid
+        if response.status_code >= 400:
+            if stream:
+                raise _status_error(response, p.trace_id)
+            raise error_from_response(response, p.trace_id)
+        return response, tid
 
     def _send(self, p: Prepared, *, stream: bool, read: float | None) -> httpx.Response:
         """Send with retries where safe (connection never made, 429/503)."""
@@ -299,7 +306,7 @@ class BaseClient(ClientCore):
                 p.url,
                 params=p.params,
                 headers=p.headers,
-                content=request_content(p.content, asynchronous=False),
+                content=request_content(p.content),
             )
             remaining = p.remaining()
             request.extensions["timeout"] = p.timeout.extension(remaining, read)
@@ -316,24 +323,16 @@ class BaseClient(ClientCore):
                 if delay is None:  # the answer, or a refusal with no retry left
                     return response
                 response.close()
-            time.sleep(delay)
+            sleep(delay)
             attempt += 1
 
-    def _ws_connect(self, p: Prepared) -> ClientConnection:
+    def _ws_connect(self, p: Prepared) -> SyncConnection:
+        """The handshake, with retries where safe (connection refused, 429/503)."""
         attempt = 0
-        uds = self._endpoint.uds
         while True:
-            remaining = p.remaining()
-            kwargs: dict[str, Any] = {
-                "additional_headers": p.headers,
-                "open_timeout": _cut(p.timeout.connect, remaining),
-                "max_size": MAX_MESSAGE_BYTES,
-                **_DIRECT,
-            }
+            open_timeout = _cut(p.timeout.connect, p.remaining())
             try:
-                if uds is not None:
-                    return cast(ClientConnection, unix_connect(uds, p.url, **kwargs))
-                return cast(ClientConnection, connect(p.url, **kwargs))
+                return connect_ws(self._endpoint.uds, p.url, p.headers, open_timeout)
             except InvalidStatus as exc:
                 error = handshake_error(exc, p.trace_id)
                 delay = p.retry_delay(
@@ -341,7 +340,7 @@ class BaseClient(ClientCore):
                 )
                 if delay is None:
                     raise error from exc
-            except TimeoutError as exc:
+            except (TimeoutError, asyncio.TimeoutError) as exc:  # distinct before Python 3.11
                 raise RequestTimeoutError(
                     f"{p.what}: handshake timeout", trace_id=p.trace_id
                 ) from exc
@@ -351,5 +350,5 @@ class BaseClient(ClientCore):
                     raise APIConnectionError(f"{p.what}: {exc}", trace_id=p.trace_id) from exc
             except (OSError, WebSocketException) as exc:
                 raise APIConnectionError(f"{p.what}: {exc}", trace_id=p.trace_id) from exc
-            time.sleep(delay)
+            sleep(delay)
             attempt += 1

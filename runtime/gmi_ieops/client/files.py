@@ -209,15 +209,23 @@ def _unpack(item: Any, name: str, default_type: str | None = None) -> tuple[str 
     return None, item, ctype
 
 
-def request_content(content: bytes | RequestContent | None, asynchronous: bool) -> Any:
-    """What httpx sends: bytes as is, a fresh iterator of a :class:`RequestContent`."""
+def arequest_content(content: bytes | RequestContent | None) -> Any:
+    """What httpx's async client sends: bytes as is, a fresh iterator of a
+    :class:`RequestContent` (one per send: a retry reads the source again)."""
     if isinstance(content, RequestContent):
-        return content.iter_async() if asynchronous else content.iter_sync()
+        return content.iter_async()
     return content
 
 
-class ByteStream:
-    """A binary response being received: iterate it, ``read()`` it or ``save_to`` a path."""
+def request_content(content: bytes | RequestContent | None) -> Any:
+    """:func:`arequest_content` for httpx's sync client."""
+    if isinstance(content, RequestContent):
+        return content.iter_sync()
+    return content
+
+
+class _Received:
+    """What ``ByteStream`` and ``AsyncByteStream`` share: the response and its headers."""
 
     def __init__(self, response: httpx.Response, trace_id: str | None) -> None:
         self.response = response
@@ -225,6 +233,25 @@ class ByteStream:
         self.content_type = response.headers.get("content-type", "")
         length = response.headers.get("content-length")
         self.length = int(length) if length and length.isdigit() else None
+
+
+@contextlib.contextmanager
+def _atomic_file(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
+    """``path`` written as ``.name.part`` and renamed once complete; removed on a failure."""
+    target = Path(path)
+    temp = target.with_name(f".{target.name}.part")
+    try:
+        with open(temp, "wb") as out:
+            yield out
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+
+
+class ByteStream(_Received):
+    """A binary response being received: iterate it, ``read()`` it or ``save_to`` a path."""
 
     def __enter__(self) -> ByteStream:
         return self
@@ -248,34 +275,19 @@ class ByteStream:
 
     def save_to(self, path: str | os.PathLike[str]) -> int:
         """Write the body to ``path`` (``.name.part`` then renamed); the byte count."""
-        target = Path(path)
-        temp = target.with_name(f".{target.name}.part")
         written = 0
-        try:
-            with open(temp, "wb") as out:
-                for chunk in self.iter_bytes():
-                    out.write(chunk)
-                    written += len(chunk)
-            os.replace(temp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                temp.unlink()
-            raise
+        with _atomic_file(path) as out:
+            for chunk in self.iter_bytes():
+                out.write(chunk)
+                written += len(chunk)
         return written
 
     def close(self) -> None:
         self.response.close()
 
 
-class AsyncByteStream:
+class AsyncByteStream(_Received):
     """The async :class:`ByteStream`."""
-
-    def __init__(self, response: httpx.Response, trace_id: str | None) -> None:
-        self.response = response
-        self.trace_id = trace_id
-        self.content_type = response.headers.get("content-type", "")
-        length = response.headers.get("content-length")
-        self.length = int(length) if length and length.isdigit() else None
 
     async def __aenter__(self) -> AsyncByteStream:
         return self
@@ -300,19 +312,11 @@ class AsyncByteStream:
 
     async def save_to(self, path: str | os.PathLike[str]) -> int:
         """Write the body to ``path`` atomically (blocking writes are small and buffered)."""
-        target = Path(path)
-        temp = target.with_name(f".{target.name}.part")
         written = 0
-        try:
-            with open(temp, "wb") as out:
-                async for chunk in self.iter_bytes():
-                    out.write(chunk)
-                    written += len(chunk)
-            os.replace(temp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                temp.unlink()
-            raise
+        with _atomic_file(path) as out:
+            async for chunk in self.iter_bytes():
+                out.write(chunk)
+                written += len(chunk)
         return written
 
     async def aclose(self) -> None:
@@ -324,6 +328,7 @@ __all__ = [
     "ByteStream",
     "FileInput",
     "RequestContent",
+    "arequest_content",
     "binary_body",
     "form_body",
     "form_fields",

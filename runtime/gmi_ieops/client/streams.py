@@ -101,12 +101,18 @@ class _StreamState(Generic[E]):
             return None
         return error_from_envelope(payload, self.trace_id)
 
-    def _feed(self, chunk: bytes) -> None:
+    def _feed(self, chunk: bytes | None) -> None:
+        """Decode the next chunk of the body; ``None``, its end, is an error (no ``[DONE]``)."""
+        if chunk is None:
+            self._decoder.flush()
+            raise APIConnectionError("stream ended before [DONE]", trace_id=self.trace_id)
         self._pending.extend(self._decoder.feed(chunk))
 
-    def _eof_error(self) -> IEOPSError:
-        self._decoder.flush()
-        return APIConnectionError("stream ended before [DONE]", trace_id=self.trace_id)
+    def _broken(self, exc: httpx.TransportError) -> IEOPSError:
+        """The typed error of a failed read of the body."""
+        if isinstance(exc, httpx.ReadTimeout):
+            return RequestTimeoutError(self._read_timeout_why(), trace_id=self.trace_id)
+        return transport_error(exc, self.trace_id, "stream broke")
 
     def _check_clock(self) -> None:
         """Between chunks (sync only): the idle and total limits."""
@@ -185,14 +191,8 @@ class EventStream(_StreamState[E]):
                     return cast(E, event)
                 try:
                     chunk = next(self._chunks, None)
-                except httpx.ReadTimeout as exc:
-                    raise RequestTimeoutError(
-                        self._read_timeout_why(), trace_id=self.trace_id
-                    ) from exc
                 except httpx.TransportError as exc:
-                    raise transport_error(exc, self.trace_id, "stream broke") from exc
-                if chunk is None:
-                    raise self._eof_error()
+                    raise self._broken(exc) from exc
                 self._feed(chunk)
                 if not self._pending:
                     self._check_clock()
@@ -283,14 +283,8 @@ class AsyncEventStream(_StreamState[E]):
                         chunk = await anext(self._chunks, None)
                 except TimeoutError as exc:
                     raise RequestTimeoutError(why, trace_id=self.trace_id) from exc
-                except httpx.ReadTimeout as exc:
-                    raise RequestTimeoutError(
-                        self._read_timeout_why(), trace_id=self.trace_id
-                    ) from exc
                 except httpx.TransportError as exc:
-                    raise transport_error(exc, self.trace_id, "stream broke") from exc
-                if chunk is None:
-                    raise self._eof_error()
+                    raise self._broken(exc) from exc
                 self._feed(chunk)
         except _Done:
             await self._drain()

@@ -7,17 +7,22 @@ message that way and goes on).
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import anyio
 import httpx
 import pydantic
 from websockets.asyncio.client import ClientConnection as AsyncConnection
+from websockets.asyncio.client import connect as _async_connect
+from websockets.asyncio.client import unix_connect as _async_unix_connect
 from websockets.exceptions import ConnectionClosed, ConnectionClosedOK, InvalidStatus
 from websockets.sync.client import ClientConnection as SyncConnection
+from websockets.sync.client import connect as _sync_connect
+from websockets.sync.client import unix_connect as _sync_unix_connect
 
 from ..tracing import TRACE_HEADER
 from ._wire import decode_json
@@ -34,6 +39,40 @@ R = TypeVar("R")
 
 # Messages of inference workers (audio, images as base64) outgrow websockets' 1 MiB default.
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+
+# websockets >= 17 warns unless a directly used sync connection opts into ``legacy=True``;
+# older versions have no such flag and always return the connection.
+_DIRECT: dict[str, Any] = (
+    {"legacy": True} if "legacy" in inspect.signature(_sync_connect).parameters else {}
+)
+
+
+def _connect_options(headers: dict[str, str], open_timeout: float | None) -> dict[str, Any]:
+    return {
+        "additional_headers": headers,
+        "open_timeout": open_timeout,
+        "max_size": MAX_MESSAGE_BYTES,
+    }
+
+
+async def aconnect_ws(
+    uds: str | None, uri: str, headers: dict[str, str], open_timeout: float | None
+) -> AsyncConnection:
+    """One handshake (async); the client's ``_ws_connect`` retries it where safe."""
+    kwargs = _connect_options(headers, open_timeout)
+    if uds is not None:
+        return await _async_unix_connect(uds, uri, **kwargs)
+    return await _async_connect(uri, **kwargs)
+
+
+def connect_ws(
+    uds: str | None, uri: str, headers: dict[str, str], open_timeout: float | None
+) -> SyncConnection:
+    """One handshake (sync): :func:`aconnect_ws` with the ``websockets.sync`` client."""
+    kwargs = {**_connect_options(headers, open_timeout), **_DIRECT}
+    if uds is not None:
+        return cast(SyncConnection, _sync_unix_connect(uds, uri, **kwargs))
+    return cast(SyncConnection, _sync_connect(uri, **kwargs))
 
 
 def encode_message(message: pydantic.BaseModel) -> str:
@@ -262,3 +301,17 @@ class AsyncWebSocketSession(_SessionBase[S, R]):
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+__all__ = [
+    "MAX_MESSAGE_BYTES",
+    "AsyncConnection",
+    "AsyncWebSocketSession",
+    "SyncConnection",
+    "WebSocketSession",
+    "aconnect_ws",
+    "closed_error",
+    "connect_ws",
+    "encode_message",
+    "handshake_error",
+]

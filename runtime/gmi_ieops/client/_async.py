@@ -18,6 +18,7 @@ import httpx
 import pydantic
 from websockets.exceptions import InvalidStatus, WebSocketException
 
+from ..tracing import TRACE_HEADER
 from ._base import EVENT_STREAM, JSON, ClientCore, Prepared
 from ._concurrency import asleep, awithin_total
 from ._wire import build_headers, decode_json, pick_trace_id, transport_error
@@ -191,7 +192,7 @@ class AsyncBaseClient(ClientCore):
 
         async def open_checked() -> httpx.Response:
             response = await self._send(p, stream=True, read=idle)
-            self.last_trace_id = response.headers.get("x-trace-id") or p.trace_id
+            self.last_trace_id = response.headers.get(TRACE_HEADER) or p.trace_id
             if response.status_code >= 400:
                 raise await _status_error(response, p.trace_id)
             ctype = response.headers.get("content-type", "")
@@ -288,7 +289,7 @@ class AsyncBaseClient(ClientCore):
         except IEOPSError as exc:
             self.last_trace_id = exc.trace_id
             raise
-        tid = response.headers.get("x-trace-id") or p.trace_id
+        tid = response.headers.get(TRACE_HEADER) or p.trace_id
         self.last_trace_id = tid
         if response.status_code >= 400:
             if stream:

@@ -126,6 +126,22 @@ class Server:
         if self.proc is not None and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGSTOP if paused else signal.SIGCONT)
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of every process of the server's session so far (LitServe
+        runs its model in child processes): what a request costs, whatever share of the
+        CPUs the scheduler gave the server while other load ran."""
+        if self.proc is None:
+            return 0.0
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue  # gone meanwhile
+            if int(fields[2]) == self.proc.pid:  # its process group (start_new_session)
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
             return
@@ -137,7 +153,9 @@ class Server:
             self.proc.wait()
 
 
-def _ours(name: str, embedder: str, python: str = sys.executable, **extra: str) -> Server:
+def _ours(
+    name: str, embedder: str, python: str = sys.executable, root: Path = ROOT, **extra: str
+) -> Server:
     port = _free_port()
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("MODEL_", "IEOPS_", "REGISTER_"))
@@ -149,12 +167,12 @@ def _ours(name: str, embedder: str, python: str = sys.executable, **extra: str) 
         MODEL_SERVER_SOCKET="",
         MODEL_SERVER_PORT=str(port),
         EXAMPLE_EMBEDDER=embedder,
-        PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "runtime")]),
+        PYTHONPATH=os.pathsep.join([str(root), str(root / "runtime")]),
         **extra,
     )
     if OMP_THREADS != "0":
         env["OMP_NUM_THREADS"] = OMP_THREADS
-    script = str(ROOT / "examples" / "worker" / "openai_impl.py")
+    script = str(root / "examples" / "worker" / "openai_impl.py")
     return Server(name, [python, script], env, port)
 
 
@@ -230,6 +248,13 @@ class Result:
     errors: int
     seconds: float
     latencies: list[float]
+    cpu: float = 0.0
+    """The server's CPU seconds over the level (all its processes)."""
+
+    @property
+    def cpu_ms(self) -> float:
+        """Server CPU milliseconds per request."""
+        return self.cpu / self.requests * 1000 if self.requests else math.nan
 
     @property
     def rate(self) -> float:
@@ -287,6 +312,9 @@ async def _run(args: argparse.Namespace) -> int:
         _ours("ieops", embedder),
         _ours("ieops-unbatched", embedder, MODEL_BATCH_ENABLED="0"),
     ]
+    for other in args.compare:
+        # Another checkout's worker (its runtime and example), for a before/after in one run.
+        servers.append(_ours(f"ieops@{Path(other).name}", embedder, root=Path(other).resolve()))
     skipped: dict[str, str] = {}
     if args.smoke:
         skipped = {"infinity": "--smoke", "litserve": "--smoke"}
@@ -300,7 +328,7 @@ async def _run(args: argparse.Namespace) -> int:
                 skipped[name] = problem
             else:
                 servers.append(make(args.peer_python))
-        problem = _peer_problem(args.peer_python, "fastapi, uvicorn, httptools, pydantic")
+        problem = _peer_problem(args.peer_python, "fastapi, uvicorn, httptools, pydantic, httpx")
         if problem:
             skipped["ieops@peers"] = problem
         else:
@@ -350,13 +378,16 @@ async def _run(args: argparse.Namespace) -> int:
                         for other in ready:
                             other.pause(other is not server)
                         await asyncio.sleep(0.2)  # let the machine settle
+                        cpu = server.cpu_seconds()
                         result = await _level(server, client, texts, concurrency, args.duration)
+                        result.cpu = server.cpu_seconds() - cpu
                         rounds[server.name][concurrency].append(result)
                         print(
                             f"round {number + 1} {server.name:16} c={concurrency:<3} "
                             f"{result.rate:8.1f} req/s  p50 {result.percentile(0.5):7.1f} ms  "
                             f"p99 {result.percentile(0.99):7.1f} ms  "
-                            f"errors {result.errors}/{result.requests}",
+                            f"cpu {result.cpu_ms:5.1f} ms/req  "
+                            f"errors {result.errors}/{result.requests}  load {_load()}",
                             flush=True,
                         )
                         failed |= result.errors > 0
@@ -374,19 +405,23 @@ def _merged(results: list[Result]) -> Result:
     rate = statistics.median(r.rate for r in results)
     latencies = [x for r in results for x in r.latencies]
     requests = sum(r.requests for r in results)
-    return Result(requests, sum(r.errors for r in results), requests / rate, latencies)
+    errors = sum(r.errors for r in results)
+    cpu = sum(r.cpu for r in results)
+    return Result(requests, errors, requests / rate, latencies, cpu)
 
 
 def _report(
     rounds: dict[str, dict[int, list[Result]]], levels: list[int]
 ) -> dict[str, dict[int, Result]]:
     table = {name: {c: _merged(rs) for c, rs in row.items() if rs} for name, row in rounds.items()}
-    head = "| server | " + " | ".join(f"c={c}: req/s, p50/p99 ms" for c in levels) + " | errors |"
+    head = "| server | " + " | ".join(f"c={c}: req/s, p50/p99 ms, cpu ms/req" for c in levels)
+    head += " | errors |"
     print(head)
     print("|" + "---|" * (len(levels) + 2))
     for name, row in table.items():
         cells = [
             f"{row[c].rate:.1f}, {row[c].percentile(0.5):.0f}/{row[c].percentile(0.99):.0f}"
+            f", {row[c].cpu_ms:.1f}"
             for c in levels
             if c in row
         ]
@@ -398,13 +433,18 @@ def _report(
         print("(no ieops figures)")
     pairs = [("ieops", b) for b in ("infinity", "litserve", "ieops-unbatched")]
     pairs += [("ieops@peers", b) for b in ("infinity", "litserve")]
+    pairs += [("ieops", b) for b in table if b.startswith("ieops@") and b != "ieops@peers"]
     for mine, base in pairs:
         ours, other = table.get(mine, {}), table.get(base, {})
         for c in levels:
             if c in ours and c in other and other[c].rate:
                 rate = ours[c].rate / other[c].rate
                 p50 = ours[c].percentile(0.5) / other[c].percentile(0.5)
-                print(f"{mine} / {base} at c={c}: {rate:.2f}x req/s, p50 {p50:.2f}x")
+                cpu = ours[c].cpu_ms / other[c].cpu_ms
+                print(
+                    f"{mine} / {base} at c={c}: {rate:.2f}x req/s, p50 {p50:.2f}x, "
+                    f"cpu ms/req {cpu:.2f}x"
+                )
     return table
 
 
@@ -463,6 +503,14 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--peer-python", default=PEER_PYTHON)
+    parser.add_argument(
+        "--compare",
+        nargs="+",
+        default=[],
+        metavar="CHECKOUT",
+        help="also run the worker of these checkouts (e.g. a `git worktree` of main), "
+        "named ieops@<folder>: a before/after side by side",
+    )
     parser.add_argument(
         "--omp-threads",
         default="1",

@@ -47,6 +47,9 @@ _logger = log.get_logger("handler")
 
 _JSON = b"application/json"
 _BODYLESS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
+_YIELD_EVERY = 8
+"""Events a stream sends between two turns it gives the event loop (a turn per event cost
+a sixth of a fast stream's throughput; eight events are still microseconds)."""
 
 
 class _Target:
@@ -401,15 +404,18 @@ class HTTPEndpoint:
                     await result(scope, receive, send)
                     return
                 events = as_async_iterator(result, self.runtime.pool)
+                sent = 0
                 async for item in events:
                     frame = data_frame(self._event(item))
                     if not started:
                         await send(_start(200, b"text/event-stream", trace_id, self.sse_headers))
                         started = True
                     await send({"type": "http.response.body", "body": frame, "more_body": True})
-                    # Let the disconnect watcher and other requests run even when the
-                    # handler never awaits anything itself.
-                    await asyncio.sleep(0)
+                    sent += 1
+                    if not sent % _YIELD_EVERY:
+                        # Let the disconnect watcher and other requests run even when the
+                        # handler never awaits anything itself.
+                        await asyncio.sleep(0)
             if not started:
                 await send(_start(200, b"text/event-stream", trace_id, self.sse_headers))
             watcher.stop()

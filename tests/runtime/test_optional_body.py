@@ -12,9 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
+from gmi_ieops.handler import RouterDef, Server
 from pydantic import BaseModel
 
-from gmi_ieops.handler import RouterDef, Server
 from tests.conformance.serving import serving
 
 
@@ -31,16 +31,16 @@ class Token(BaseModel):
     token: str
 
 
-SEEN: list[Any] = []
+seen: list[Any] = []
 
 
 async def answer(body: Ask | None) -> Answer:
-    SEEN.append(body)
+    seen.append(body)
     return Answer(text=body.prompt if body else "(none)")
 
 
 async def tokens(body: Ask | None) -> AsyncIterator[Token]:
-    SEEN.append(body)
+    seen.append(body)
     yield Token(token=body.prompt if body else "(none)")
 
 
@@ -61,7 +61,7 @@ def _routes(required: bool) -> list[RouterDef]:
 
 @pytest.fixture
 def http(tmp_path: Path) -> Iterator[httpx.Client]:
-    SEEN.clear()
+    seen.clear()
     sock = tmp_path / "s.sock"
     routers = {"optional": _routes(False), "required": _routes(True)}
     with (
@@ -76,14 +76,14 @@ def test_no_body_and_an_empty_body_are_none(http: httpx.Client) -> None:
     empty = http.post("/optional/ask", content=b"", headers={"Content-Type": "application/json"})
     assert empty.json() == {"text": "(none)"}
     assert http.post("/optional/ask", json={"prompt": "p"}).json() == {"text": "p"}
-    assert SEEN == [None, None, Ask(prompt="p")]
+    assert seen == [None, None, Ask(prompt="p")]
 
 
 def test_a_sent_body_is_validated(http: httpx.Client) -> None:
     bad = http.post("/optional/ask", json={"stream": True})
     assert (bad.status_code, bad.json()["type"]) == (422, "validation_error")
     assert http.post("/optional/ask", content=b"{oops").status_code == 400
-    assert SEEN == []
+    assert seen == []
 
 
 def test_the_stream_without_a_body(http: httpx.Client) -> None:
@@ -91,13 +91,13 @@ def test_the_stream_without_a_body(http: httpx.Client) -> None:
     assert streamed.text == 'data: {"token":"(none)"}\n\ndata: [DONE]\n\n'
     flagged = http.post("/optional/ask", json={"prompt": "q", "stream": True})
     assert flagged.text.startswith('data: {"token":"q"}')
-    assert SEEN == [None, Ask(prompt="q", stream=True)]
+    assert seen == [None, Ask(prompt="q", stream=True)]
 
 
 def test_a_required_body_stays_required(http: httpx.Client) -> None:
     missing = http.post("/required/ask")
     assert (missing.status_code, missing.json()["type"]) == (400, "invalid_json")
-    assert SEEN == []
+    assert seen == []
 
 
 def test_the_generated_document_says_optional(http: httpx.Client) -> None:

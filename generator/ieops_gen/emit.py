@@ -181,7 +181,8 @@ def _methods(service: Service, models: Models, imports: _Imports) -> list[Method
         if op.body_kind == "binary":
             args.append(Argument("body", "UploadFile"))
         elif op.body_model is not None:
-            args.append(Argument("body", op.body_model))
+            optional = "" if op.body_required else " | None"  # requestBody.required: false
+            args.append(Argument("body", op.body_model + optional))
         args.extend(Argument(f.python_name, files_emit.upload_annotation(f)) for f in op.form_files)
         if op.kind == "ws":
             args.append(
@@ -289,6 +290,8 @@ class ClientMethod:
     fields: list[Argument] = field(default_factory=list)  # the body as keywords, if it can be
     flag_field: str | None = None  # JSON+SSE: the keyword whose Literal[True] streams
     flag_required: bool = False
+    body_optional: bool = False
+    """``requestBody.required: false``: ``body`` defaults to ``None``, sent as no body."""
     doc: str = ""
     stream_returns: str = ""
 
@@ -406,6 +409,7 @@ def _client_methods(service: Service, models: Models) -> list[ClientMethod]:
                     fields=kw_fields,
                     flag_field=flag_field,
                     flag_required=flag_required,
+                    body_optional=not op.body_required,
                     doc="\n\n".join(
                         part
                         for part in (
@@ -417,6 +421,9 @@ def _client_methods(service: Service, models: Models) -> list[ClientMethod]:
                             else "",
                             "Pass the body as a model or as its fields (keywords)."
                             if kw_fields
+                            else "",
+                            "The body may be left out: the call then sends none."
+                            if not op.body_required
                             else "",
                             args_doc(op, [(a.name, described.get(a.name)) for a in kw_fields]),
                         )

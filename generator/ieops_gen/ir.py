@@ -61,6 +61,9 @@ class Operation:
     parameters: list[Parameter] = field(default_factory=list)
     params_model: str | None = None
     body_model: str | None = None
+    body_required: bool = True
+    """False only for a JSON body whose ``requestBody`` says ``required: false`` (an
+    omitted flag stays required: docs/generator.md, "Optional request bodies")."""
     response_model: str | None = None
     event_model: str | None = None
     stream_method_name: str | None = None
@@ -755,6 +758,10 @@ class _Builder:
             )
             return False
         op.body_model = self.model_for(content[media].get("schema"), hint + "Request")
+        # OpenAPI's default is optional, but most specs that omit the flag mean required:
+        # only an explicit ``false`` is honoured (multipart, binary and form-only bodies
+        # stay required).
+        op.body_required = body.get("required") is not False
         if form is not None and _same(form.get("schema"), content[media].get("schema")):
             op.urlencoded = True  # the same schema as a form too: chosen by Content-Type
             op.form_styles = files.form_styles(form)

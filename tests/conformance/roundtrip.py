@@ -51,6 +51,7 @@ class OpReport:
     label: str
     form: str
     cases: int = 0
+    no_body: int = 0  # cases that left an optional request body out
     rejected: int = 0
     failed: int = 0
     mismatches: list[str] = field(default_factory=list)
@@ -280,13 +281,23 @@ class Document:
         def one(data: st.DataObject) -> None:
             case = self.draw(data, plan, rep)
             self.planner.plan(service_method, case["answer"])
-            for is_async in (False, True):
+            cases = [case]
+            if not op.body_required and case["body"] is not None:
+                # requestBody.required: false: every example is also sent without its body
+                cases.append({**case, "body": None, "no_body": True})
+            for one_case, is_async in [(c, a) for c in cases for a in (False, True)]:
                 rep.cases += 1
-                problem = self.call(cm, form, case, client, aclient, loop, is_async, service_method)
+                rep.no_body += one_case["no_body"]
+                problem = self.call(
+                    cm, form, one_case, client, aclient, loop, is_async, service_method
+                )
                 if problem:
                     rep.failed += 1
                     if len(rep.mismatches) < 3:
-                        rep.mismatches.append(("async: " if is_async else "sync: ") + problem[:400])
+                        where = ("async" if is_async else "sync") + (
+                            " (no body)" if one_case["no_body"] else ""
+                        )
+                        rep.mismatches.append(f"{where}: {problem[:400]}")
 
         try:
             one()
@@ -486,6 +497,7 @@ class Document:
                 except pydantic.ValidationError:
                     case["expected"].pop(param.python_name, None)
         case["body"] = body
+        case["no_body"] = False
         case["answer"] = answer
         case["plan"] = plan
         if op.body_kind in ("form", "binary"):
@@ -537,6 +549,12 @@ class Document:
                     f"body: sent {_wire(expected)!r:.300}, server got "
                     f"{_wire(received.kwargs.get('body'))!r:.300}"
                 )
+        elif case.get("no_body"):
+            if received.kwargs.get("body") is not None:
+                return f"no body sent, server got {_wire(received.kwargs.get('body'))!r:.300}"
+            sent = exchanges[0].request_headers if exchanges else {}
+            if sent.get("content-type") or sent.get("content-length", "0") != "0":
+                return f"no body to send, but the request had {sent!r:.300}"
         if form == "ws" and _wire(received.messages[:1]) != _wire([case["send"]]):
             return f"ws message: sent {case['send']!r:.200}, got {received.messages!r:.200}"
         if form == "download" and isinstance(case["answer"], str):

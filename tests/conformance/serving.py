@@ -32,6 +32,7 @@ class Exchange:
     status: int = 0
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    request_headers: dict[str, str] = field(default_factory=dict)
 
 
 class Capture:
@@ -47,6 +48,9 @@ class Capture:
             await self.app(scope, receive, send)
             return
         record = Exchange(scope["method"], scope["path"], scope.get("query_string", b""))
+        record.request_headers = {
+            k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])
+        }
         chunks: list[bytes] = []
 
         async def sending(message: Message) -> None:

@@ -17,6 +17,7 @@ import websockets
 
 from .corpus import Built
 from .generic import Planner, build
+from .roundtrip import roundtrip
 from .serving import serving
 
 # The first test to use ``built`` pays for the whole build stage (~2 min on a quiet 2-core
@@ -169,3 +170,15 @@ def test_json_or_binary_response_by_accept(built: dict[str, Built]) -> None:
                 client.get_video_content(id="v")
             assert getattr(info.value, "status", None) == 406
             assert getattr(info.value, "type", None) == "not_acceptable"
+
+
+def test_optional_bodies_are_drawn_present_and_absent(built: dict[str, Built]) -> None:
+    """The harness's draws for ``requestBody.required: false`` include leaving it out."""
+    report = roundtrip(built["wire/optbody.yaml"])
+    assert report.mismatches == []
+    optional = [o for o in report.ops if o.label in ("POST /jobs/{job_id}/cancel", "POST /ping")]
+    assert optional and all(0 < o.no_body < o.cases for o in optional), [
+        (o.label, o.form, o.cases, o.no_body, o.skipped) for o in optional
+    ]
+    required = [o for o in report.ops if o.label.endswith(" /notes")]
+    assert required and all(o.no_body == 0 and o.cases for o in required)

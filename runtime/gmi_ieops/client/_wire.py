@@ -10,7 +10,7 @@ import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar, cast, overload
 from urllib.parse import quote
 
 import httpx
@@ -199,12 +199,23 @@ def encode_body(body: object) -> bytes | RequestContent | None:
     return pydantic_core.to_json(body, by_alias=True)
 
 
-def set_stream_flag(body: M, wire: str, stream: bool) -> M:
+@overload
+def set_stream_flag(body: M, wire: str, stream: bool) -> M: ...
+
+
+@overload
+def set_stream_flag(body: M | None, wire: str, stream: bool) -> M | None: ...
+
+
+def set_stream_flag(body: M | None, wire: str, stream: bool) -> M | None:
     """The body with its stream flag (by wire name, so an alias works) pinned for the form.
 
     The stream form always sends ``true``; the JSON form turns a ``true`` into ``false``
-    (so the JSON method never receives a stream) and leaves an unset flag unset.
+    (so the JSON method never receives a stream) and leaves an unset flag unset. An
+    optional body left out stays out: the stream form's ``Accept`` asks for the stream.
     """
+    if body is None:
+        return None
     name = next((n for n, f in type(body).model_fields.items() if (f.alias or n) == wire), None)
     if name is None:
         return body

@@ -114,6 +114,10 @@ class RouterDef:
 
     # Typed routes (see docs/typed-routes.md); all optional.
     request_model: type[BaseModel] | None = None
+    body_required: bool = True
+    """With ``False`` (OpenAPI ``requestBody.required: false``) a request without a body (no
+    ``Content-Length``, or 0) calls the handler with ``body=None``; a body that is sent is
+    validated as before."""
     response_model: type[BaseModel] | None = None
     event_model: type[BaseModel] | None = None
     stream_handler: Callable[..., Any] | None = None

@@ -238,7 +238,9 @@ class HTTPEndpoint:
         candidates: dict[str, Any] = {}
         model: BaseModel | None = None
         if route.request_model is not None:
-            if route.urlencoded is not None:
+            if not body and not route.body_required:
+                model = None  # an optional body left out (docs/typed-routes.md)
+            elif route.urlencoded is not None:
                 model = parse_body(route.request_model, body, headers, route.urlencoded)
             else:
                 model = parse_model(route.request_model, body)

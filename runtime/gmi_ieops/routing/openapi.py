@@ -60,7 +60,7 @@ def build_openapi(title: str, version: str, routes: list[tuple[str, RouterDef]])
             if route.urlencoded is not None:
                 body["application/x-www-form-urlencoded"] = {"schema": ref(route.request_model)}
             operation["requestBody"] = {
-                "required": route.request_model is not None,
+                "required": route.request_model is not None and route.body_required,
                 "content": body,
             }
         content: dict[str, Any] = {}

@@ -11,7 +11,7 @@ stand-in ``class`` line. Every node of the module is then a node of exactly one 
 - a piece at four spaces must follow a class whose body is at four spaces, so the line
   belongs to that class body in the module as it does under the stand-in.
 
-When a piece does not parse or does not follow a class, :func:`parts` returns ``None``
+When a piece does not parse or does not follow a class, :func:`parts` yields ``None``
 and the caller parses the module whole, as before: cutting only ever saves memory and
 time, it never decides what the audit sees.
 """

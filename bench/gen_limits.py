@@ -2,20 +2,26 @@
 
 Cases, each a fresh process under ``/usr/bin/time -v`` (falling back to ``getrusage``):
 
-- ``ops``: one document with N operations (default 10,000), each with a path parameter,
-  a body and a response referring to shared schemas;
+- ``ops``: one document with N operations (default 10,000; several counts give the
+  scaling table), each with a path parameter, a body and a response referring to shared
+  schemas;
 - ``big``: a ~50 MB document (refused at once by the default 20 MiB size limit, then
   generated with the limit raised, to show what it would cost);
 - the same ~50 MB document with ``--max-spec-size 64``.
 
-Run: ``python bench/gen_limits.py [--operations N] [--megabytes M]``; ``--smoke`` uses tiny
-inputs (a few seconds) so the test suite can check the bench still runs.
+Each case prints wall seconds, CPU seconds (user + system: on a shared machine the wall
+time mostly measures the neighbours), peak RSS and the 1-minute load average before it.
+
+Run: ``python bench/gen_limits.py [--operations N [N ...]] [--megabytes M]``, e.g.
+``--operations 1000 2000 5000 10000``; ``--smoke`` uses tiny inputs (a few seconds) so the
+test suite can check the bench still runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import resource
 import shutil
@@ -77,9 +83,10 @@ def _big_doc(megabytes: float) -> dict[str, Any]:
     return doc
 
 
-def _run(args: list[str], cwd: Path) -> tuple[int, float, float, str]:
-    """Exit code, seconds, peak RSS in MiB, last stderr line."""
+def _run(args: list[str], cwd: Path) -> tuple[int, float, float, float, str]:
+    """Exit code, wall seconds, CPU seconds (user + system), peak RSS in MiB, last stderr line."""
     timer = shutil.which("time") or "/usr/bin/time"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     if Path(timer).exists():
         result = subprocess.run([timer, "-v", *args], cwd=cwd, capture_output=True, text=True)
@@ -89,28 +96,32 @@ def _run(args: list[str], cwd: Path) -> tuple[int, float, float, str]:
         result = subprocess.run(args, cwd=cwd, capture_output=True, text=True)
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     lines = [
         line
         for line in result.stderr.splitlines()
         if line and not line.startswith(("\t", "Command exited"))
     ]
-    return result.returncode, elapsed, peak, (lines[-1] if lines else "")[:100]
+    return result.returncode, elapsed, cpu, peak, (lines[-1] if lines else "")[:100]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--operations", type=int, default=10_000)
+    parser.add_argument("--operations", type=int, nargs="+", default=[10_000])
     parser.add_argument("--megabytes", type=float, default=50)
     parser.add_argument("--smoke", action="store_true", help="tiny inputs, a few seconds")
     args = parser.parse_args()
     if args.smoke:
-        args.operations, args.megabytes = 20, 0.3
+        args.operations, args.megabytes = [10, 20], 0.3
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         cases = []
-        (root / "ops").mkdir()
-        (root / "ops" / "api.json").write_text(json.dumps(_operations_doc(args.operations)))
-        cases.append((f"{args.operations} operations", ["ops", "-o", "out_ops", "-q"]))
+        for count in args.operations:
+            (root / f"ops{count}").mkdir()
+            (root / f"ops{count}" / "api.json").write_text(json.dumps(_operations_doc(count)))
+            argv = [f"ops{count}", "-o", f"out_ops{count}", "-q", "--no-cache"]
+            cases.append((f"{count} operations", argv))
         (root / "big").mkdir()
         (root / "big" / "api.json").write_text(json.dumps(_big_doc(args.megabytes)))
         size = (root / "big" / "api.json").stat().st_size / 2**20
@@ -124,10 +135,18 @@ def main() -> None:
         cases.append(
             (f"{size:.0f} MB document, limit raised", ["big", "-o", "o2", "--max-spec-size", "64"])
         )
-        print(f"{'case':<36} {'exit':>4} {'seconds':>8} {'peak MiB':>9}  last line")
+        print(f"{os.cpu_count()} CPUs")
+        print(
+            f"{'case':<36} {'exit':>4} {'wall s':>7} {'CPU s':>7} {'peak MiB':>9} {'load':>5}"
+            "  last line"
+        )
         for name, argv in cases:
-            code, seconds, peak, last = _run([str(IEOPS_GEN), *argv], root)
-            print(f"{name:<36} {code:>4} {seconds:>8.1f} {peak:>9.0f}  {last}")
+            load = os.getloadavg()[0]
+            code, seconds, cpu, peak, last = _run([str(IEOPS_GEN), *argv], root)
+            print(
+                f"{name:<36} {code:>4} {seconds:>7.1f} {cpu:>7.1f} {peak:>9.0f} {load:>5.1f}"
+                f"  {last}"
+            )
 
 
 if __name__ == "__main__":

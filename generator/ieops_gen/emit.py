@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import io
 import json
 import re
@@ -117,13 +118,18 @@ class _Imports:
         return lines
 
 
-def _names_in(annotation: str) -> set[str]:
-    """The names an annotation uses (not words inside its strings: ``title="Search"``)."""
+@functools.lru_cache(maxsize=4096)
+def _names_in(annotation: str) -> frozenset[str]:
+    """The names an annotation uses (not words inside its strings: ``title="Search"``).
+
+    Cached, as :func:`_plain`: a document of 10,000 operations has a few distinct
+    annotations, and parsing each one per method was a tenth of the run.
+    """
     try:
         tree = ast.parse(annotation.split(" = ")[0], mode="eval")
     except SyntaxError:
-        return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", annotation))
-    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+        return frozenset(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", annotation))
+    return frozenset(node.id for node in ast.walk(tree) if isinstance(node, ast.Name))
 
 
 BUILTIN_NAMES = frozenset(n for n in dir(builtins) if not n.startswith("_"))
@@ -464,6 +470,7 @@ def _body_keywords(op: Operation, models: Models, params: set[str]) -> list[Argu
     return keywords
 
 
+@functools.lru_cache(maxsize=4096)
 def _plain(annotation: str) -> str:
     """``Annotated[str, Field(min_length=1)] | None`` -> ``str | None``: the constraints are
     the model's to check; a signature shows the types."""

@@ -16,11 +16,15 @@ from __future__ import annotations
 
 import ast
 import builtins
+import gc
 import io
 import keyword
 import textwrap
 import tokenize
 import unicodedata
+from collections import deque
+
+from .parts import parts
 
 LINE_LENGTH = 100
 
@@ -38,6 +42,13 @@ def width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+def widest(source: str) -> int:
+    """Columns of the widest line of ``source`` (its newlines not counted), at C speed for
+    ASCII: the layout passes ask this of every module, the largest have a million lines."""
+    rows = source.split("\n")
+    return max(map(len if source.isascii() else width, rows))
+
+
 def visible(text: str) -> str:
     """``text`` without the characters that do not print (newlines become spaces)."""
     text = text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ").replace("\t", " ")
@@ -52,8 +63,11 @@ def comment(text: str, width: int = 50) -> str:
 
 def literal(value: object) -> str:
     """A double-quoted Python string literal holding ``value`` as data."""
+    text = str(value)
+    if text.isprintable() and '"' not in text and "\\" not in text:
+        return '"' + text + '"'  # nothing to escape (``isprintable`` is false for Cf and Cs)
     out = ['"']
-    for ch in str(value):
+    for ch in text:
         if ch in _SIMPLE:
             out.append(_SIMPLE[ch])
         elif _printing(ch) and not (0xD800 <= ord(ch) <= 0xDFFF):
@@ -70,7 +84,10 @@ def literal(value: object) -> str:
 
 def _docstring_text(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
-    text = "\n".join("".join(ch for ch in line if _printing(ch)) for line in text.split("\n"))
+    text = "\n".join(
+        line if line.isprintable() else "".join(ch for ch in line if _printing(ch))
+        for line in text.split("\n")
+    )
     text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
     if text.endswith('"'):
         text = text[:-1] + '\\"'
@@ -186,54 +203,144 @@ def audit(source: str, name: str, package: str = "") -> None:
 
     A defence behind the escaping: if spec text ever became code, it would show here as
     a foreign import, a builtin such as ``open`` or ``__import__``, or a dunder attribute.
+
+    A large module is checked in parts (:mod:`.parts`), so its whole tree is never held;
+    whenever the parts do not parse or find a fault, the module is parsed and checked
+    whole, which alone words the message. The garbage collector is paused meanwhile:
+    a syntax tree holds no cycles, and collecting while millions of nodes are made tripled
+    the time.
     """
+    paused = gc.isenabled()
+    gc.disable()
     try:
-        tree = ast.parse(source)
-    except SyntaxError as exc:
-        message = f"{name}: generated code does not parse: {exc.msg} (line {exc.lineno})"
-        raise AuditError(message) from None
-    bound: set[str] = set()
-    qualified: set[int] = set()  # ``builtins`` names that are checked ``builtins.<safe>``
-    for node in ast.walk(tree):
-        # ``import builtins`` alone is allowed, for annotations a method name shadows; every
-        # use must be ``builtins.<safe builtin>`` (checked below)
-        if isinstance(node, ast.Import) and [(a.name, a.asname) for a in node.names] != [
-            ("builtins", None)
-        ]:
-            raise AuditError(f"{name}:{node.lineno}: unexpected 'import' statement")
-        if isinstance(node, ast.ImportFrom):
-            module = node.module or ""
-            if (
-                node.level == 0
-                and module not in ALLOWED_MODULES
-                and not module.startswith("gmi_ieops.")
-                and not (package and (module == package or module.startswith(package + ".")))
-            ):
-                raise AuditError(f"{name}:{node.lineno}: import from {module!r} is not allowed")
-            bound.update(alias.asname or alias.name for alias in node.names)
-        elif isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-            bound.add(node.name)
-        elif isinstance(node, ast.arg):
-            bound.add(node.arg)
-        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            bound.add(node.id)
-        elif isinstance(node, ast.Attribute) and node.attr.startswith("__"):
-            raise AuditError(f"{name}:{node.lineno}: dunder attribute {node.attr!r}")
-        elif (
-            isinstance(node, ast.Attribute)
-            and isinstance(node.value, ast.Name)
-            and node.value.id == "builtins"
+        if len(source) > _WHOLE and _passes_in_parts(source, package):
+            return
+        try:
+            tree = ast.parse(source)
+        except SyntaxError as exc:
+            message = f"{name}: generated code does not parse: {exc.msg} (line {exc.lineno})"
+            raise AuditError(message) from None
+        _Audit(name, package).check(tree.body).finish()
+    finally:
+        if paused:
+            gc.enable()
+
+
+_WHOLE = 200_000
+"""Modules up to this many characters are parsed whole (one part would be all of it)."""
+
+
+def _passes_in_parts(source: str, package: str) -> bool:
+    audit = _Audit("", package)
+    try:
+        for nodes in parts(source):
+            if nodes is None:
+                return False
+            audit.check(nodes)
+        audit.finish()
+    except AuditError:
+        return False
+    return True
+
+
+class _Audit:
+    """One pass over the nodes of a module, in the order of ``ast.walk``.
+
+    Loads of names are judged at :meth:`finish`, once every name the module binds is known.
+    """
+
+    def __init__(self, name: str, package: str) -> None:
+        self.name = name
+        self.package = package
+        self.bound: set[str] = set()
+        # loads of ``builtins`` and of unsafe builtins, in order: (line, name, is the
+        # ``builtins`` of a checked ``builtins.<safe>``)
+        self.loads: list[tuple[int, str, bool]] = []
+
+    def fail(self, node: ast.AST, message: str) -> AuditError:
+        return AuditError(f"{self.name}:{getattr(node, 'lineno', '?')}: {message}")
+
+    def check(self, roots: list[ast.stmt]) -> _Audit:
+        queue: deque[ast.AST] = deque(roots)
+        pop, push, bound = queue.popleft, queue.append, self.bound
+        qualified: set[int] = set()  # ids of the ``builtins`` in checked ``builtins.<safe>``;
+        # breadth first, a parent is seen before its children, all within these roots
+        while queue:
+            node = pop()
+            kind = type(node)
+            fields = _FIELDS.get(kind)
+            if fields is None:
+                fields = _FIELDS[kind] = tuple(f for f in kind._fields if f != "ctx")
+            for field_name in fields:
+                value = getattr(node, field_name, None)
+                if value.__class__ is list:
+                    for item in value:
+                        if isinstance(item, ast.AST):
+                            push(item)
+                elif isinstance(value, ast.AST):
+                    push(value)
+            if kind not in _WATCHED:
+                continue
+            if isinstance(node, ast.Name):
+                if node.ctx.__class__ is ast.Load:
+                    if node.id == "builtins" or node.id in _UNSAFE_BUILTINS:
+                        self.loads.append((node.lineno, node.id, id(node) in qualified))
+                else:
+                    bound.add(node.id)
+                    if keyword.iskeyword(node.id):  # pragma: no cover - the parser refuses it
+                        self.loads.append((node.lineno, node.id, False))
+            elif isinstance(node, ast.Attribute):
+                if node.attr.startswith("__"):
+                    raise self.fail(node, f"dunder attribute {node.attr!r}")
+                if isinstance(node.value, ast.Name) and node.value.id == "builtins":
+                    if node.attr not in SAFE_BUILTINS:
+                        raise self.fail(node, f"use of builtin {node.attr!r}")
+                    qualified.add(id(node.value))
+            elif isinstance(node, ast.arg):
+                bound.add(node.arg)
+            elif isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                bound.add(node.name)
+            elif isinstance(node, ast.ImportFrom):
+                self._import_from(node)
+            elif isinstance(node, ast.Import):
+                # ``import builtins`` alone is allowed, for annotations a method name
+                # shadows; every use must be ``builtins.<safe builtin>`` (checked above)
+                if [(a.name, a.asname) for a in node.names] != [("builtins", None)]:
+                    raise self.fail(node, "unexpected 'import' statement")
+            elif isinstance(node, (ast.Global, ast.Nonlocal, ast.Lambda)):
+                raise self.fail(node, f"unexpected {kind.__name__}")
+        return self
+
+    def _import_from(self, node: ast.ImportFrom) -> None:
+        module, package = node.module or "", self.package
+        if (
+            node.level == 0
+            and module not in ALLOWED_MODULES
+            and not module.startswith("gmi_ieops.")
+            and not (package and (module == package or module.startswith(package + ".")))
         ):
-            if node.attr not in SAFE_BUILTINS:
-                raise AuditError(f"{name}:{node.lineno}: use of builtin {node.attr!r}")
-            qualified.add(id(node.value))
-        elif isinstance(node, (ast.Global, ast.Nonlocal, ast.Lambda)):
-            raise AuditError(f"{name}:{node.lineno}: unexpected {type(node).__name__}")
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-            if node.id == "builtins" and id(node) not in qualified:
-                raise AuditError(f"{name}:{node.lineno}: 'builtins' used other than for a type")
-            if node.id in _BUILTINS and node.id not in SAFE_BUILTINS and node.id not in bound:
-                raise AuditError(f"{name}:{node.lineno}: use of builtin {node.id!r}")
-        elif isinstance(node, ast.Name) and keyword.iskeyword(node.id):  # pragma: no cover
-            raise AuditError(f"{name}:{node.lineno}: keyword as a name")
+            raise self.fail(node, f"import from {module!r} is not allowed")
+        self.bound.update(alias.asname or alias.name for alias in node.names)
+
+    def finish(self) -> None:
+        """Judge the loads of ``builtins`` and of unsafe builtins the module does not bind."""
+        for line, name, qualified in self.loads:
+            where = f"{self.name}:{line}"
+            if keyword.iskeyword(name):  # pragma: no cover - see check()
+                raise AuditError(f"{where}: keyword as a name")
+            if name == "builtins" and not qualified:
+                raise AuditError(f"{where}: 'builtins' used other than for a type")
+            if name in _UNSAFE_BUILTINS and name not in self.bound:
+                raise AuditError(f"{where}: use of builtin {name!r}")
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+"""The fields of each node type that may hold nodes (``ctx`` holds only Load/Store/Del)."""
+_UNSAFE_BUILTINS = _BUILTINS - SAFE_BUILTINS
+_WATCHED = frozenset(
+    {
+        ast.Name, ast.Attribute, ast.arg, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef,
+        ast.ImportFrom, ast.Import, ast.Global, ast.Nonlocal, ast.Lambda,
+    }
+)  # fmt: skip
+"""The node types the audit judges (the parser makes no subclasses)."""

@@ -12,7 +12,7 @@ import io
 import tokenize
 
 from .escape import lines as source_lines
-from .escape import literal, width, wrap
+from .escape import literal, widest, width, wrap
 from .names import AMBIGUOUS
 
 LINE_LENGTH = 100
@@ -34,9 +34,9 @@ def _pieces(value: str, columns: int) -> list[str]:
 
 def split_long_strings(source: str) -> str:
     """Rewrite lines longer than :data:`LINE_LENGTH` that hold a long one-line string."""
-    lines = source_lines(source)
-    if all(width(line.rstrip("\n")) <= LINE_LENGTH for line in lines):
+    if widest(source) <= LINE_LENGTH:
         return source
+    lines = source_lines(source)
     edits: list[tuple[int, int, int, str]] = []
     previous = ""
     for tok in tokenize.generate_tokens(io.StringIO(source).readline):
@@ -76,9 +76,9 @@ def reformat_long_statements(source: str) -> str:
     (a dependency of datamodel-code-generator) does. Only the offending statements are
     reformatted, so a large module stays fast to generate.
     """
-    lines = source_lines(source)
-    if all(width(line.rstrip("\n")) <= LINE_LENGTH for line in lines):
+    if widest(source) <= LINE_LENGTH:
         return source
+    lines = source_lines(source)
     try:
         import black
     except ImportError:  # pragma: no cover - black comes with datamodel-code-generator
@@ -208,7 +208,9 @@ def _base_id(node: ast.expr) -> str:
 
 def wrap_docstrings(source: str) -> str:
     """Re-wrap long docstring lines so the module fits the line length (text unchanged)."""
-    if all(width(line) <= LINE_LENGTH + 1 for line in source_lines(source)):
+    if widest(source) <= LINE_LENGTH or all(
+        width(line) <= LINE_LENGTH + 1 for line in source_lines(source)
+    ):
         return source
     tokens = tokenize.generate_tokens(io.StringIO(source).readline)
     lines = source_lines(source)

@@ -510,11 +510,20 @@ def open_document(path: Path, roots: Roots, limits: Limits = LIMITS) -> SourceFi
     return source
 
 
-def bundle(path: Path, roots: Roots | Path | None = None, limits: Limits = LIMITS) -> Bundle:
-    """Load ``path`` and copy everything its relative ``$ref``s reach into one document."""
+def bundle(
+    path: Path,
+    roots: Roots | Path | None = None,
+    limits: Limits = LIMITS,
+    root: SourceFile | None = None,
+) -> Bundle:
+    """Load ``path`` and copy everything its relative ``$ref``s reach into one document.
+
+    ``root`` is ``path`` as :func:`open_document` already read it, if it did.
+    """
     if not isinstance(roots, Roots):
         roots = Roots(roots if roots is not None else path.parent)
-    root = open_document(path, roots, limits)
+    if root is None:
+        root = open_document(path, roots, limits)
     if not isinstance(root.data, dict):
         raise SpecError([Problem(root.display, 1, "", "a spec document must be a mapping")])
     bundler = _Bundler(root, roots, limits)

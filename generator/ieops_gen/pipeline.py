@@ -28,22 +28,29 @@ def discover(schemas: Path, roots: load.Roots, limits: load.Limits = load.LIMITS
 
     Every unreadable candidate is reported, not just the first.
     """
+    return [path for path, _ in _documents(schemas, roots, limits)]
+
+
+def _documents(
+    schemas: Path, roots: load.Roots, limits: load.Limits
+) -> list[tuple[Path, load.SourceFile | None]]:
+    """:func:`discover`, with each document as read to look at it (read once, not twice)."""
     if schemas.is_file():
-        return [schemas]
+        return [(schemas, None)]
     if not schemas.is_dir():
         raise SpecError([Problem(str(schemas), 1, "", "no such file or directory")])
-    found = []
+    found: list[tuple[Path, load.SourceFile | None]] = []
     problems: list[Problem] = []
     for path in sorted(schemas.iterdir()):
         if path.suffix.lower() not in SUFFIXES or not (path.is_file() or path.is_symlink()):
             continue
         try:
-            data = load.open_document(path, roots, limits).data
+            source = load.open_document(path, roots, limits)
         except SpecError as exc:
             problems.extend(exc.problems)
             continue
-        if isinstance(data, dict) and ("openapi" in data or "swagger" in data):
-            found.append(path)
+        if isinstance(source.data, dict) and ("openapi" in source.data or "swagger" in source.data):
+            found.append((path, source))
     if problems:
         raise SpecError(problems)
     if not found:
@@ -74,9 +81,9 @@ def run(
     problems: list[Problem] = []
     bundles: list[tuple[Path, load.Bundle]] = []
     repaired: list[str] = []
-    for path in discover(schemas, roots, limits):
+    for path, source in _documents(schemas, roots, limits):
         try:
-            bundle = load.bundle(path, roots, limits)
+            bundle = load.bundle(path, roots, limits, source)
             repaired.extend(str(p) for p in validate.validate(bundle, lenient))
             _check_operation_count(bundle, limits)
         except SpecError as exc:

@@ -340,6 +340,8 @@ class Document:
             if not param.required:
                 strategy = st.none() | strategy
             plan["params"].append((param, strategy))
+            if _either(self.doc, schema):
+                plan.setdefault("either", set()).add(param.name)
         if op.body_kind in ("form", "binary"):
             self.prepare_files(op, plan)
         elif op.body_model:
@@ -356,9 +358,11 @@ class Document:
             plan["answer_at"] = op.pointer + "/x-ieops-websocket/send"
         elif form in ("sse", "stream"):
             at, _ = self.response_pointer(op, "sse")
+            schema = S.pointer(self.doc, "#" + at) if at else None
+            if schema is None:
+                at = None  # an event stream without a schema (only examples): nothing to check
             plan["answer_at"] = at
-            schema = S.pointer(self.doc, "#" + at) if at else {}
-            plan["answer"] = st.lists(S.strategy(self.doc, schema), max_size=2)
+            plan["answer"] = st.lists(S.strategy(self.doc, schema or {}), max_size=2)
         elif op.response_media and (form == "download" or op.response_model is None):
             plan["answer_at"] = None
             plan["has_content"] = True
@@ -455,6 +459,9 @@ class Document:
         params_model = self.model(op.params_model)
         try:
             typed = params_model.model_validate(wire) if params_model else None
+            arrives = typed
+            if params_model and _arriving(plan, wire, typed) != wire:
+                arrives = params_model.model_validate(_arriving(plan, wire, typed))
             body = None
             if "body" in plan:
                 body = self.model(op.body_model).model_validate(data.draw(plan["body"]))
@@ -484,7 +491,7 @@ class Document:
         case["expected"] = {}
         for param, _ in plan["params"]:
             value = getattr(typed, param.python_name)
-            case["expected"][param.python_name] = value
+            case["expected"][param.python_name] = getattr(arrives, param.python_name)
             if param.name in wire and param.location != "cookie":
                 case["args"][param.python_name] = value
         for param, _ in plan["params"]:
@@ -679,6 +686,55 @@ _REJECT_BUDGET = 3  # refused draws per example before an operation is given up
 
 class _GiveUp(Exception):
     """Too many schema-valid values the models refuse: a model-level gap, reported."""
+
+
+def _either(doc: dict[str, Any], schema: Any) -> bool:
+    """A parameter schema that is an array or a scalar (``anyOf: [array, string]``)."""
+    schema = S.deref(doc, schema) or {}
+    kinds: set[str] = set()
+    types = schema.get("type")
+    kinds.update(types if isinstance(types, list) else [types] if isinstance(types, str) else [])
+    for key in ("anyOf", "oneOf"):
+        for member in schema.get(key) or []:
+            member = S.deref(doc, member) or {}
+            if isinstance(member.get("type"), str):
+                kinds.add(member["type"])
+    return "array" in kinds and bool(kinds & {"string", "integer", "number", "boolean"})
+
+
+def _arriving(plan: dict[str, Any], wire: dict[str, Any], typed: Any) -> dict[str, Any]:
+    """The parameters as the wire can carry them (``docs/spec-language.md``): an empty array
+    or object (also once the model dropped what it does not know) in an exploded query puts
+    nothing on the wire, so the server sees no parameter; a one-item array of a
+    scalar-or-array parameter is its item's bytes, and an empty non-exploded one (``k=``) is
+    the empty array."""
+    out = dict(wire)
+    either = plan.get("either", set())
+    for param, _ in plan["params"]:
+        if param.name not in out:
+            continue
+        value = out[param.name]
+        exploded = param.style == "deepObject" or (param.style == "form" and param.explode)
+        if param.location == "query" and exploded and _nothing(getattr(typed, param.python_name)):
+            del out[param.name]
+        elif param.name in either:
+            if isinstance(value, list) and len(value) == 1:
+                out[param.name] = value = value[0]
+            if value == "" and not exploded:
+                out[param.name] = []
+    return out
+
+
+def _nothing(value: Any) -> bool:
+    """An array or object the client writes no query pair for (``None`` items and
+    properties are left out)."""
+    if isinstance(value, pydantic.BaseModel):
+        value = value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    if isinstance(value, list):
+        return all(v is None for v in value)
+    if isinstance(value, dict):
+        return all(v is None for v in value.values())
+    return False
 
 
 def _sends_nothing(body: Any) -> bool:

@@ -141,7 +141,11 @@ def seed_query(scope: Scope, body: Mapping[str, Any] | None, trace_id: str) -> d
     return query
 
 
-Shape = Literal["scalar", "array", "object"]
+Shape = Literal["scalar", "array", "either", "object"]
+"""``either``: a union of an array and a scalar (FastAPI's ``str | list[str]``, OpenAPI's
+``anyOf: [array, string]``). One value on the wire is the scalar, several are the array:
+``tag=x`` reads as ``"x"``, ``tag=x&tag=y`` as ``["x", "y"]``, so a one-item array arrives
+as its item (the wire cannot tell them apart)."""
 
 
 def parse_params(
@@ -181,6 +185,8 @@ def parse_params(
             else:
                 raw = path.get(wire)
             found = raw if raw is None or shape == "scalar" else _split_simple(raw, shape, explode)
+            if shape == "either" and isinstance(found, list) and len(found) == 1:
+                found = found[0]
         if found is not None:
             values[wire] = found
     try:
@@ -205,14 +211,14 @@ def _from_query(
     style: str,
     explode: bool,
 ) -> Any:
-    if shape == "array":
+    if shape in ("array", "either"):
         found = [v for k, v in pairs if k == wire]
         if not found:
             return None
-        if explode and style == "form":
-            return found
-        delimiter = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
-        return [] if found[-1] == "" else found[-1].split(delimiter)
+        if not (explode and style == "form"):
+            delimiter = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
+            found = [] if found[-1] == "" else found[-1].split(delimiter)
+        return found[0] if shape == "either" and len(found) == 1 else found
     if shape == "object":
         if style == "deepObject":
             prefix = wire + "["
@@ -233,7 +239,7 @@ def _from_query(
 
 
 def _split_simple(raw: str, shape: Shape, explode: bool) -> Any:
-    if shape == "array":
+    if shape in ("array", "either"):
         return [] if raw == "" else [part.strip() for part in raw.split(",")]
     parts = [part.strip() for part in raw.split(",")] if raw else []
     if explode:
@@ -258,12 +264,11 @@ def _shape(annotation: Any, depth: int = 0) -> tuple[Shape, frozenset[str]]:
     if origin is typing.Annotated:
         return _shape(typing.get_args(annotation)[0], depth + 1)
     if origin is typing.Union or origin is types.UnionType:
-        for arg in typing.get_args(annotation):
-            if arg is not type(None):
-                found = _shape(arg, depth + 1)
-                if found[0] != "scalar":
-                    return found
-        return "scalar", frozenset()
+        shapes = [_shape(a, depth + 1) for a in typing.get_args(annotation) if a is not type(None)]
+        kinds = {kind for kind, _ in shapes}
+        if "array" in kinds and kinds & {"scalar", "either"}:
+            return "either", frozenset()
+        return next((found for found in shapes if found[0] != "scalar"), ("scalar", frozenset()))
     if origin in (list, tuple, set, frozenset) or annotation in (list, tuple, set):
         return "array", frozenset()
     if origin is dict or annotation is dict:

@@ -18,9 +18,12 @@ TEXTS = [" ".join(["word"] * n) + f" {n}" for n in (3, 40, 1, 17, 25, 2, 60, 9, 
 
 @pytest.fixture(scope="module")
 def embedder() -> MiniLMEmbedder:
-    os.environ.setdefault("DEVICE", "cpu")
-    made = MiniLMEmbedder()
-    made.load()
+    # Set for the load only: the variable must not leak into workers later tests spawn
+    # (a seed test checks DEVICE's default there).
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DEVICE", os.environ.get("DEVICE", "cpu"))
+        made = MiniLMEmbedder()
+        made.load()
     return made
 
 

@@ -33,6 +33,8 @@ class Branch(BaseModel):
     anything: Any = None
     payload: Any = 0
     bag: list = []  # type: ignore[type-arg]  # a bare container may hold models
+    by_key: dict[str, Leaf] = {}  # a map of models (additionalProperties: a $ref)
+    maybe_map: dict[str, Leaf] | None = None
     count: int | None = None
 
 
@@ -69,6 +71,14 @@ def _full_walk(model: BaseModel) -> dict[Any, Any] | None:
             items = _list_walk(value)
             if items:
                 exclude[name] = items
+        elif isinstance(value, dict):
+            entries = {
+                key: inner
+                for key, item in value.items()
+                if isinstance(item, BaseModel) and (inner := _full_walk(item))
+            }
+            if entries:
+                exclude[name] = entries
     return exclude or None
 
 
@@ -114,6 +124,8 @@ def branches(draw: st.DrawFn) -> Branch:
         ("anything", st.one_of(st.none(), leaves(), st.integers())),
         ("payload", st.one_of(leaves(), st.integers())),
         ("bag", st.lists(leaves(), max_size=2)),
+        ("by_key", st.dictionaries(st.sampled_from(["a", "b", "c"]), leaves(), max_size=3)),
+        ("maybe_map", st.one_of(st.none(), st.dictionaries(st.just("k"), leaves(), max_size=1))),
         ("count", st.one_of(st.none(), st.integers())),
     ):
         if draw(st.booleans()):
@@ -134,6 +146,15 @@ def test_unset_nones_are_left_out_and_set_ones_stay() -> None:
         "leaves": [],
         "payload": 0,
         "bag": [],
+        "by_key": {},
         "plain": {"vector": [], "index": 0, "kind": "plain"},
         "count": None,
+    }
+
+
+def test_unset_nones_inside_a_map_of_models_are_left_out() -> None:
+    branch = Branch(by_key={"x": Leaf(name="a"), "y": Leaf(name="b", note=None)})
+    assert json.loads(encode_json(branch))["by_key"] == {
+        "x": {"name": "a"},
+        "y": {"name": "b", "note": None},
     }

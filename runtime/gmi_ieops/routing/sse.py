@@ -43,6 +43,8 @@ def unset_nones(model: BaseModel, depth: int = 0) -> dict[Any, Any] | None:
             return unset_nones(root, depth + 1)
         if isinstance(root, list):
             return _in_list(root, depth) or None
+        if isinstance(root, dict):
+            return _in_map(root, depth) or None
         return None
     exclude: dict[Any, Any] = {}
     fields_set = model.__pydantic_fields_set__
@@ -59,6 +61,10 @@ def unset_nones(model: BaseModel, depth: int = 0) -> dict[Any, Any] | None:
             items = _in_list(value, depth)
             if items:
                 exclude[name] = items
+        elif isinstance(value, dict) and value:
+            entries = _in_map(value, depth)
+            if entries:
+                exclude[name] = entries
     return exclude or None
 
 
@@ -66,6 +72,15 @@ def _in_list(values: list[Any], depth: int) -> dict[int, Any]:
     return {
         i: inner
         for i, item in enumerate(values)
+        if isinstance(item, BaseModel) and (inner := unset_nones(item, depth + 1))
+    }
+
+
+def _in_map(values: dict[Any, Any], depth: int) -> dict[Any, Any]:
+    """A map of models (``additionalProperties`` a schema): exclusions by key."""
+    return {
+        key: inner
+        for key, item in values.items()
         if isinstance(item, BaseModel) and (inner := unset_nones(item, depth + 1))
     }
 

@@ -25,6 +25,26 @@ def run_gen(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[
     )
 
 
+def generated_package(
+    root: Path, name: str, spec: str, use: str, *options: str
+) -> Iterator[Path]:
+    """Generate ``spec`` (as ``schemas/<name>.yaml``) into the package ``g`` under ``root``,
+    with a user program ``use.py`` beside it, importable while the caller holds it (the
+    body of a module-scoped fixture: ``yield from generated_package(...)``)."""
+    (root / "schemas").mkdir()
+    (root / "schemas" / f"{name}.yaml").write_text(spec)
+    done = run_gen(root / "schemas", "-o", root / "g", "-q", *options)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (root / "use.py").write_text(use)
+    sys.path.insert(0, str(root))
+    try:
+        yield root
+    finally:
+        sys.path.remove(str(root))
+        for module in [m for m in sys.modules if m == "g" or m.startswith("g.")]:
+            del sys.modules[module]
+
+
 def require(condition: bool, why: str) -> None:
     """Skip when a prerequisite is missing, but fail on CI (CI=true)."""
     if not condition:

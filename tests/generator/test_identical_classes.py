@@ -8,13 +8,12 @@ shape. Different names are different concepts and stay apart, as do named schema
 from __future__ import annotations
 
 import ast
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from .conftest import lint, run_gen
+from .conftest import generated_package, lint
 
 SPEC = """\
 openapi: 3.1.0
@@ -91,17 +90,7 @@ def same(reply: CreateFileResponse) -> tuple[Purpose | None, Level | None, Limit
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    root = tmp_path_factory.mktemp("dups")
-    (root / "schemas").mkdir()
-    (root / "schemas" / "dups.yaml").write_text(SPEC)
-    done = run_gen(root / "schemas", "-o", root / "g", "-q")
-    assert done.returncode == 0, done.stdout + done.stderr
-    (root / "use.py").write_text(USE)
-    sys.path.insert(0, str(root))
-    yield root
-    sys.path.remove(str(root))
-    for name in [m for m in sys.modules if m == "g" or m.startswith("g.")]:
-        del sys.modules[name]
+    yield from generated_package(tmp_path_factory.mktemp("dups"), "dups", SPEC, USE)
 
 
 def _classes(root: Path) -> dict[str, ast.ClassDef]:

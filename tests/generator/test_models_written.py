@@ -7,13 +7,12 @@ One small document exercises each rule; it is generated once, linted with ``ruff
 from __future__ import annotations
 
 import ast
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from .conftest import lint, run_gen
+from .conftest import generated_package, lint, run_gen
 
 SPEC = """\
 openapi: 3.1.0
@@ -143,17 +142,7 @@ async def keywords_async(client: AsyncClient) -> list[TagFilter]:
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    root = tmp_path_factory.mktemp("written")
-    (root / "schemas").mkdir()
-    (root / "schemas" / "written.yaml").write_text(SPEC)
-    done = run_gen(root / "schemas", "-o", root / "g", "-q")
-    assert done.returncode == 0, done.stdout + done.stderr
-    (root / "use.py").write_text(USE)
-    sys.path.insert(0, str(root))
-    yield root
-    sys.path.remove(str(root))
-    for name in [m for m in sys.modules if m == "g" or m.startswith("g.")]:
-        del sys.modules[name]
+    yield from generated_package(tmp_path_factory.mktemp("written"), "written", SPEC, USE)
 
 
 def test_output_and_a_user_program_pass_ruff_and_mypy(generated: Path) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -21,7 +20,7 @@ from ieops_gen.pipeline import run
 
 from tests.conformance.serving import serving
 
-from .conftest import lint, run_gen
+from .conftest import generated_package, lint
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "tests" / "conformance" / "specs" / "optbody.yaml"
@@ -100,16 +99,7 @@ async def acalls(client: AsyncClient) -> list[Token]:
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     root = tmp_path_factory.mktemp("optbody")
-    (root / "schemas").mkdir()
-    (root / "schemas" / "optbody.yaml").write_text(SPEC.read_text())
-    done = run_gen(root / "schemas", "-o", root / "g", "-q", "--no-cache")
-    assert done.returncode == 0, done.stdout + done.stderr
-    (root / "use.py").write_text(USE)
-    sys.path.insert(0, str(root))
-    yield root
-    sys.path.remove(str(root))
-    for name in [m for m in sys.modules if m == "g" or m.startswith("g.")]:
-        del sys.modules[name]
+    yield from generated_package(root, "optbody", SPEC.read_text(), USE, "--no-cache")
 
 
 def test_generated_code_and_a_user_program_pass_ruff_and_mypy(generated: Path) -> None:

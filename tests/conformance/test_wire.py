@@ -74,17 +74,26 @@ def test_no_content_has_no_body(built: dict[str, Built]) -> None:
 
 
 class _Recorder:
-    """The request headers and body bytes each HTTP request brought (before the app)."""
+    """The request headers and body bytes each HTTP request brought (before the app).
+
+    An entry is made when the request arrives and filled as the app reads the body, so it
+    is there by the time the client has its response (the server runs in another thread:
+    appending after the app returned raced the client's check)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
-        self.seen: list[tuple[dict[bytes, bytes], bytes]] = []
+        self.requests: list[tuple[dict[bytes, bytes], list[bytes]]] = []
+
+    def last(self) -> tuple[dict[bytes, bytes], bytes]:
+        headers, chunks = self.requests[-1]
+        return headers, b"".join(chunks)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         chunks: list[bytes] = []
+        self.requests.append((dict(scope["headers"]), chunks))
 
         async def recording() -> Any:
             message = await receive()
@@ -92,7 +101,6 @@ class _Recorder:
             return message
 
         await self.app(scope, recording, send)
-        self.seen.append((dict(scope["headers"]), b"".join(chunks)))
 
 
 def test_urlencoded_bodies_on_the_wire(built: dict[str, Built]) -> None:
@@ -115,7 +123,7 @@ def test_urlencoded_bodies_on_the_wire(built: dict[str, Built]) -> None:
                 filter=models.Filter(color="red"),
             )
             assert session == models.Session(token="t")
-            headers, body = app.seen[-1]
+            headers, body = app.last()
             assert headers[b"content-type"] == b"application/x-www-form-urlencoded"
             assert body == (
                 b"username=J%C3%BCrgen+X%26Y&remember=true&scopes=a&scopes=b"
@@ -133,7 +141,7 @@ def test_urlencoded_bodies_on_the_wire(built: dict[str, Built]) -> None:
             # JSON and a form for one schema: the client sends JSON, the server takes both
             settings = models.Settings(theme=models.Theme.dark, languages=["en", "de"])
             client.put_settings(settings, user="u")
-            assert app.seen[-1][0][b"content-type"] == b"application/json"
+            assert app.last()[0][b"content-type"] == b"application/json"
             with httpx.Client(
                 transport=httpx.HTTPTransport(uds=str(sock)), base_url="http://w"
             ) as raw:
@@ -158,12 +166,12 @@ def test_json_or_binary_response_by_accept(built: dict[str, Built]) -> None:
         with serving(app, uds=sock), b.modules["forms.client"].Client(f"unix://{sock}") as client:
             planner.plan("get_video_content", video)
             assert client.get_video_content(id="v") == video
-            assert app.seen[-1][0][b"accept"] == b"application/json"
+            assert app.last()[0][b"accept"] == b"application/json"
             planner.plan("get_video_content", b"MP4DATA")
             with client.get_video_content_download(id="v") as stream:
                 assert stream.content_type == "video/mp4"
                 assert stream.read() == b"MP4DATA"
-            assert app.seen[-1][0][b"accept"] == b"video/mp4"
+            assert app.last()[0][b"accept"] == b"video/mp4"
             # a result the request's Accept does not allow is a 406 envelope, not a guess
             planner.plan("get_video_content", b"MP4DATA")
             with pytest.raises(Exception) as info:

@@ -257,31 +257,9 @@ def inline_root_models(source: str, keep: set[str]) -> str:
     texts = _expansions(roots)
     if not texts:
         return source
-    lines = source.splitlines(keepends=True)
-    edits: list[tuple[int, int, int, str]] = []  # row, start col, end col, text
-    removed: list[tuple[int, int]] = []
-    for node in tree.body:
-        if isinstance(node, ast.ClassDef) and node.name in texts:
-            start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-            removed.append((start, node.end_lineno or node.lineno))
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Name)
-            and node.id in texts
-            and not any(a <= node.lineno <= b for a, b in removed)
-        ):
-            assert node.end_lineno == node.lineno and node.end_col_offset is not None
-            edits.append((node.lineno, node.col_offset, node.end_col_offset, texts[node.id]))
-    for row, start, end, text in sorted(edits, reverse=True):
-        line = lines[row - 1].encode()
-        lines[row - 1] = (line[:start] + text.encode() + line[end:]).decode()
-    for start, end in sorted(removed, reverse=True):
-        while end < len(lines) and not lines[end].strip():
-            end += 1
-        del lines[start - 1 : end]
-    out = _drop_unused_imports("".join(lines))
+    source = _replace_classes(source, tree, texts)
     return apply_builtin_formatter(
-        out, string_normalization=True, python_version=PythonVersion.PY_310
+        _drop_unused_imports(source), string_normalization=True, python_version=PythonVersion.PY_310
     )
 
 
@@ -313,7 +291,7 @@ def merge_identical_classes(source: str, keep: set[str]) -> str:
                     merged[node.name] = first[key]
         if not merged:
             return source
-        source = _drop_classes(source, tree, merged)
+        source = _replace_classes(source, tree, merged)
     return source
 
 
@@ -331,32 +309,35 @@ def _definition(node: ast.ClassDef) -> tuple[str, ...]:
     )
 
 
-def _drop_classes(source: str, tree: ast.Module, merged: dict[str, str]) -> str:
-    """Remove the classes ``merged`` names (and their ``model_rebuild()`` calls) and point
-    every reference at the class each maps to."""
+def _replace_classes(source: str, tree: ast.Module, replacements: dict[str, str]) -> str:
+    """Remove the classes ``replacements`` names (and their ``model_rebuild()`` calls) and
+    write ``replacements[name]`` for every other use of the name (another class, or the
+    annotation a folded root model stood for)."""
     lines = source.splitlines(keepends=True)
     removed: list[tuple[int, int]] = []
     for node in tree.body:
-        if (isinstance(node, ast.ClassDef) and node.name in merged) or (
+        if (isinstance(node, ast.ClassDef) and node.name in replacements) or (
             isinstance(node, ast.Expr)
             and isinstance(call := node.value, ast.Call)
             and isinstance(call.func, ast.Attribute)
             and isinstance(call.func.value, ast.Name)
-            and call.func.value.id in merged
+            and call.func.value.id in replacements
         ):
             start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
             removed.append((start, node.end_lineno or node.lineno))
-    edits = [
-        (node.lineno, node.col_offset, node.end_col_offset, merged[node.id])
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Name)
-        and isinstance(node.ctx, ast.Load)
-        and node.id in merged
-        and not any(a <= node.lineno <= b for a, b in removed)
-    ]
+    edits: list[tuple[int, int, int, str]] = []  # row, start col, end col, text
+    for name in ast.walk(tree):
+        if (
+            isinstance(name, ast.Name)
+            and isinstance(name.ctx, ast.Load)
+            and name.id in replacements
+            and not any(a <= name.lineno <= b for a, b in removed)
+        ):
+            assert name.end_lineno == name.lineno and name.end_col_offset is not None
+            edits.append((name.lineno, name.col_offset, name.end_col_offset, replacements[name.id]))
     for row, start, end, text in sorted(edits, reverse=True):
         line = lines[row - 1].encode()
-        lines[row - 1] = (line[:start] + text.encode() + line[end or start :]).decode()
+        lines[row - 1] = (line[:start] + text.encode() + line[end:]).decode()
     for start, end in sorted(removed, reverse=True):
         while end < len(lines) and not lines[end].strip():
             end += 1

@@ -31,10 +31,6 @@ from ..lifecycle import Lifecycle
 from ..tracing import (
     REQUEST_ID_HEADER,
     TRACE_HEADER,
-    accept_ids,
-    current_request_id,
-    current_trace_id,
-    id_header_map,
 )
 from ..utils import log
 from .definitions import RouterConfig, RouterDef, RouterKind, join_path
@@ -345,21 +341,8 @@ async def _metrics(request: Request) -> Response:
 
 
 def _error_response(request: Request, info: ErrorInfo) -> Response:
-    trace_id = current_trace_id.get()
-    if trace_id is None:
-        trace_id, request_id = accept_ids(
-            request.headers.get(TRACE_HEADER), request.headers.get(REQUEST_ID_HEADER)
-        )
-    else:
-        request_id = current_request_id.get() or trace_id
     errors: ErrorFormat = getattr(request.app, "errors", None) or error_format(None)
-    headers = {**info.headers, **id_header_map(trace_id, request_id)}
-    return Response(
-        errors.encode(info, trace_id),
-        status_code=errors.status(info),
-        headers=headers,
-        media_type="application/json",
-    )
+    return errors.response(request, info)
 
 
 async def _http_exception_handler(request: Request, exc: Exception) -> Response:

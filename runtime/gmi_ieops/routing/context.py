@@ -12,6 +12,7 @@ from starlette.requests import HTTPConnection
 
 from ..batching import BatchFunction, run_unbatched
 from ..utils.log import TraceLogger, get_logger
+from .accept import negotiate
 
 T = TypeVar("T")
 ItemT = TypeVar("ItemT")
@@ -49,8 +50,6 @@ class RequestContext:
         """Which of ``offered`` (media types, the preferred first) the request's ``Accept``
         weighs highest; None when it allows none. An operation answering JSON or a file
         (docs/files.md) returns the model for ``application/json``, the bytes otherwise."""
-        from .accept import negotiate
-
         return negotiate(self.connection.headers.get("accept"), offered)
 
     async def run_sync(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

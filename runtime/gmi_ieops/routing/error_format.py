@@ -20,7 +20,17 @@ import re
 from typing import Any
 
 from pydantic_core import to_json
+from starlette.requests import HTTPConnection
+from starlette.responses import Response
 
+from ..tracing import (
+    REQUEST_ID_HEADER,
+    TRACE_HEADER,
+    accept_ids,
+    current_request_id,
+    current_trace_id,
+    id_header_map,
+)
 from .errors import ErrorInfo
 
 DEFAULT = "ieops"
@@ -40,6 +50,24 @@ class ErrorFormat:
     def encode(self, info: ErrorInfo, trace_id: str | None) -> bytes:
         """The JSON bytes of an error response's body."""
         return to_json(self.body(info, trace_id), inf_nan_mode="null", fallback=str)
+
+    def response(self, request: HTTPConnection, info: ErrorInfo) -> Response:
+        """The error as a Starlette response, for answers outside the runtime's endpoints
+        (the app's 404/500, a plain request on a WebSocket route): the request's ids as
+        bound, else from its headers; ``info.headers`` kept."""
+        trace_id = current_trace_id.get()
+        if trace_id is None:
+            trace_id, request_id = accept_ids(
+                request.headers.get(TRACE_HEADER), request.headers.get(REQUEST_ID_HEADER)
+            )
+        else:
+            request_id = current_request_id.get() or trace_id
+        return Response(
+            self.encode(info, trace_id),
+            status_code=self.status(info),
+            headers={**info.headers, **id_header_map(trace_id, request_id)},
+            media_type="application/json",
+        )
 
     def frame(self, info: ErrorInfo, trace_id: str | None) -> bytes:
         """The SSE frame that ends a stream which failed after its first event."""

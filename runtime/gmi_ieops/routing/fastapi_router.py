@@ -34,7 +34,6 @@ from starlette.routing import BaseRoute, Host
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from ..tracing import REQUEST_ID_HEADER, TRACE_HEADER, accept_ids, id_header_map
 from .definitions import RouterConfig, RouterDef, RouterKind, join_path
 from .dispatch import RouteTable, _guarded
 from .error_format import ErrorFormat, error_format
@@ -289,24 +288,14 @@ def _routes(
 def _upgrade_required(errors: ErrorFormat) -> Callable[[Request], Awaitable[Response]]:
     """The answer to a plain HTTP request on a WebSocket operation, in the route's format."""
     info = ErrorInfo(
-        426, "upgrade_required", "this operation is a WebSocket: connect with Upgrade: websocket"
+        426,
+        "upgrade_required",
+        "this operation is a WebSocket: connect with Upgrade: websocket",
+        headers={"Upgrade": "websocket", "Connection": "Upgrade"},
     )
 
     async def upgrade_required(request: Request) -> Response:
-        trace_id, request_id = accept_ids(
-            request.headers.get(TRACE_HEADER), request.headers.get(REQUEST_ID_HEADER)
-        )
-        headers = {
-            "Upgrade": "websocket",
-            "Connection": "Upgrade",
-            **id_header_map(trace_id, request_id),
-        }
-        return Response(
-            errors.encode(info, trace_id),
-            status_code=426,
-            headers=headers,
-            media_type="application/json",
-        )
+        return errors.response(request, info)
 
     return upgrade_required
 

@@ -1,8 +1,8 @@
 """``application/x-www-form-urlencoded`` request bodies, read into the route's model.
 
 The body is read like a JSON body (``API_MAX_BODY_SIZE``, ``API_BODY_TIMEOUT``) and split
-by python-multipart's ``QuerystringParser``, the parser Starlette's forms use; names and
-values are then percent-decoded as UTF-8 (``+`` is a space). Values reach the model as
+by the standard library's ``parse_qsl``; names and values are percent-decoded as UTF-8
+(``+`` is a space). Values reach the model as
 OpenAPI 3.x serialises them (docs/files.md): a repeated name is an array, an object (or an
 array of objects) without an ``encoding`` entry is JSON text, and a property whose
 ``encoding`` gives ``style``/``explode`` is read like a query parameter of that style
@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote_to_bytes
+from urllib.parse import parse_qsl
 
 from pydantic import BaseModel
 
@@ -57,56 +57,23 @@ def parse_body(
 
 
 def form_pairs(body: bytes) -> list[tuple[str, str]]:
-    """The ``name=value`` pairs of a form body, decoded (400 when not UTF-8)."""
-    from python_multipart.multipart import QuerystringParser
-
-    pairs: list[tuple[bytes, bytes]] = []
-    name = bytearray()
-    value = bytearray()
-
-    def start() -> None:
-        name.clear()
-        value.clear()
-
-    def on_name(data: bytes, begin: int, end: int) -> None:
-        name.extend(data[begin:end])
-
-    def on_data(data: bytes, begin: int, end: int) -> None:
-        value.extend(data[begin:end])
-
-    def done() -> None:
-        pairs.append((bytes(name), bytes(value)))
-        if len(pairs) > MAX_FIELDS:
-            raise _TooMany()
-
-    parser = QuerystringParser(
-        {
-            "on_field_start": start,
-            "on_field_name": on_name,
-            "on_field_data": on_data,
-            "on_field_end": done,
-        }
-    )
+    """The ``name=value`` pairs of a form body, decoded (400 when not UTF-8, 413 past
+    :data:`MAX_FIELDS`)."""
     try:
-        parser.write(body)
-        parser.finalize()
-    except _TooMany:
-        raise RequestError(
-            413, "payload_too_large", f"more than {MAX_FIELDS} fields in the form"
-        ) from None
-    try:
-        return [(_decode(k), _decode(v)) for k, v in pairs]
+        return parse_qsl(
+            body.decode("utf-8"),
+            keep_blank_values=True,
+            encoding="utf-8",
+            errors="strict",
+            max_num_fields=MAX_FIELDS,
+        )
     except UnicodeDecodeError as exc:
         message = f"form body is not UTF-8 after percent-decoding: {exc.reason}"
         raise RequestError(400, "invalid_request", message) from None
-
-
-class _TooMany(Exception):
-    pass
-
-
-def _decode(raw: bytes) -> str:
-    return unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+    except ValueError:  # parse_qsl's "Max number of fields exceeded"
+        raise RequestError(
+            413, "payload_too_large", f"more than {MAX_FIELDS} fields in the form"
+        ) from None
 
 
 def parse_form(model: type[BaseModel], body: bytes, spec: UrlencodedSpec) -> BaseModel:

@@ -204,11 +204,9 @@ class HTTPEndpoint:
                 and self.route.urlencoded is None
             ):
                 check_json_content_type(headers)
-            if (
-                self.offers is not None
-                and negotiate(text(headers.get(b"accept")), self.offers) is None
-            ):
-                raise _not_acceptable(text(headers.get(b"accept")), self.offers)
+            accept = text(headers.get(b"accept"))
+            if self.offers is not None and negotiate(accept, self.offers) is None:
+                raise _not_acceptable(accept, self.offers)
             target, args, kwargs = self._prepare(scope, headers, body, trace_id)
         except RequestError as exc:
             await self._send_error(send, trace_id, error_for_exception(exc))
@@ -216,7 +214,7 @@ class HTTPEndpoint:
         if target is self.stream_handler or self.streams:
             await self._stream(scope, receive, send, trace_id, target, args, kwargs)
         else:
-            await self._respond(scope, receive, send, trace_id, target, args, kwargs)
+            await self._respond(scope, receive, send, trace_id, accept, target, args, kwargs)
 
     # -- arguments ------------------------------------------------------------------------
 
@@ -307,6 +305,7 @@ class HTTPEndpoint:
         receive: Receive,
         send: Send,
         trace_id: str,
+        accept: str | None,
         target: _Target,
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
@@ -340,7 +339,6 @@ class HTTPEndpoint:
             return
         if self.offers is not None:
             sent = _media_of_result(result, self.offers[1])
-            accept = text(headers_of(scope).get(b"accept"))
             if quality(accept, sent) <= 0:
                 info = error_for_exception(_not_acceptable(accept, (sent,), answered=True))
                 await self._send_error(send, trace_id, info)

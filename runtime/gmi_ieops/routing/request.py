@@ -185,8 +185,6 @@ def parse_params(
             else:
                 raw = path.get(wire)
             found = raw if raw is None or shape == "scalar" else _split_simple(raw, shape, explode)
-            if shape == "either" and isinstance(found, list) and len(found) == 1:
-                found = found[0]
         if found is not None:
             values[wire] = found
     try:
@@ -218,7 +216,7 @@ def _from_query(
         if not (explode and style == "form"):
             delimiter = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
             found = [] if found[-1] == "" else found[-1].split(delimiter)
-        return found[0] if shape == "either" and len(found) == 1 else found
+        return _one_or_many(found, shape)
     if shape == "object":
         if style == "deepObject":
             prefix = wire + "["
@@ -238,9 +236,14 @@ def _from_query(
     return last
 
 
+def _one_or_many(values: list[str], shape: Shape) -> Any:
+    """An ``either`` parameter's one value is the scalar (see :data:`Shape`)."""
+    return values[0] if shape == "either" and len(values) == 1 else values
+
+
 def _split_simple(raw: str, shape: Shape, explode: bool) -> Any:
     if shape in ("array", "either"):
-        return [] if raw == "" else [part.strip() for part in raw.split(",")]
+        return _one_or_many([] if raw == "" else [part.strip() for part in raw.split(",")], shape)
     parts = [part.strip() for part in raw.split(",")] if raw else []
     if explode:
         return dict(part.partition("=")[::2] for part in parts)

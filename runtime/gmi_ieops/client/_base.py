@@ -107,6 +107,8 @@ class ClientCore:
     ) -> None:
         self._endpoint: Endpoint = parse_base_url(base_url)
         self._timeout = Timeout.of(timeout)
+        self._timeouts = self._timeout.extension(None)
+        """httpx's ``timeout`` extension for a call with the client's timeouts."""
         self._policy = RetryPolicy.of(retries)
         if trace_id is not None:
             check_trace_id(trace_id)

@@ -75,8 +75,10 @@ class AsyncBaseClient(ClientCore):
             self._http = httpx.AsyncClient(
                 transport=httpx.AsyncHTTPTransport(uds=uds) if uds else None,
                 timeout=self._timeout.httpx_timeout(None),
+                headers={"Accept": JSON},
             )
             self._owns_http = True
+            self._accept_json_by_default = True
 
     # -- lifecycle -----------------------------------------------------------------------
 

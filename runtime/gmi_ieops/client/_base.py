@@ -115,6 +115,10 @@ class ClientCore:
         self._trace_id = trace_id
         self._headers = dict(headers or {})
         self.last_trace_id: str | None = None
+        self._accept_json_by_default = False
+        """Whether the HTTP client sends ``Accept: application/json`` by itself (the client
+        we create does): JSON calls then leave it out, as replacing a default header costs
+        httpx more than the rest of the call's headers together."""
 
     @property
     def base_url(self) -> str:
@@ -139,6 +143,8 @@ class ClientCore:
         tid = pick_trace_id(trace_id, self._trace_id)
         t = self._timeout if timeout is None else Timeout.of(timeout)
         policy = self._policy if retries is None else RetryPolicy.of(retries, self._policy)
+        if accept == JSON and self._accept_json_by_default:
+            accept = None
         built = build_headers(self._headers, headers, tid, accept, content is not None)
         if isinstance(content, RequestContent):  # multipart or binary (client/files.py)
             built.update(content.headers())

@@ -77,8 +77,10 @@ class BaseClient(ClientCore):
             self._http = httpx.Client(
                 transport=httpx.HTTPTransport(uds=uds) if uds else None,
                 timeout=self._timeout.httpx_timeout(None),
+                headers={"Accept": JSON},
             )
             self._owns_http = True
+            self._accept_json_by_default = True
 
     # -- lifecycle -----------------------------------------------------------------------
 

@@ -126,6 +126,10 @@ class Server:
         if self.proc is not None and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGSTOP if paused else signal.SIGCONT)
 
+    def signal(self, sig: int) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.kill(self.proc.pid, sig)
+
     def cpu_seconds(self) -> float:
         """User + system CPU time of every process of the server's session so far (LitServe
         runs its model in child processes): what a request costs, whatever share of the
@@ -391,6 +395,11 @@ async def _run(args: argparse.Namespace) -> int:
                             flush=True,
                         )
                         failed |= result.errors > 0
+                        if result.errors and server.name.startswith("ieops"):
+                            # Ours writes every thread's stack to its log on SIGUSR1: a
+                            # level that failed leaves the evidence of where it hung.
+                            server.signal(signal.SIGUSR1)
+                            print(f"  {server.name}: thread stacks in {logs / server.name}.log")
     finally:
         for server in servers:
             server.pause(False)

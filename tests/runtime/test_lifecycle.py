@@ -163,9 +163,7 @@ def test_live_socket_is_not_replaced_and_stale_one_is(tmp_path: Path) -> None:
     stale.bind(str(path))
     stale.close()  # a socket file with no listener, as a crashed worker leaves
     with (
-        running_worker(
-            QUICKSTART, tmp_path, MODEL_SERVER_SOCKET=str(path)
-        ) as worker,
+        running_worker(QUICKSTART, tmp_path, MODEL_SERVER_SOCKET=str(path)) as worker,
         worker.client() as client,
     ):
         assert client.post("/chat/complete", json={}).status_code == 200
@@ -184,3 +182,21 @@ def test_socket_path_too_long(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "107-byte limit" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_sigusr1_dumps_every_thread_and_the_worker_keeps_serving(tmp_path: Path) -> None:
+    """A worker that looks stuck (a model thread that never returns) can be asked where
+    each thread is: ``kill -USR1`` writes every thread's stack to the log; it serves on."""
+    with running_worker(
+        APPS / "kinds.py", tmp_path, MODEL_SERVER_SOCKET_DIR=str(tmp_path)
+    ) as worker:
+        worker.signal(signal.SIGUSR1)
+        deadline = time.monotonic() + 10
+        while "Current thread" not in worker.output and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "Current thread" in worker.output, worker.output
+        assert 'File "' in worker.output  # frames, not just a line
+        with worker.client() as client:
+            assert client.get("/ready").status_code == 200
+        worker.signal(signal.SIGTERM)
+        assert worker.wait() == 0

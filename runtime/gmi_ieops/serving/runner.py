@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import faulthandler
 import logging
 import os
 import signal
@@ -187,6 +188,15 @@ def run_event_loop(main: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(main)  # pragma: no cover
 
 
+def _dump_stacks_on_sigusr1() -> None:
+    """``kill -USR1 <pid>`` writes every thread's stack to stderr (the log) and the worker
+    serves on: the way to see where a worker that looks stuck is (a model thread that never
+    returns, a blocked loop) without a debugger on the machine. A handler the program set
+    itself is left alone."""
+    if signal.getsignal(signal.SIGUSR1) in (signal.SIG_DFL, None):
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
+
+
 def _threads_still_running(wait: float) -> list[threading.Thread]:
     """Non-daemon threads (handler threads, mostly) still alive after ``wait`` seconds."""
     deadline = time.monotonic() + wait
@@ -242,6 +252,7 @@ class Handler:
         except ConfigError as exc:
             raise SystemExit(f"gmi_ieops: {exc}") from None
         log.configure()
+        _dump_stacks_on_sigusr1()
         # The process ends with the worker: the shutdown watchdog stays armed until then.
         self._owns_process = True
         try:

@@ -44,17 +44,10 @@ class _Builder:
             self.fixups.component(schema, jp.join("/components/schemas", name))
 
     def rewrite(self, node: Any) -> Any:
-        """Point ``$ref``s at renamed components; copy in refs to anything else."""
-        stack = [node]
-        while stack:
-            value = stack.pop()
-            if isinstance(value, dict):
-                ref = value.get("$ref")
-                if isinstance(ref, str):
-                    value["$ref"] = self.rewrite_ref(ref)
-                stack.extend(v for k, v in value.items() if k != "$ref")
-            elif isinstance(value, list):
-                stack.extend(value)
+        """Point ``$ref``s at renamed components; copy in refs to anything else. A ``$ref``
+        inside instance data (``example``, ``default``, ``enum``...) is data, kept."""
+        for holder, _ in list(refs.references(node)):
+            holder["$ref"] = self.rewrite_ref(holder["$ref"])
         return node
 
     def rewrite_ref(self, ref: str) -> str:

@@ -19,6 +19,8 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from .refs import references
+
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 VALIDATOR = "_JSON_SCHEMA"
 METHOD = "_check_json_schema"  # a class attribute holding the model_validator
@@ -319,7 +321,7 @@ def document(schemas: dict[str, Any], names: list[str], ref_prefix: str) -> str:
         if name in wanted or name not in schemas:
             continue
         wanted.append(name)
-        for ref in _refs(schemas[name]):
+        for ref in refs(schemas[name]):
             if ref.startswith(ref_prefix):
                 stack.append(_unescape(ref[len(ref_prefix) :].split("/")[0]))
     defs = {
@@ -340,27 +342,9 @@ def _unescape(token: str) -> str:
     return token.replace("~1", "/").replace("~0", "~")
 
 
-def refers_to(schema: Any, ref: str) -> bool:
-    """Whether ``schema`` holds ``$ref: ref`` (or a pointer below it) anywhere."""
-    return any(r == ref or r.startswith(ref + "/") for r in refs(schema))
-
-
 def refs(schema: Any) -> Iterator[str]:
-    """Every ``$ref`` in ``schema``, outside instance data."""
-    return _refs(schema)
-
-
-def _refs(schema: Any) -> Iterator[str]:
-    stack = [schema]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str):
-                yield ref
-            stack.extend(v for k, v in node.items() if k not in ("enum", "const", "default"))
-        elif isinstance(node, list):
-            stack.extend(node)
+    """Every ``$ref`` in ``schema``, outside instance data (:func:`.refs.references`)."""
+    return (holder["$ref"] for holder, _ in references(schema))
 
 
 def _convert(schema: Any, ref_prefix: str, depth: int = 0) -> Any:

@@ -57,7 +57,7 @@ examples:
   ieops-gen schemas/ --check                  fail if generated/ is stale (for CI)
 """
 
-GEN_DEPENDENCIES = ("yaml", "jinja2", "datamodel_code_generator")
+GEN_DEPENDENCIES = ("yaml", "jinja2", "datamodel_code_generator", "ruff")
 DEFAULT_MAX_SPEC_MIB = 20
 """The default of --max-spec-size (load.Limits.max_bytes agrees)."""
 

@@ -75,6 +75,26 @@ class Method:
     returns: str
     is_async: bool
     doc: str
+    type_imports: set[str] = field(default_factory=set)
+    """What its annotations need from the models module's own imports (and ``builtins``)."""
+    model_names: set[str] = field(default_factory=set)
+    """The model classes it names."""
+
+    @property
+    def is_stream(self) -> bool:
+        """An async generator of events (SSE)."""
+        return self.returns.startswith("AsyncIterator")
+
+    @property
+    def imports(self) -> set[str]:
+        """Every import statement the method's signature needs."""
+        needs = {*self.type_imports, "from gmi_ieops.handler import RequestContext"}
+        needs |= files_emit.service_imports(self)
+        if self.is_stream:
+            needs.add("from collections.abc import AsyncIterator")
+        if self.op.kind == "ws":
+            needs.add("from gmi_ieops.handler import WebSocketSession")
+        return needs
 
 
 @dataclass
@@ -134,18 +154,20 @@ def qualify_builtins(annotation: str, shadowed: set[str]) -> str:
     return out
 
 
-def _methods(service: Service, models: Models, imports: _Imports) -> list[Method]:
+def _methods(service: Service, models: Models) -> list[Method]:
     methods: list[Method] = []
     for op in service.operations:
         args: list[Argument] = []
+        type_imports: set[str] = set()
+        model_names = {m for m in op.models if m != op.params_model}
         if op.params_model is not None:
             for fld in models.fields[op.params_model]:
                 args.append(Argument(fld.name, fld.annotation))
                 for name in sorted(fld.names):
                     if name in models.classes:
-                        imports.models.add(name)
+                        model_names.add(name)
                     elif name in models.imports:
-                        imports.add(models.imports[name])
+                        type_imports.add(models.imports[name])
         if op.body_kind == "binary":
             args.append(Argument("body", "UploadFile"))
         elif op.body_model is not None:
@@ -157,35 +179,28 @@ def _methods(service: Service, models: Models, imports: _Imports) -> list[Method
                 Argument("session", f"WebSocketSession[{op.ws_receive_model}, {op.ws_send_model}]")
             )
         args.append(Argument("context", "RequestContext"))
-        imports.models.update(op.models)
-        imports.models.discard(op.params_model or "")
         doc = "\n\n".join(
             part for part in (op.summary, op.description, f"``{op.label}``", args_doc(op)) if part
         )
+        made: list[Method] = []
         if op.kind == "ws":
-            methods.append(Method(op, op.method_name, args, "None", True, doc))
+            made.append(Method(op, op.method_name, args, "None", True, doc))
         elif op.kind == "sse":
-            methods.append(
-                Method(op, op.method_name, args, f"AsyncIterator[{op.event_model}]", False, doc)
-            )
+            events = f"AsyncIterator[{op.event_model}]"
+            made.append(Method(op, op.method_name, args, events, False, doc))
         else:
             returns = op.response_model or "None"
             if op.response_media:  # a binary response, or JSON or binary (docs/files.md)
                 returns = f"{op.response_model} | BinaryBody" if op.response_model else "BinaryBody"
-            methods.append(Method(op, op.method_name, args, returns, True, doc))
+            made.append(Method(op, op.method_name, args, returns, True, doc))
             if op.stream_method_name is not None:
                 stream_doc = f"The stream form of :meth:`{op.method_name}` (``{op.label}``)."
-                methods.append(
-                    Method(
-                        op,
-                        op.stream_method_name,
-                        args,
-                        f"AsyncIterator[{op.event_model}]",
-                        False,
-                        stream_doc,
-                    )
-                )
-    _qualify_methods(methods, imports)
+                events = f"AsyncIterator[{op.event_model}]"
+                made.append(Method(op, op.stream_method_name, args, events, False, stream_doc))
+        for method in made:
+            method.type_imports, method.model_names = set(type_imports), model_names
+        methods += made
+    _qualify_methods(methods)
     return methods
 
 
@@ -212,8 +227,9 @@ def args_doc(op: Operation, fields: list[tuple[str, str | None]] | None = None) 
     return "\n".join(lines)
 
 
-def _qualify_methods(methods: list[Method] | list[ClientMethod], imports: _Imports) -> None:
-    """Write builtins the class's own method names shadow as ``builtins.x``."""
+def _qualify_methods(methods: list[Method] | list[ClientMethod]) -> None:
+    """Write builtins the class's own method names shadow as ``builtins.x`` (the method
+    then imports ``builtins``)."""
     shadowed = {m.name for m in methods} & BUILTIN_NAMES
     if not shadowed:
         return
@@ -226,12 +242,12 @@ def _qualify_methods(methods: list[Method] | list[ClientMethod], imports: _Impor
                 Argument(a.name, qualify_builtins(a.annotation, shadowed)) for a in method.fields
             ]
             if any("builtins." in a.annotation for a in method.fields):
-                imports.add("import builtins")
+                method.type_imports = {*method.type_imports, "import builtins"}
         method.returns = qualify_builtins(method.returns, shadowed)
         if any("builtins." in a.annotation for a in method.arguments) or (
             "builtins." in method.returns
         ):
-            imports.add("import builtins")
+            method.type_imports = {*method.type_imports, "import builtins"}
 
 
 CLIENT_RESERVED = {"close", "aclose", "base_url", "last_trace_id", "with_raw_response"}
@@ -262,10 +278,99 @@ class ClientMethod:
     """``requestBody.required: false``: ``body`` defaults to ``None``, sent as no body."""
     doc: str = ""
     stream_returns: str = ""
+    type_imports: set[str] = field(default_factory=set)
+    """What its annotations need from the models module's own imports (and ``builtins``)."""
+    model_names: set[str] = field(default_factory=set)
+    """The model classes it names."""
+
+    @property
+    def imports(self) -> set[str]:
+        """Every import statement the method needs (the class's own bases aside)."""
+        needs = {
+            *self.type_imports,
+            "from gmi_ieops.client import CallOptions",
+            "from typing_extensions import Unpack",
+        }
+        if self.uses_styled:
+            needs.add("from gmi_ieops.client import styled")
+        if self.flag:
+            needs.add("from gmi_ieops.client import set_stream_flag")
+        if self.fields:
+            needs.add("from gmi_ieops.client import body_from_fields")
+            needs.add("from typing import Any")
+            needs.add("from typing import overload")
+        if self.flag_field:
+            needs.add("from typing import Literal")
+        if self.call == "_stream":
+            needs.add("from gmi_ieops.client import AsyncEventStream")
+            needs.add("from gmi_ieops.client import EventStream")
+        if self.call == "_websocket":
+            needs.add("from gmi_ieops.client import AsyncWebSocketSession")
+            needs.add("from gmi_ieops.client import WebSocketSession")
+        if self.call == "_request":  # its with_raw_response form
+            needs.add("from gmi_ieops.client import APIResponse")
+        return needs | files_emit.client_imports(self)
 
     @property
     def uses_styled(self) -> bool:
         return any("styled(" in expr for _, expr in self.path_params + self.query + self.headers)
+
+    def awaits(self, is_async: bool) -> bool:
+        """Whether the method of the async client is ``async def`` (streams are not)."""
+        return is_async and self.call in ("_request", "_download")
+
+    def returns_in(self, is_async: bool) -> str:
+        """The return type in the sync or the async client (``AsyncEventStream[...]``...)."""
+        if not is_async:
+            return self.returns
+        return (
+            self.returns.replace("EventStream[", "AsyncEventStream[")
+            .replace("WebSocketSession[", "AsyncWebSocketSession[")
+            .replace("ByteStream", "AsyncByteStream")
+        )
+
+    def stream_returns_in(self, is_async: bool) -> str:
+        """The return type of the stream a ``Literal[True]`` flag asks for."""
+        if not is_async:
+            return self.stream_returns
+        return self.stream_returns.replace("EventStream[", "AsyncEventStream[")
+
+    def overloads(self, is_async: bool) -> list[tuple[str | None, str]]:
+        """The keyword overloads: (the flag keyword's type or ``None``, the return type)."""
+        returns = self.returns_in(is_async)
+        if not self.flag_field:
+            return [(None, returns)]
+        flag_json = "Literal[False]" + ("" if self.flag_required else " | None = ...")
+        return [(flag_json, returns), ("Literal[True]", self.stream_returns_in(is_async))]
+
+    def implementation_returns(self, is_async: bool) -> str:
+        """The return type of the method behind the overloads (the stream too, by flag)."""
+        returns = self.returns_in(is_async)
+        return f"{returns} | {self.stream_returns_in(is_async)}" if self.flag_field else returns
+
+    @property
+    def implementation_body(self) -> str:
+        """The ``body`` annotation of the method behind the overloads (fields may stand in)."""
+        return f"{self.op.body_model} | None = None"
+
+    @property
+    def body_optional_suffix(self) -> str:
+        return " | None = None" if self.body_optional else ""
+
+    @property
+    def model_body(self) -> str:
+        """The ``body`` annotation of the overload that takes the body model."""
+        return f"{self.op.body_model}{self.body_optional_suffix}"
+
+    @property
+    def body_parameter(self) -> str:
+        """The ``body`` annotation of a method without keyword overloads."""
+        return f"{self.body_annotation}{self.body_optional_suffix}"
+
+    @property
+    def raw_returns(self) -> str:
+        """What the ``with_raw_response`` form returns."""
+        return f"APIResponse[{'None' if self.response_model == '_NO_CONTENT' else self.returns}]"
 
 
 def _optional(annotation: str) -> str:
@@ -400,7 +505,23 @@ def _client_methods(service: Service, models: Models) -> list[ClientMethod]:
                     stream_returns=f"EventStream[{op.event_model}]",
                 )
             )
+            _needs(result[-1], models)
+    _qualify_methods(result)
     return result
+
+
+def _needs(method: ClientMethod, models: Models) -> None:
+    """The models and the models module's imports a client method's annotations name."""
+    op = method.op
+    method.model_names = {m for m in op.models if m != op.params_model}
+    for arg in [*method.arguments, *method.fields]:
+        for name in _names_in(arg.annotation):
+            if name in models.imports:
+                method.type_imports.add(models.imports[name])
+            elif name in models.classes:
+                method.model_names.add(name)
+    if files_emit.flattened_form(op, method.has_body):
+        method.model_names.discard(op.body_model or "")
 
 
 KEYWORD_RESERVED = frozenset(
@@ -471,90 +592,24 @@ def _environment() -> jinja2.Environment:
 def render(service: Service, models: Models, package: str) -> dict[str, str]:
     """The files of one service package, relative to it, as text."""
     env = _environment()
-    header_text = header(service.source)
-    imports = _Imports()
-    methods = _methods(service, models, imports)
-    if methods:
-        imports.add("from abc import ABC")
-        imports.add("from abc import abstractmethod")
-        _runtime_imports(imports, methods)
-    routes = _Imports(models={m for op in service.operations for m in op.models})
-    routes.local.append(f"from .service import {service.class_name}")
-    if any(op.batch is not None for op in service.operations):
-        routes.add("from gmi_ieops.handler import BatchConfig")
-    files_emit.routes_imports(routes, service.operations)
-    if service.operations:
-        routes.add("from gmi_ieops.handler import HTTPMethod")
-        routes.add("from gmi_ieops.handler import RouterKind")
-    for statement in (
-        "from pathlib import Path",
-        "from fastapi import APIRouter",
-        "from fastapi import FastAPI",
-        "from typing_extensions import Unpack",
-        "from gmi_ieops.handler import Handler",
-        "from gmi_ieops.handler import RouterDef",
-        "from gmi_ieops.handler import RouteRuntime",
-        "from gmi_ieops.handler import Server",
-        "from gmi_ieops.handler import ServerOptions",
-        "from gmi_ieops.handler import api_router",
-        "from gmi_ieops.handler import load_openapi",
-        "from gmi_ieops.handler import require_operations",
-        "from gmi_ieops.handler import unimplemented_operations",
-    ):
-        routes.add(statement)
+    methods = _methods(service, models)
+    client_methods = _client_methods(service, models)
     context: dict[str, Any] = {
-        "header": header_text,
+        "header": header(service.source),
         "service": service,
         "methods": methods,
         "package": package,
-        "imports": imports,
-        "routes_imports": routes,
-        "has_stream": any(m.returns.startswith("AsyncIterator") for m in methods),
+        "imports": _service_imports(methods),
+        "routes_imports": _routes_imports(service),
+        "has_stream": any(m.is_stream for m in methods),
         "has_ws": any(op.kind == "ws" for op in service.operations),
+        "no_content": any(
+            m.call == "_request" and m.response_model == "_NO_CONTENT" for m in client_methods
+        ),
+        "client_methods": client_methods,
+        "raw_methods": [m for m in client_methods if m.call == "_request"],
+        "client_imports": _client_imports(client_methods),
     }
-    client_methods = _client_methods(service, models)
-    client = _Imports(models={m for op in service.operations for m in op.models})
-    client.models.discard("")
-    for op in service.operations:
-        client.models.discard(op.params_model or "")
-    for method in client_methods:
-        for arg in [*method.arguments, *method.fields]:
-            for name in _names_in(arg.annotation):
-                if name in models.imports:
-                    client.add(models.imports[name])
-                elif name in models.classes:
-                    client.models.add(name)
-    _qualify_methods(client_methods, client)
-    context["no_content"] = any(
-        m.call == "_request" and m.response_model == "_NO_CONTENT" for m in client_methods
-    )
-    client.add("from gmi_ieops.client import AsyncBaseClient")
-    client.add("from gmi_ieops.client import BaseClient")
-    if client_methods:
-        client.add("from gmi_ieops.client import CallOptions")
-        client.add("from typing_extensions import Unpack")
-    if any(m.uses_styled for m in client_methods):
-        client.add("from gmi_ieops.client import styled")
-    if any(m.flag for m in client_methods):
-        client.add("from gmi_ieops.client import set_stream_flag")
-    if any(m.fields for m in client_methods):
-        client.add("from gmi_ieops.client import body_from_fields")
-        client.add("from typing import Any")
-        client.add("from typing import overload")
-    if any(m.flag_field for m in client_methods):
-        client.add("from typing import Literal")
-    if any(m.call == "_stream" for m in client_methods):
-        client.add("from gmi_ieops.client import AsyncEventStream")
-        client.add("from gmi_ieops.client import EventStream")
-    files_emit.client_imports(client, client_methods)
-    if any(m.call == "_websocket" for m in client_methods):
-        client.add("from gmi_ieops.client import AsyncWebSocketSession")
-        client.add("from gmi_ieops.client import WebSocketSession")
-    context["client_methods"] = client_methods
-    context["raw_methods"] = [m for m in client_methods if m.call == "_request"]
-    if context["raw_methods"]:
-        client.add("from gmi_ieops.client import APIResponse")
-    context["client_imports"] = client
     files = {
         "__init__.py": env.get_template("package_init.py.jinja").render(context),
         "client.py": env.get_template("client.py.jinja").render(context),
@@ -593,9 +648,9 @@ def finish(text: str, name: str, package: str = "") -> str:
 
 def render_stub(service: Service, models: Models, package: str, class_name: str) -> str:
     """A handler stub: a subclass of the service interface, written once."""
-    imports = _Imports()
-    methods = _methods(service, models, imports)
-    _runtime_imports(imports, methods)
+    methods = _methods(service, models)
+    imports = _service_imports(methods, abstract=False)
+    imports.add("from gmi_ieops.handler import RequestContext")  # a stub of no methods too
     for model in sorted(imports.models):
         imports.add(f"from {package}.{service.module}.models import {model}")
     imports.models = set()
@@ -616,10 +671,59 @@ def render_stub(service: Service, models: Models, package: str, class_name: str)
     return format_module(finish(text, name, package), name, package)
 
 
-def _runtime_imports(imports: _Imports, methods: list[Method]) -> None:
-    imports.add("from gmi_ieops.handler import RequestContext")
-    files_emit.service_imports(imports, methods)
-    if any(m.returns.startswith("AsyncIterator") for m in methods):
-        imports.add("from collections.abc import AsyncIterator")
-    if any(m.op.kind == "ws" for m in methods):
-        imports.add("from gmi_ieops.handler import WebSocketSession")
+def _service_imports(methods: list[Method], abstract: bool = True) -> _Imports:
+    """What its methods carry, and (``abstract``: ``service.py``) the abstract base."""
+    imports = _Imports()
+    for method in methods:
+        imports.models |= method.model_names
+        for statement in method.imports:
+            imports.add(statement)
+    if methods and abstract:
+        imports.add("from abc import ABC")
+        imports.add("from abc import abstractmethod")
+    return imports
+
+
+def _client_imports(methods: list[ClientMethod]) -> _Imports:
+    """``client.py``: what its methods carry, and the client base classes."""
+    imports = _Imports()
+    for method in methods:
+        imports.models |= method.model_names
+        for statement in method.imports:
+            imports.add(statement)
+    imports.add("from gmi_ieops.client import AsyncBaseClient")
+    imports.add("from gmi_ieops.client import BaseClient")
+    return imports
+
+
+ROUTES_IMPORTS = (
+    "from pathlib import Path",
+    "from fastapi import APIRouter",
+    "from fastapi import FastAPI",
+    "from typing_extensions import Unpack",
+    "from gmi_ieops.handler import Handler",
+    "from gmi_ieops.handler import RouterDef",
+    "from gmi_ieops.handler import RouteRuntime",
+    "from gmi_ieops.handler import Server",
+    "from gmi_ieops.handler import ServerOptions",
+    "from gmi_ieops.handler import api_router",
+    "from gmi_ieops.handler import load_openapi",
+    "from gmi_ieops.handler import require_operations",
+    "from gmi_ieops.handler import unimplemented_operations",
+)
+"""What every ``routes.py`` imports."""
+
+
+def _routes_imports(service: Service) -> _Imports:
+    """``routes.py``: the models of every operation, the service class, the route specs."""
+    routes = _Imports(models={m for op in service.operations for m in op.models})
+    routes.local.append(f"from .service import {service.class_name}")
+    if any(op.batch is not None for op in service.operations):
+        routes.add("from gmi_ieops.handler import BatchConfig")
+    files_emit.routes_imports(routes, service.operations)
+    if service.operations:
+        routes.add("from gmi_ieops.handler import HTTPMethod")
+        routes.add("from gmi_ieops.handler import RouterKind")
+    for statement in ROUTES_IMPORTS:
+        routes.add(statement)
+    return routes

@@ -110,29 +110,35 @@ def client_upload(
     return ClientUpload(False, "", f"form_body({{{', '.join(values)}}}, {{{parts}}})", arguments)
 
 
-def client_imports(imports: Any, methods: list[Any]) -> None:
-    for m in methods:  # a form flattened into keywords does not name its model
-        if m.op.body_kind == "form" and not m.has_body and m.op.body_model:
-            imports.models.discard(m.op.body_model)
-    if any(m.call == "_download" for m in methods):
-        imports.add("from gmi_ieops.client import AsyncByteStream")
-        imports.add("from gmi_ieops.client import ByteStream")
-    exprs = [m.body_expr or "" for m in methods]
-    annotations = [a.annotation for m in methods for a in m.arguments] + [
-        m.body_annotation for m in methods
-    ]
+def client_imports(method: Any) -> set[str]:
+    """What a client method's file arguments and body expression import."""
+    needs: set[str] = set()
+    if method.call == "_download":
+        needs.add("from gmi_ieops.client import AsyncByteStream")
+        needs.add("from gmi_ieops.client import ByteStream")
+    expr = method.body_expr or ""
     for name in ("form_body", "form_fields", "binary_body", "urlencoded_body"):
-        if any(f"{name}(" in e for e in exprs):
-            imports.add(f"from gmi_ieops.client import {name}")
+        if f"{name}(" in expr:
+            needs.add(f"from gmi_ieops.client import {name}")
+    annotations = [a.annotation for a in method.arguments] + [method.body_annotation]
     if any("FileInput" in a for a in annotations):
-        imports.add("from gmi_ieops.client import FileInput")
+        needs.add("from gmi_ieops.client import FileInput")
+    return needs
 
 
-def service_imports(imports: _Adds, methods: list[Any]) -> None:
-    if any("UploadFile" in a.annotation for m in methods for a in m.arguments):
-        imports.add("from gmi_ieops.handler import UploadFile")
-    if any("BinaryBody" in m.returns for m in methods):
-        imports.add("from gmi_ieops.handler import BinaryBody")
+def flattened_form(op: Operation, has_body: bool) -> bool:
+    """A form whose fields are the client method's keywords: its model is not named."""
+    return op.body_kind == "form" and not has_body and op.body_model is not None
+
+
+def service_imports(method: Any) -> set[str]:
+    """What a service method's upload arguments and binary result import."""
+    needs: set[str] = set()
+    if any("UploadFile" in a.annotation for a in method.arguments):
+        needs.add("from gmi_ieops.handler import UploadFile")
+    if "BinaryBody" in method.returns:
+        needs.add("from gmi_ieops.handler import BinaryBody")
+    return needs
 
 
 def routes_imports(imports: _Adds, operations: list[Operation]) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import pointer as jp
+from . import refs
 
 Repair = Callable[[dict[str, Any], str, str], "str | None"]
 
@@ -44,15 +45,6 @@ def _parent(pointer: str) -> tuple[str, str]:
     return head, jp.unescape(last)
 
 
-def _deref(doc: dict[str, Any], node: Any) -> Any:
-    for _ in range(16):
-        ref = node.get("$ref") if isinstance(node, dict) else None
-        if not (isinstance(ref, str) and ref.startswith("#")):
-            return node
-        node = _node(doc, ref[1:])
-    return node
-
-
 def _duplicate_id(doc: dict[str, Any], pointer: str, message: str) -> str | None:
     op = _node(doc, _parent(pointer)[0])
     if not isinstance(op, dict) or not isinstance(op.get("operationId"), str):
@@ -72,7 +64,7 @@ def _duplicate_id(doc: dict[str, Any], pointer: str, message: str) -> str | None
 
 
 def _path_required(doc: dict[str, Any], pointer: str, message: str) -> str | None:
-    param = _deref(doc, _node(doc, _parent(pointer)[0]))
+    param = refs.deref(doc, _node(doc, _parent(pointer)[0]))
     if not isinstance(param, dict):
         return None
     param["required"] = True

@@ -18,8 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from . import names
-from .validate import _deref
+from . import names, refs
 
 MULTIPART = "multipart/form-data"
 URLENCODED = "application/x-www-form-urlencoded"
@@ -56,6 +55,24 @@ def _is_json(media: str) -> bool:
     return b == "application/json" or b.endswith("+json") or b == "*/*"
 
 
+def json_media(content: dict[str, Any]) -> str | None:
+    """The first JSON entry of a ``content`` map (``application/json``, ``*+json``, ``*/*``)."""
+    for media in content:
+        if _is_json(media):
+            return media
+    return None
+
+
+def json_body_schema(doc: dict[str, Any], operation: dict[str, Any]) -> Any:
+    """The schema of an operation's JSON request body, or ``None``."""
+    body = refs.deref(doc, operation.get("requestBody"))
+    if not isinstance(body, dict):
+        return None
+    content = body.get("content") or {}
+    media = json_media(content)
+    return content[media].get("schema") if media else None
+
+
 def form_media(content: dict[str, Any]) -> str | None:
     """The ``multipart/form-data`` entry of a request body's ``content``."""
     for media in content:
@@ -70,7 +87,7 @@ def urlencoded_entry(doc: dict[str, Any], content: dict[str, Any]) -> dict[str, 
     for media, entry in content.items():
         if base(media) != URLENCODED or not isinstance(entry, dict):
             continue
-        schema = _deref(doc, entry.get("schema"))
+        schema = refs.deref(doc, entry.get("schema"))
         if isinstance(schema, dict) and (
             schema.get("type") == "object" or "properties" in schema or "allOf" in schema
         ):
@@ -122,7 +139,7 @@ def is_text(media: str) -> bool:
 
 
 def _is_file(doc: dict[str, Any], schema: Any) -> bool:
-    schema = _deref(doc, schema)
+    schema = refs.deref(doc, schema)
     if not isinstance(schema, dict):
         return False
     if schema.get("format") == "binary":
@@ -132,7 +149,7 @@ def _is_file(doc: dict[str, Any], schema: Any) -> bool:
 
 def _file_items(doc: dict[str, Any], schema: Any) -> bool | None:
     """``False`` for one file, ``True`` for an array of files, ``None`` for no file."""
-    schema = _deref(doc, schema)
+    schema = refs.deref(doc, schema)
     if _is_file(doc, schema):
         return False
     if (
@@ -146,7 +163,7 @@ def _file_items(doc: dict[str, Any], schema: Any) -> bool | None:
 
 def _object(doc: dict[str, Any], schema: Any, depth: int = 0) -> tuple[dict[str, Any], list[str]]:
     """Properties and required names of a form schema (through ``$ref`` and ``allOf``)."""
-    schema = _deref(doc, schema)
+    schema = refs.deref(doc, schema)
     if not isinstance(schema, dict) or depth > 16:
         return {}, []
     props = dict(schema["properties"]) if isinstance(schema.get("properties"), dict) else {}
@@ -179,9 +196,9 @@ def split_form(
         if isinstance(enc, dict) and isinstance(enc.get("contentType"), str):
             types = tuple(t.strip() for t in enc["contentType"].split(",") if t.strip())
         else:
-            item = _deref(doc, schema)
+            item = refs.deref(doc, schema)
             if repeated and isinstance(item, dict):
-                item = _deref(doc, item.get("items"))
+                item = refs.deref(doc, item.get("items"))
             media = item.get("contentMediaType") if isinstance(item, dict) else None
             if isinstance(media, str):
                 types = (media,)
@@ -211,6 +228,8 @@ __all__ = [
     "form_media",
     "form_styles",
     "is_text",
+    "json_body_schema",
+    "json_media",
     "response_media",
     "split_form",
     "urlencoded_entry",

@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import emit, formatter, ir, load, models, names, validate
+from . import build, emit, formatter, ir, load, models, names, validate
 from .errors import GenerationError, Problem, SpecError
 
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -102,7 +102,7 @@ def run(
         [(module, _title(bundle)) for module, (_, bundle) in zip(found, bundles, strict=True)]
     )
     for module, class_name, (_, bundle) in zip(found, classes, bundles, strict=True):
-        service = ir.build(bundle, module, class_name)
+        service = build.build(bundle, module, class_name)
         header = emit.header(service.source)
         result = models.generate(service, header, enums=enums)
         for rel, text in emit.render(service, result, package).items():

@@ -1,4 +1,5 @@
-"""Where a document's ``$ref``s are: one walk that knows references from data.
+"""Where a document's ``$ref``s are, and how to follow them: one walk that knows
+references from data, one :func:`deref`, and the keywords whose values are schemas.
 
 ``$ref`` is a reference only where the OpenAPI and JSON Schema grammars put objects.
 Inside instance data (``example``, ``examples`` of a schema, ``default``, ``const``,
@@ -9,6 +10,7 @@ a key such as ``default`` is a name, not a keyword.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -42,6 +44,62 @@ NAME_MAPS = frozenset(
         "variables",
     }
 )
+
+
+SCHEMA_KEYS = (
+    "items",
+    "additionalProperties",
+    "not",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "additionalItems",
+)
+"""Keywords whose value is one schema."""
+SCHEMA_LIST_KEYS = ("allOf", "anyOf", "oneOf", "prefixItems")
+"""Keywords whose value is a list of schemas."""
+SCHEMA_MAP_KEYS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+"""Keywords whose value maps names to schemas."""
+
+SCHEMA_REF = re.compile(r"^#/components/schemas/([^/]+)(/.*)?$")
+"""A ``$ref`` to a component schema (group 1, escaped) or to a pointer inside one (group 2)."""
+
+
+def deref(doc: dict[str, Any], node: Any) -> Any:
+    """``node`` with its local ``$ref`` chain followed (up to 32 hops); ``None`` when a
+    target is missing, ``node`` itself when it is not a local reference."""
+    for _ in range(32):
+        if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
+            return node
+        ref = node["$ref"]
+        if not ref.startswith("#"):
+            return node
+        try:
+            node = jp.resolve(doc, jp.split(ref[1:]))
+        except (KeyError, ValueError):
+            return None
+    return node
+
+
+def declared_properties(doc: dict[str, Any], schema: Any) -> Iterator[tuple[str, Any]]:
+    """Every ``(name, schema)`` a schema declares as a property: itself, through ``$ref``s
+    and in every ``allOf`` / ``anyOf`` / ``oneOf`` branch (16 levels deep at most)."""
+    yield from _declared(doc, schema, 0)
+
+
+def _declared(doc: dict[str, Any], schema: Any, depth: int) -> Iterator[tuple[str, Any]]:
+    schema = deref(doc, schema)
+    if not isinstance(schema, dict) or depth > 16:
+        return
+    if isinstance(schema.get("properties"), dict):
+        yield from schema["properties"].items()
+    for key in ("allOf", "anyOf", "oneOf"):
+        for sub in schema.get(key, []) if isinstance(schema.get(key), list) else []:
+            yield from _declared(doc, sub, depth + 1)
 
 
 def references(node: Any, at: str = "") -> Iterator[tuple[dict[str, Any], str]]:

@@ -29,24 +29,6 @@ ERROR_FORMATS = ("ieops", "openai")
 MAX_TIMEOUT = 7 * 24 * 3600
 """A week: longer is a typo (or an attack on the worker's timer), not a job."""
 
-# keywords whose value is a schema / a list of schemas / a mapping of schemas
-_ONE = (
-    "items",
-    "additionalProperties",
-    "not",
-    "if",
-    "then",
-    "else",
-    "contains",
-    "propertyNames",
-    "unevaluatedItems",
-    "unevaluatedProperties",
-    "additionalItems",
-)
-_MANY = ("allOf", "anyOf", "oneOf", "prefixItems")
-_MAP = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
-
-
 def validate(bundle: Bundle, lenient: bool = False) -> list[Problem]:
     """Raise :class:`SpecError` listing every problem found in ``bundle``.
 
@@ -108,7 +90,7 @@ def _check(doc: dict[str, Any]) -> Iterator[tuple[str, str]]:
         if not isinstance(item, dict):
             yield at, "a path item must be a mapping"
             continue
-        item = _deref(doc, item)
+        item = refs.deref(doc, item)
         for method in HTTP_METHODS:
             op = item.get(method)
             if op is None:
@@ -151,7 +133,7 @@ def _check_operation(
             continue
         for index, param in enumerate(raw):
             at = jp.join(base, index)
-            param = _deref(doc, param)
+            param = refs.deref(doc, param)
             if not isinstance(param, dict):
                 yield at, "a parameter must be a mapping"
                 continue
@@ -185,14 +167,14 @@ def _check_operation(
             at = jp.join(where, "responses", code)
             if not re.match(r"^([1-5]([0-9]{2}|XX)|default)$", code):
                 yield at, f"response key must be a status code or 'default', got {code!r}"
-            response = _deref(doc, response)
+            response = refs.deref(doc, response)
             if not isinstance(response, dict):
                 yield at, "a response must be a mapping"
                 continue
             yield from _check_content(doc, response.get("content"), jp.join(at, "content"))
     body = op.get("requestBody")
     if body is not None:
-        body = _deref(doc, body)
+        body = refs.deref(doc, body)
         if not isinstance(body, dict):
             yield jp.join(where, "requestBody"), "'requestBody' must be a mapping"
         else:
@@ -279,7 +261,7 @@ def _streams(doc: dict[str, Any], op: dict[str, Any]) -> bool:
     if not isinstance(responses, dict):
         return False
     for response in responses.values():
-        response = _deref(doc, response)
+        response = refs.deref(doc, response)
         content = response.get("content") if isinstance(response, dict) else None
         if isinstance(content, dict) and any(
             str(media).startswith("text/event-stream") for media in content
@@ -349,17 +331,17 @@ def _check_schema(
     if isinstance(schema.get("patternProperties"), dict):
         for key in schema["patternProperties"]:
             yield from _check_pattern(key, jp.join(at, "patternProperties", key))
-    for key in _ONE:
+    for key in refs.SCHEMA_KEYS:
         if key in schema:
             yield from _check_schema(doc, schema[key], jp.join(at, key), depth + 1)
-    for key in _MANY:
+    for key in refs.SCHEMA_LIST_KEYS:
         if key in schema:
             if not isinstance(schema[key], list):
                 yield jp.join(at, key), f"'{key}' must be a list of schemas"
             else:
                 for index, sub in enumerate(schema[key]):
                     yield from _check_schema(doc, sub, jp.join(at, key, index), depth + 1)
-    for key in _MAP:
+    for key in refs.SCHEMA_MAP_KEYS:
         if key in schema:
             if not isinstance(schema[key], dict):
                 yield jp.join(at, key), f"'{key}' must be a mapping"
@@ -462,7 +444,7 @@ def _check_discriminator(
 def _has_property(doc: dict[str, Any], schema: Any, name: str, depth: int) -> bool:
     """Whether ``schema`` declares ``name`` (itself, through ``allOf``, or in every branch
     of a nested union); ``True`` where it cannot tell (dynamic references)."""
-    schema = _deref(doc, schema)
+    schema = refs.deref(doc, schema)
     if not isinstance(schema, dict) or depth > 16:
         return not isinstance(schema, dict) or depth > 16
     if {"$recursiveRef", "$dynamicRef"} & set(schema) or (
@@ -527,68 +509,30 @@ def _looks_like_schema(node: Any) -> bool:
     return not ("version" in keys and keys <= _INFO)
 
 
-def _deref(doc: dict[str, Any], node: Any) -> Any:
-    for _ in range(32):
-        if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
-            return node
-        ref = node["$ref"]
-        if not ref.startswith("#"):
-            return node
-        try:
-            node = jp.resolve(doc, jp.split(ref[1:]))
-        except (KeyError, ValueError):
-            return None
-    return node
-
-
 def _body_properties(doc: dict[str, Any], op: dict[str, Any]) -> set[str]:
-    body = _deref(doc, op.get("requestBody"))
+    """The names of the properties any of the request body's media types declares."""
+    body = refs.deref(doc, op.get("requestBody"))
     if not isinstance(body, dict) or not isinstance(body.get("content"), dict):
         return set()
     names: set[str] = set()
     for entry in body["content"].values():
         if isinstance(entry, dict):
-            names |= _properties(doc, entry.get("schema"), 0)
-    return names
-
-
-def _properties(doc: dict[str, Any], schema: Any, depth: int) -> set[str]:
-    schema = _deref(doc, schema)
-    if not isinstance(schema, dict) or depth > 16:
-        return set()
-    names = set(schema.get("properties", {}) if isinstance(schema.get("properties"), dict) else ())
-    for key in ("allOf", "anyOf", "oneOf"):
-        for sub in schema.get(key, []) if isinstance(schema.get(key), list) else []:
-            names |= _properties(doc, sub, depth + 1)
+            names |= {name for name, _ in refs.declared_properties(doc, entry.get("schema"))}
     return names
 
 
 def _boolean_property(doc: dict[str, Any], op: dict[str, Any], name: str) -> bool:
     """Whether every declaration of body property ``name`` allows a boolean."""
-    body = _deref(doc, op.get("requestBody"))
+    body = refs.deref(doc, op.get("requestBody"))
     found: list[Any] = []
     for entry in (body or {}).get("content", {}).values() if isinstance(body, dict) else ():
         if isinstance(entry, dict):
-            _collect_property(doc, entry.get("schema"), name, found, 0)
+            found += [s for n, s in refs.declared_properties(doc, entry.get("schema")) if n == name]
     return bool(found) and all(_allows_boolean(doc, schema) for schema in found)
 
 
-def _collect_property(
-    doc: dict[str, Any], schema: Any, name: str, found: list[Any], depth: int
-) -> None:
-    schema = _deref(doc, schema)
-    if not isinstance(schema, dict) or depth > 16:
-        return
-    props = schema.get("properties")
-    if isinstance(props, dict) and name in props:
-        found.append(props[name])
-    for key in ("allOf", "anyOf", "oneOf"):
-        for sub in schema.get(key, []) if isinstance(schema.get(key), list) else []:
-            _collect_property(doc, sub, name, found, depth + 1)
-
-
 def _allows_boolean(doc: dict[str, Any], schema: Any) -> bool:
-    schema = _deref(doc, schema)
+    schema = refs.deref(doc, schema)
     if schema is True or schema == {}:
         return True
     if not isinstance(schema, dict):

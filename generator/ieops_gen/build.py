@@ -1,0 +1,385 @@
+"""OpenAPI -> IR: a validated, bundled document becomes a :class:`~.ir.Service`.
+
+Every schema an operation uses becomes a named model (inline schemas are given names from
+the ``operationId``; identical ones share a class), with its ``$ref``s pointed at the
+renamed components and every schema cleaned for the model layer (:mod:`.fixups`).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any, cast
+
+from . import fixups, names, refs
+from . import media as files
+from . import pointer as jp
+from .ir import Location, Operation, Parameter, Service
+from .load import Bundle
+from .validate import BATCH_LIMITS, HTTP_METHODS
+
+METHOD_NAME_LENGTH = 64
+"""Longer method names (from long operationIds or paths) keep their head and tail."""
+
+
+class _Builder:
+    def __init__(self, bundle: Bundle, module: str) -> None:
+        self.bundle = bundle
+        self.doc = bundle.document
+        self.module = module
+        self.skipped: list[str] = []
+        self.aliases: dict[str, str] = {}
+        self.class_names = names.Namer(set(files.RUNTIME_NAMES))  # no clash with imports
+        self.renamed: dict[str, str] = {}  # component name -> class name
+        self.made: dict[str, str] = {}  # an inline schema's JSON -> the class made for it
+        source = self.doc.get("components", {}).get("schemas", {})
+        self.schemas: dict[str, Any] = {}
+        for name in source:
+            self.renamed[name] = self.class_names.unique(names.class_name(name), sep="")
+        self.warnings: list[str] = []
+        self.fixups = fixups.Fixups(self.schemas, self.warnings, self.aliases)
+        for name, schema in source.items():
+            self.schemas[self.renamed[name]] = self.rewrite(copy.deepcopy(schema))
+        for name, schema in self.schemas.items():
+            self.fixups.component(schema, jp.join("/components/schemas", name))
+
+    def rewrite(self, node: Any) -> Any:
+        """Point ``$ref``s at renamed components; copy in refs to anything else. A ``$ref``
+        inside instance data (``example``, ``default``, ``enum``...) is data, kept."""
+        for holder, _ in list(refs.references(node)):
+            holder["$ref"] = self.rewrite_ref(holder["$ref"])
+        return node
+
+    def rewrite_ref(self, ref: str) -> str:
+        match = refs.SCHEMA_REF.match(ref)
+        if match and jp.unescape(match.group(1)) in self.renamed:
+            rest = match.group(2) or ""
+            return (
+                "#/components/schemas/"
+                + jp.escape(self.renamed[jp.unescape(match.group(1))])
+                + rest
+            )
+        if not ref.startswith("#/"):
+            return ref
+        target = jp.resolve(self.doc, jp.split(ref[1:]))
+        key = "ref:" + ref
+        if key not in self.renamed:
+            name = self.class_names.unique(names.pascal(jp.split(ref[1:])[-1]), sep="")
+            self.renamed[key] = name
+            self.schemas[name] = self.rewrite(copy.deepcopy(target))
+            self.fixups.clean(self.schemas[name], jp.join("/components/schemas", name))
+        return "#/components/schemas/" + self.renamed[key]
+
+    def model_for(self, schema: Any, hint: str) -> str:
+        """The class name for ``schema``: its component, or a new one named ``hint``."""
+        if isinstance(schema, dict) and set(schema) == {"$ref"}:
+            match = refs.SCHEMA_REF.match(schema["$ref"])
+            if match and not match.group(2):
+                name = self.renamed.get(jp.unescape(match.group(1)))
+                if name is not None and not fixups.is_enum(self.schemas.get(name)):
+                    return name
+        return self.made_model(schema if schema is not None else {}, hint)
+
+    def made_model(self, schema: Any, hint: str) -> str:
+        """A model for an inline schema; one class for identical ones (the first name)."""
+        rewritten = self.rewrite(copy.deepcopy(schema))
+        # in document order: parameters in another order make fields in another order
+        key = json.dumps(rewritten, ensure_ascii=False, default=str)
+        if key in self.made:
+            return self.made[key]
+        name = self.class_names.unique(hint, sep="")
+        self.schemas[name] = rewritten
+        self.fixups.clean(self.schemas[name], jp.join("/components/schemas", name))
+        self.made[key] = name
+        return name
+
+    def build(self) -> Service:
+        info = self.doc.get("info", {})
+        operations: list[Operation] = []
+        methods = names.Namer()
+        for path, item in self.doc.get("paths", {}).items():
+            item = refs.deref(self.doc, item)
+            for method in HTTP_METHODS:
+                if not isinstance(item.get(method), dict):
+                    continue
+                op = self.operation(path, item, method, methods)
+                if op is not None:
+                    operations.append(op)
+        title = str(info.get("title", self.module))
+        return Service(
+            module=self.module,
+            class_name=names.service_classes([(self.module, info.get("title"))])[0],
+            title=title,
+            version=str(info.get("version", "")),
+            description=info.get("description")
+            if isinstance(info.get("description"), str)
+            else None,
+            source=self.bundle.root.display,
+            operations=operations,
+            skipped=self.skipped,
+            warnings=self.warnings,
+            schemas=self.schemas,
+            aliases=self.aliases,
+            openapi=self.doc,
+            error_format=str(self.doc.get("x-ieops-error-format") or "ieops"),
+        )
+
+    def skip(self, method: str, path: str, reason: str) -> None:
+        self.skipped.append(f"{method.upper()} {path}: {reason}")
+
+    def operation(
+        self, path: str, item: dict[str, Any], method: str, methods: names.Namer
+    ) -> Operation | None:
+        raw: dict[str, Any] = item[method]
+        where = jp.join("/paths", path, method)
+        if "?" in path:
+            self.skip(method, path, "a query string in the path key cannot be routed")
+            return None
+        if method in ("trace", "query"):
+            self.skip(method, path, f"the runtime does not route {method.upper()} requests")
+            return None
+        key = path
+        if "#" in path:
+            # A fragment is never sent over HTTP: client and server both use the path
+            # before it; a document that also has that path for this method keeps it.
+            path = path.split("#", 1)[0]
+            other = self.doc.get("paths", {}).get(path)
+            if isinstance(other, dict) and isinstance(other.get(method), dict):
+                self.skip(method, key, f"the path without its #fragment, {path}, is routed")
+                return None
+            self.warnings.append(
+                f"{where}: the #fragment of the path key is not sent over HTTP; "
+                f"the operation is routed at {path}"
+            )
+        op_id = raw.get("operationId") or f"{method} {path}"
+        method_name = methods.unique(names.shorten(names.snake(op_id), METHOD_NAME_LENGTH))
+        hint = names.pascal(op_id)
+        op = Operation(
+            operation_id=str(raw.get("operationId") or method_name),
+            method_name=method_name,
+            http_method=method.upper(),
+            path=path,
+            kind="api",
+            pointer=where,
+            summary=_text(raw.get("summary")),
+            description=_text(raw.get("description")),
+            tags=[t for t in raw.get("tags", []) if isinstance(t, str)],
+            deprecated=raw.get("deprecated") is True,
+        )
+        timeout = raw.get("x-ieops-timeout")
+        op.timeout = float(timeout) if timeout is not None else None
+        batch = raw.get("x-ieops-batch")
+        if batch is True or isinstance(batch, dict):
+            settings = batch if isinstance(batch, dict) else {}
+            # Only keys validate.py checked (names and numbers), never the spec's text.
+            op.batch = {key: settings[key] for key in BATCH_LIMITS if key in settings}
+        if not self.parameters(op, item, raw, hint):
+            return None
+        websocket = raw.get("x-ieops-websocket")
+        if isinstance(websocket, dict):
+            op.kind = "ws"
+            op.ws_receive_model = self.model_for(websocket["receive"], hint + "Receive")
+            op.ws_send_model = self.model_for(websocket["send"], hint + "Send")
+            return op
+        if not self.body(op, raw, hint):
+            return None
+        if not self.response(op, raw, hint, methods):
+            return None
+        return op
+
+    def parameters(
+        self, op: Operation, item: dict[str, Any], raw: dict[str, Any], hint: str
+    ) -> bool:
+        merged: dict[tuple[str, str], dict[str, Any]] = {}
+        for owner in (item, raw):
+            for param in owner.get("parameters", []):
+                param = refs.deref(self.doc, param)
+                merged[(param["name"], param["in"])] = param
+        if not merged:
+            return True
+        # the runtime's arguments, and the generated client's per-call options (CallOptions)
+        keywords = names.Namer(
+            {
+                "self",
+                "body",
+                "context",
+                "session",
+                "options",
+                "extra",
+                "trace_id",
+                "timeout",
+                "retries",
+                "headers",
+            }
+        )
+        properties: dict[str, Any] = {}
+        required: list[str] = []
+        wire = names.Namer()
+        for (name, location), param in merged.items():
+            if location == "querystring":
+                self.skip(op.http_method, op.path, "'in: querystring' parameters are not supported")
+                return False
+            if location == "path" and op.kind == "ws":
+                pass
+            key = wire.unique(name) if name in properties else name
+            schema = param.get("schema")
+            if schema is None:
+                content = param.get("content", {})
+                schema = next((v.get("schema", {}) for v in content.values()), {})
+            properties[key] = schema
+            if param.get("required") is True:
+                required.append(key)
+            python_name = keywords.unique(names.snake(name, prefix="param"))
+            style = param.get("style")
+            if not isinstance(style, str):
+                style = "form" if location in ("query", "cookie") else "simple"
+            explode = param.get("explode")
+            op.parameters.append(
+                Parameter(
+                    name=name,
+                    python_name=python_name,
+                    location=_location(location),
+                    required=param.get("required") is True,
+                    description=_text(param.get("description")),
+                    style=style,
+                    explode=explode if isinstance(explode, bool) else style == "form",
+                )
+            )
+        schema = {"type": "object", "properties": properties, "required": required}
+        renamed = {
+            key: param.python_name
+            for param, key in zip(op.parameters, properties, strict=True)
+            if param.python_name != key
+        }
+        # identical parameters (``{job_id}`` of two routes) share one model; their field
+        # names must agree too, so the renames are part of what is compared
+        model = self.made_model({**schema, "x-ieops-fields": renamed}, hint + "Params")
+        self.schemas[model].pop("x-ieops-fields", None)
+        for key, python_name in renamed.items():
+            self.aliases[f"{model}.{key}"] = python_name
+        op.params_model = model
+        return True
+
+    def body(self, op: Operation, raw: dict[str, Any], hint: str) -> bool:
+        body = refs.deref(self.doc, raw.get("requestBody"))
+        if not isinstance(body, dict) or not body.get("content"):
+            return True
+        content: dict[str, Any] = body["content"]
+        media = files.json_media(content)
+        form = files.urlencoded_entry(self.doc, content)
+        if media is None and form is not None and files.form_media(content) is None:
+            op.body_kind = "urlencoded"
+            op.urlencoded = True
+            op.form_styles = files.form_styles(form)
+            op.body_model = self.model_for(form.get("schema"), hint + "Request")
+            return True
+        if media is None and self.file_body(op, content, hint):
+            return True
+        if media is None:
+            self.skip(
+                op.http_method,
+                op.path,
+                f"request body {', '.join(content)} is not JSON; typed routes read JSON",
+            )
+            return False
+        op.body_model = self.model_for(content[media].get("schema"), hint + "Request")
+        # OpenAPI's default is optional, but most specs that omit the flag mean required:
+        # only an explicit ``false`` is honoured (multipart, binary and form-only bodies
+        # stay required).
+        op.body_required = body.get("required") is not False
+        if form is not None and _same(form.get("schema"), content[media].get("schema")):
+            op.urlencoded = True  # the same schema as a form too: chosen by Content-Type
+            op.form_styles = files.form_styles(form)
+        return True
+
+    def file_body(self, op: Operation, content: dict[str, Any], hint: str) -> bool:
+        """A multipart or binary request body (media.py); False when it is neither."""
+        form = files.form_media(content)
+        if form is not None:
+            entry = content[form] if isinstance(content[form], dict) else {}
+            taken = {p.python_name for p in op.parameters}
+            rest, parts = files.split_form(self.doc, entry, taken)
+            op.body_kind = "form"
+            op.form_files = parts
+            if rest is not None:
+                op.body_model = self.model_for(rest, hint + "Form")
+            return True
+        binary = files.binary_media(content)
+        if binary:
+            op.body_kind = "binary"
+            op.body_media = binary
+            return True
+        return False
+
+    def response(self, op: Operation, raw: dict[str, Any], hint: str, methods: names.Namer) -> bool:
+        responses = raw.get("responses") or {}
+        codes = sorted(c for c in responses if c[:1] == "2")
+        if not codes:
+            return True
+        code = codes[0]
+        op.status_code = int(code) if code.isdigit() else 200
+        response = refs.deref(self.doc, responses[code])
+        content: dict[str, Any] = response.get("content") or {}
+        if not content:
+            return True
+        json_media = files.json_media(content)
+        stream = content.get(files.SSE)
+        if json_media is None and stream is None and op.kind == "api":
+            op.response_media = files.response_media(content)
+            return True
+        if json_media is None and stream is None:
+            self.skip(
+                op.http_method,
+                op.path,
+                f"response {', '.join(content)} is neither JSON nor text/event-stream",
+            )
+            return False
+        if json_media is not None:
+            op.response_model = self.model_for(content[json_media].get("schema"), hint + "Response")
+            if stream is None and op.kind == "api":
+                # JSON or a binary type for one status: the result and Accept decide (files.md)
+                op.response_media = files.response_media(content)
+        if isinstance(stream, dict):
+            schema = stream.get("itemSchema", stream.get("schema"))
+            op.event_model = self.model_for(schema, hint + "Event")
+            # binary and SSE (OpenAI's /audio/speech): the bytes, or events on Accept (media.py)
+            binary = files.response_media(content) if json_media is None else None
+            if op.response_model is None and binary is None:
+                op.kind = "sse"
+            else:
+                op.response_media = binary
+                op.stream_method_name = methods.unique(op.method_name + "_stream")
+                flag = raw.get("x-ieops-stream-flag")
+                body = files.json_body_schema(self.doc, raw)
+                if flag is None and any(
+                    name == "stream" for name, _ in refs.declared_properties(self.doc, body)
+                ):
+                    flag = "stream"
+                op.stream_flag = flag
+        return True
+
+
+def _location(value: str) -> Location:
+    if value not in ("path", "query", "header", "cookie"):
+        raise ValueError(value)
+    return cast(Location, value)
+
+
+def _same(a: Any, b: Any) -> bool:
+    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def build(bundle: Bundle, module: str, class_name: str | None = None) -> Service:
+    """The IR of one validated document, generated into the package ``module``.
+
+    ``class_name`` is the service class (``names.service_classes`` decides it for a whole
+    folder); by default the one the document's title gives alone.
+    """
+    service = _Builder(bundle, module).build()
+    if class_name is not None:
+        service.class_name = class_name
+    return service

@@ -1,0 +1,453 @@
+"""What the model layer must not see of a schema, removed before it sees it.
+
+:class:`Fixups` cleans every schema :mod:`.build` hands to the models: keys that are not
+schema keywords (some extensions are code instructions to datamodel-code-generator),
+examples, defaults that would not type-check as Python defaults, ``allOf`` bases whose
+fields would clash in a subclass, long enum members and field names. Each change that
+loses something the document said is a warning.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from . import names, refs
+from . import pointer as jp
+
+SCHEMA_KEYWORDS = frozenset(
+    {
+        # JSON Schema 2020-12 (core, applicator, validation, meta-data, format, content)
+        "$schema",
+        "$id",
+        "$ref",
+        "$anchor",
+        "$dynamicRef",
+        "$dynamicAnchor",
+        "$defs",
+        "$comment",
+        "$vocabulary",
+        "$recursiveRef",
+        "definitions",
+        "allOf",
+        "anyOf",
+        "oneOf",
+        "not",
+        "if",
+        "then",
+        "else",
+        "dependentSchemas",
+        "prefixItems",
+        "items",
+        "contains",
+        "properties",
+        "patternProperties",
+        "additionalProperties",
+        "propertyNames",
+        "unevaluatedItems",
+        "unevaluatedProperties",
+        "additionalItems",
+        "dependencies",
+        "type",
+        "enum",
+        "const",
+        "multipleOf",
+        "maximum",
+        "exclusiveMaximum",
+        "minimum",
+        "exclusiveMinimum",
+        "maxLength",
+        "minLength",
+        "pattern",
+        "maxItems",
+        "minItems",
+        "uniqueItems",
+        "maxContains",
+        "minContains",
+        "maxProperties",
+        "minProperties",
+        "required",
+        "dependentRequired",
+        "title",
+        "description",
+        "default",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+        "format",
+        "contentEncoding",
+        "contentMediaType",
+        "contentSchema",
+        # OpenAPI's additions
+        "nullable",
+        "discriminator",
+        "xml",
+        "externalDocs",
+    }
+)
+"""What models may see of a schema; everything else is dropped before model generation."""
+
+QUIET = frozenset({"$recursiveAnchor"})
+"""Dropped without a warning: draft 2019-09's anchor, which 2020-12 validators refuse."""
+
+CODE_KEY_PREFIXES = ("x-python", "x-is-", "x-datamodel-code-generator", "x-enum-", "custom")
+"""Extensions datamodel-code-generator reads as code instructions: dropped with a warning."""
+
+
+NEEDS_PACKAGE = {"email": "email-validator", "idn-email": "email-validator"}
+"""Formats whose pydantic types need a package the generated code does not depend on."""
+
+FIELD_NAME_LENGTH = 48
+"""Longer property names become shorter field names (the wire name stays the alias)."""
+
+ENUM_MEMBER_LENGTH = 40
+"""Longer enum values get member names cut to this length (the value stays whole)."""
+
+
+def _name_long_enum_members(schema: dict[str, Any]) -> None:
+    """Give enums with long string values short, unique member names.
+
+    The model layer names a member after its value; a 150-character value would make a
+    150-character identifier and a line no formatter can fit.
+    """
+    values = schema.get("enum")
+    if not isinstance(values, list) or not any(
+        isinstance(v, str) and len(v) > ENUM_MEMBER_LENGTH for v in values
+    ):
+        return
+    namer = names.Namer()
+    members = []
+    for value in values:
+        base = names.snake(str(value), prefix="value")[:ENUM_MEMBER_LENGTH].rstrip("_")
+        members.append(namer.unique(base or "value"))
+    schema["x-enum-varnames"] = members
+
+
+class Fixups:
+    """Cleans schemas in place; ``schemas`` (class name -> schema) is what ``$ref``s reach,
+    ``warnings`` gets a line for each change, ``aliases`` the short names of long fields."""
+
+    def __init__(
+        self, schemas: dict[str, Any], warnings: list[str], aliases: dict[str, str]
+    ) -> None:
+        self.schemas = schemas
+        self.warnings = warnings
+        self.aliases = aliases
+        self.long_fields = names.Namer()
+
+    def component(self, schema: Any, at: str) -> None:
+        """:meth:`clean` a named schema, after dropping a default no field could take."""
+        if isinstance(schema, dict) and "default" in schema and not _is_object(schema):
+            self.warnings.append(
+                f"{at}: default {schema['default']!r} of a named non-object schema ignored: "
+                "it would become the default of every field that refers to it"
+            )
+            del schema["default"]
+        self.clean(schema, at)
+
+    def clean(self, schema: Any, at: str, depth: int = 0) -> None:
+        """Drop what models must not carry: examples, defaults that would not type-check,
+        and every key that is not a schema keyword (extensions are data to us, but some are
+        instructions to datamodel-code-generator to import and use Python objects)."""
+        if not isinstance(schema, dict) or depth > 100:
+            return
+        schema.pop("example", None)
+        schema.pop("examples", None)
+        for key in [k for k in schema if k not in SCHEMA_KEYWORDS]:
+            if key.startswith(CODE_KEY_PREFIXES) or not (key.startswith("x-") or key in QUIET):
+                self.warnings.append(f"{jp.join(at, key)}: {key!r} ignored: not a schema keyword")
+            del schema[key]
+        if schema.get("nullable") is False:
+            del schema["nullable"]  # the default; explicit false confuses strict_nullable
+        if isinstance(schema.get("const"), (dict, list)):
+            self.warnings.append(
+                f"{jp.join(at, 'const')}: a constant object or array is not enforced by models"
+            )
+            del schema["const"]
+        if schema.get("format") in NEEDS_PACKAGE:
+            self.warnings.append(
+                f"{jp.join(at, 'format')}: format {schema['format']!r} read as a plain string "
+                f"(validating it needs {NEEDS_PACKAGE[schema['format']]})"
+            )
+            del schema["format"]
+        if isinstance(schema.get("required"), list):  # a repeated name means the same
+            schema["required"] = list(dict.fromkeys(schema["required"]))
+        _name_long_enum_members(schema)
+        if isinstance(schema.get("properties"), dict):
+            for key in schema["properties"]:
+                if len(key) > FIELD_NAME_LENGTH and key not in self.aliases:
+                    short = names.snake(key, prefix="field")
+                    half = FIELD_NAME_LENGTH // 2
+                    short = short[:half].rstrip("_") + "_" + short[-half + 1 :].lstrip("_")
+                    self.aliases[key] = self.long_fields.unique(short)
+        if schema.get("type") == "array" and "items" not in schema and "prefixItems" not in schema:
+            schema["items"] = {}
+        if isinstance(schema.get("allOf"), list):
+            self.flatten_conflicting_bases(schema, at)
+        if isinstance(schema.get("allOf"), list):
+            self.drop_redefined(schema["allOf"], at)
+            self.drop_inherited_required(schema, at)
+        if "default" in schema:
+            reason = self.default_problem(schema, schema["default"])
+            if reason:
+                self.warnings.append(f"{at}: default {schema['default']!r} ignored: {reason}")
+                del schema["default"]
+        for key in refs.SCHEMA_KEYS:
+            if key in schema:
+                self.clean(schema[key], jp.join(at, key), depth + 1)
+        for key in refs.SCHEMA_LIST_KEYS:
+            if isinstance(schema.get(key), list):
+                for index, sub in enumerate(schema[key]):
+                    self.clean(sub, jp.join(at, key, index), depth + 1)
+        for key in refs.SCHEMA_MAP_KEYS:
+            if isinstance(schema.get(key), dict):
+                for name, sub in schema[key].items():
+                    self.clean(sub, jp.join(at, key, name), depth + 1)
+
+    def drop_redefined(self, parts: list[Any], at: str) -> None:
+        """In ``allOf: [$ref Parent, {properties: ...}]``, keep the parent's property types.
+
+        A part that redeclares a property its referenced parent already has would make the
+        generated subclass override the field with another type, which mypy rejects; the
+        instance must satisfy the parent's declaration anyway.
+        """
+        inherited: set[str] = set()
+        for part in parts:
+            if isinstance(part, dict) and "$ref" in part:
+                inherited |= self.property_names(self.target(part), 0)
+        for index, part in enumerate(parts):
+            if (
+                isinstance(part, dict)
+                and "$ref" not in part
+                and isinstance(part.get("properties"), dict)
+            ):
+                for name in sorted(inherited & set(part["properties"])):
+                    del part["properties"][name]
+                    self.warnings.append(
+                        f"{at}/allOf/{index}/properties/{jp.escape(name)}: redeclares an "
+                        "inherited property; the parent's declaration is used"
+                    )
+
+    def flatten_conflicting_bases(self, schema: dict[str, Any], at: str) -> None:
+        """``allOf`` of bases that declare one property differently: one flat model.
+
+        Two base classes with one field of different types (``name: str`` in one,
+        ``name: str | None = None`` in the other) make a class mypy refuses; the schema then
+        becomes a plain object with every part's properties. Where the parts disagree, the
+        declaration of a part that requires the property wins (the stricter one), else the
+        first; values valid for the document stay valid.
+        """
+        parts = [p for p in schema["allOf"] if isinstance(p, dict)]
+        refs = [p for p in parts if "$ref" in p]
+        if len(refs) < 2 or len(parts) != len(schema["allOf"]):
+            return
+        seen: dict[str, tuple[str, bool]] = {}
+        conflicts: set[str] = set()
+        for part in refs:
+            props, required = self.flat_properties(self.target(part), 0)
+            for name, sub in props.items():
+                shape = (
+                    {k: v for k, v in sub.items() if k not in _META}
+                    if isinstance(sub, dict)
+                    else sub
+                )
+                declared = (json.dumps(shape, sort_keys=True, default=str), name in required)
+                if seen.setdefault(name, declared) != declared:
+                    conflicts.add(name)
+        if not conflicts:
+            return
+        properties: dict[str, Any] = {}
+        required_all: list[str] = []
+        for part in parts:
+            props, required = self.flat_properties(self.target(part), 0)
+            for name, sub in props.items():
+                if name not in properties or (name in required and name not in required_all):
+                    properties[name] = copy.deepcopy(sub)
+            required_all += [name for name in required if name not in required_all]
+        del schema["allOf"]
+        schema["type"] = "object"
+        schema["properties"] = {**properties, **(schema.get("properties") or {})}
+        required_all += [n for n in schema.get("required") or [] if n not in required_all]
+        if required_all:
+            schema["required"] = required_all
+        self.warnings.append(
+            f"{at}/allOf: its bases declare {', '.join(sorted(conflicts))} differently; "
+            "generated as one flat model (no base classes)"
+        )
+
+    def flat_properties(self, schema: Any, depth: int) -> tuple[dict[str, Any], list[str]]:
+        """Every property of ``schema`` and its ``allOf`` parts, and the required names."""
+        if not isinstance(schema, dict) or depth > 16:
+            return {}, []
+        properties: dict[str, Any] = {}
+        required: list[str] = []
+        for part in schema.get("allOf", []) if isinstance(schema.get("allOf"), list) else []:
+            props, req = self.flat_properties(self.target(part), depth + 1)
+            properties.update(props)
+            required += [n for n in req if n not in required]
+        if isinstance(schema.get("properties"), dict):
+            properties.update(schema["properties"])
+        if isinstance(schema.get("required"), list):
+            required += [n for n in schema["required"] if n not in required]
+        return properties, required
+
+    def drop_inherited_required(self, schema: dict[str, Any], at: str) -> None:
+        """Outer ``required`` names a referenced parent already requires: nothing to add."""
+        required = schema.get("required")
+        if not isinstance(required, list):
+            return
+        inherited: set[str] = set()
+        for part in schema["allOf"]:
+            target = self.target(part) if isinstance(part, dict) and "$ref" in part else None
+            if isinstance(target, dict) and isinstance(target.get("required"), list):
+                inherited |= set(target["required"])
+        kept = [name for name in required if name not in inherited]
+        if len(kept) != len(required):
+            schema["required"] = kept
+            if not kept:
+                del schema["required"]
+
+    def property_names(self, schema: Any, depth: int) -> set[str]:
+        if not isinstance(schema, dict) or depth > 16:
+            return set()
+        names = set(schema.get("properties") or {})
+        for part in schema.get("allOf", []) if isinstance(schema.get("allOf"), list) else []:
+            names |= self.property_names(self.target(part), depth + 1)
+        return names
+
+    def default_problem(self, schema: dict[str, Any], value: Any) -> str | None:
+        """Why a default cannot be written as a Python default, or ``None`` when it can."""
+        if not self.default_fits(schema, value):
+            return "it does not fit the schema's type"
+        target = self.target(schema)
+        if (
+            target is not schema
+            and is_enum(target)
+            and value is not None
+            and value in target["enum"]
+            and not _nullable(target)
+        ):
+            return None  # one of the enum's values: ``kind: Kind = Kind.fast``
+        if value is not None and _through_ref(schema):
+            return "a default for a referenced schema would not type-check as a Python default"
+        if target is not schema and isinstance(target, dict) and "enum" in target:
+            return "a default for a referenced enum must be one of its values"
+        for node in (target, (target or {}).get("items") if isinstance(target, dict) else None):
+            if isinstance(node, dict) and node.get("format") in _WRAPPED_FORMATS:
+                return f"format {node['format']!r} values are not plain strings"
+        if value is None and not _nullable(schema) and not _nullable(target):
+            return "null default on a schema that is not nullable"
+        if value is None and isinstance(target, dict) and ("oneOf" in target or "anyOf" in target):
+            return "a null default on a union is implied by its optional field"
+        return None
+
+    def target(self, schema: Any) -> Any:
+        """The schema behind ``$ref`` and one-element ``allOf`` wrappers."""
+        return self.follow(schema)[0]
+
+    def follow(self, schema: Any) -> tuple[Any, bool]:
+        """:meth:`target`, and whether it stopped at a ``$ref`` it cannot follow (not to a
+        component schema, or to a pointer inside one)."""
+        target = schema
+        for _ in range(8):
+            if not isinstance(target, dict):
+                return target, False
+            if "$ref" in target:
+                match = refs.SCHEMA_REF.match(target["$ref"])
+                if not match or match.group(2):
+                    return target, True
+                target = self.schemas.get(jp.unescape(match.group(1)))
+            elif isinstance(target.get("allOf"), list) and len(target["allOf"]) == 1:
+                target = target["allOf"][0]
+            else:
+                return target, False
+        return target, False
+
+    def default_fits(self, schema: dict[str, Any], value: Any) -> bool:
+        target, unfollowed = self.follow(schema)
+        if unfollowed:
+            return True
+        if not isinstance(target, dict):
+            return True
+        kinds = target.get("type")
+        if kinds is None:
+            if "properties" in target:
+                kinds = "object"
+            elif "enum" in target:
+                return value in target["enum"] or value is None
+            elif "oneOf" in target or "anyOf" in target:
+                return value is None  # codegen copies a union's default into every branch
+            else:
+                return True
+        kinds = kinds if isinstance(kinds, list) else [kinds]
+        if value is None:
+            return (
+                "null" in kinds or schema.get("nullable") is True or target.get("nullable") is True
+            )
+        return any(_is_type(value, kind) for kind in kinds)
+
+
+_META = frozenset(
+    {
+        "description", "title", "default", "deprecated", "readOnly", "writeOnly", "examples",
+        "minLength", "maxLength", "pattern", "minimum", "maximum", "exclusiveMinimum",
+        "exclusiveMaximum", "multipleOf", "minItems", "maxItems", "uniqueItems",
+    }
+)  # fmt: skip
+"""Keywords that do not change a field's Python type: bases may differ in them."""
+
+_WRAPPED_FORMATS = {
+    "uri", "url", "uri-reference", "iri", "password", "binary", "byte", "date-time", "date",
+    "time", "duration", "uuid", "uuid1", "uuid2", "uuid3", "uuid4", "uuid5", "decimal", "path",
+    "ipv4", "ipv6", "ipvanyaddress", "ipvanyinterface", "ipvanynetwork",
+}  # fmt: skip
+"""Formats the model layer types as something other than ``str``: a string default would not
+type-check, so such defaults are dropped with a warning."""
+
+
+def _is_object(schema: dict[str, Any]) -> bool:
+    return schema.get("type") == "object" or "properties" in schema
+
+
+def _through_ref(schema: Any) -> bool:
+    if not isinstance(schema, dict):
+        return False
+    if "$ref" in schema:
+        return True
+    branches = schema.get("allOf")
+    return isinstance(branches, list) and len(branches) == 1 and _through_ref(branches[0])
+
+
+def _nullable(schema: Any) -> bool:
+    if not isinstance(schema, dict):
+        return False
+    kinds = schema.get("type")
+    if (
+        schema.get("nullable") is True
+        or kinds == "null"
+        or (isinstance(kinds, list) and "null" in kinds)
+    ):
+        return True
+    branches = schema.get("oneOf", []) + schema.get("anyOf", [])
+    return isinstance(branches, list) and any(_nullable(b) for b in branches)
+
+
+def _is_type(value: Any, kind: Any) -> bool:
+    checks: dict[str, type | tuple[type, ...]] = {
+        "string": str,
+        "boolean": bool,
+        "array": list,
+        "object": dict,
+        "number": (int, float),
+        "integer": int,
+    }
+    if kind not in checks or (isinstance(value, bool) and kind in ("number", "integer")):
+        return False
+    if kind == "integer" and isinstance(value, float):
+        return value.is_integer()
+    return isinstance(value, checks[kind])
+
+
+def is_enum(schema: Any) -> bool:
+    return isinstance(schema, dict) and "enum" in schema and "properties" not in schema

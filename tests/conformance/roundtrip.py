@@ -281,11 +281,7 @@ class Document:
         )
         @given(data=st.data())
         def one(data: st.DataObject) -> None:
-            rep.draws += 1
-            if not rep.cases and rep.draws > _DRAW_BUDGET * examples():
-                raise _NoExample()
             case = self.draw(data, plan, rep)
-            rep.first = rep.first or rep.draws
             self.planner.plan(service_method, case["answer"])
             cases = [case]
             if not op.body_required and case["body"] is not None:
@@ -309,7 +305,7 @@ class Document:
             one()
         except _GiveUp:
             rep.skipped = f"the models refused {rep.rejected} schema-valid values"
-        except (_NoExample, Unsatisfiable):
+        except Unsatisfiable:
             if not rep.cases:
                 rep.skipped = "no schema-valid example the models accept"
         except HypothesisException as exc:
@@ -455,6 +451,12 @@ class Document:
             case["expected"][part.python_name] = wanted if part.repeated else wanted[0]
 
     def draw(self, data: st.DataObject, plan: dict[str, Any], rep: OpReport) -> dict[str, Any]:
+        # The budget is kept here, not in the test function: hypothesis seeds its derandomized
+        # draws from that function's source. A rejection that draws nothing ends the search
+        # (every further test case would be the same empty one): Unsatisfiable, reported.
+        rep.draws += 1
+        if not rep.cases and rep.draws > _DRAW_BUDGET * examples():
+            reject()
         op = plan["op"]
         case: dict[str, Any] = {}
         wire: dict[str, Any] = {}
@@ -521,6 +523,7 @@ class Document:
                 if rep.rejected > _REJECT_BUDGET * examples():
                     raise _GiveUp() from None
                 reject()
+        rep.first = rep.first or rep.draws
         return case
 
     def call(
@@ -700,10 +703,6 @@ _DRAW_BUDGET = 25
 
 class _GiveUp(Exception):
     """Too many schema-valid values the models refuse: a model-level gap, reported."""
-
-
-class _NoExample(Exception):
-    """No valid case within the draw budget: reported as no schema-valid example."""
 
 
 def _either(doc: dict[str, Any], schema: Any) -> bool:

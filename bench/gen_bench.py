@@ -50,6 +50,12 @@ def _tool(name: str) -> str | None:
     return str(local) if local.exists() else shutil.which(name)
 
 
+def label(spec: Path) -> str:
+    """A name for the input in the table: corpus documents share file names
+    (``openapi.json``), so a file is named with its folder."""
+    return spec.name if spec.is_dir() else f"{spec.parent.name}/{spec.name}"
+
+
 def commands(spec: Path, out: Path) -> dict[str, list[str] | None]:
     """Each tool's command line on ``spec`` (``None``: the tool is not installed)."""
     single = spec if spec.is_file() else next(iter(sorted(spec.glob("*.yaml"))), spec)
@@ -114,9 +120,10 @@ def main() -> None:
             files = (
                 [spec] if spec.is_file() else list(spec.glob("*.y*ml")) + list(spec.glob("*.json"))
             )
-            sizes[spec.name] = sum(f.stat().st_size for f in files) / 1e6
+            name = label(spec)
+            sizes[name] = sum(f.stat().st_size for f in files) / 1e6
             for round_no in range(args.rounds):
-                out = Path(tmp) / f"{spec.name}-{round_no}"
+                out = Path(tmp) / f"{name.replace('/', '-')}-{round_no}"
                 out.mkdir()
                 # ieops-gen and its rerun keep their order (the rerun checks the first run's
                 # output); the other tools rotate around them.
@@ -126,47 +133,48 @@ def main() -> None:
                         missing.add(tool)
                         continue
                     ok, seconds, peak = run(argv)
-                    key = (spec.name, tool)
+                    key = (name, tool)
                     if not ok:
                         failed.add(key)
                     times.setdefault(key, []).append(seconds)
                     peaks[key] = max(peaks.get(key, 0.0), peak)
     print(f"compiler, median of {args.rounds} round(s), fresh processes")
-    print(f"{'input':<16} {'MB':>5} {'tool':<30} {'seconds':>8} {'peak MiB':>9}")
+    print(f"{'input':<22} {'MB':>5} {'tool':<30} {'seconds':>8} {'peak MiB':>9}")
     for (spec_name, tool), values in times.items():
         flag = "  (failed)" if (spec_name, tool) in failed else ""
         print(
-            f"{spec_name:<16} {sizes[spec_name]:>5.1f} {tool:<30} "
+            f"{spec_name:<22} {sizes[spec_name]:>5.1f} {tool:<30} "
             f"{statistics.median(values):>8.2f} {peaks[(spec_name, tool)]:>9.0f}{flag}"
         )
     for tool in sorted(missing):
         print(f"not installed: {tool}")
     figures = []
     for spec in specs:
-        rerun = times.get((spec.name, "ieops-gen no-change --check"))
+        name = label(spec)
+        rerun = times.get((name, "ieops-gen no-change --check"))
         if rerun:
             figures.append(
                 _record.Figure(
-                    f"no-change `ieops-gen --check` on {spec.name}",
+                    f"no-change `ieops-gen --check` on {name}",
                     statistics.median(rerun),
                     unit="s",
                     target=_record.at_most(RERUN_TARGET),
                     rounds=rerun,
                 )
             )
-        first = times.get((spec.name, "ieops-gen"))
+        first = times.get((name, "ieops-gen"))
         for peer in ("openapi-python-client", "datamodel-codegen"):
-            theirs = times.get((spec.name, peer))
-            if first and theirs and (spec.name, peer) not in failed:
+            theirs = times.get((name, peer))
+            if first and theirs and (name, peer) not in failed:
                 figures.append(
                     _record.ratio(
-                        f"speed, ieops-gen / {peer} on {spec.name} (1 / seconds)",
+                        f"speed, ieops-gen / {peer} on {name} (1 / seconds)",
                         [1 / t for t in first],
                         [1 / t for t in theirs],
                         baseline=peer,
                         target=_record.at_least(1.0) if peer == "openapi-python-client" else None,
-                        note=f"peak {peaks[(spec.name, 'ieops-gen')]:.0f} MiB against "
-                        f"{peaks[(spec.name, peer)]:.0f} MiB",
+                        note=f"peak {peaks[(name, 'ieops-gen')]:.0f} MiB against "
+                        f"{peaks[(name, peer)]:.0f} MiB",
                     )
                 )
     lines = {

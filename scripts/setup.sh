@@ -35,13 +35,13 @@ if [ ! -x "$VENV/bin/python" ]; then
     "$PYTHON" -m venv "$VENV"
 fi
 stamp="$VENV/.setup-stamp"
-want="$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -d' ' -f1)"
+want="$(cat pyproject.toml constraints.txt scripts/setup.sh | sha256sum | cut -d' ' -f1)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "setup: installing the project into .venv (log: .venv/pip.log)" >&2
     {
         "$VENV/bin/python" -m pip install --upgrade pip &&
             "$VENV/bin/python" -m pip install "$TORCH_PIN" &&
-            "$VENV/bin/python" -m pip install -e ".[gen,test,fsspec,example,bench,metrics]" "$TORCH_PIN"
+            "$VENV/bin/python" -m pip install -c constraints.txt -e ".[gen,test,fsspec,example,bench,metrics]" "$TORCH_PIN"
     } >"$VENV/pip.log" 2>&1 || { tail -n 40 "$VENV/pip.log" >&2; exit 1; }
     echo "$want" >"$stamp"
 fi

@@ -26,9 +26,7 @@ class Role(str, Enum):
 
 
 class ChatStreamParams(BaseModel):
-    x_session_id: Annotated[str | None, Field(alias="X-Session-Id", max_length=128)] = (
-        None
-    )
+    x_session_id: Annotated[str | None, Field(alias="X-Session-Id", max_length=128)] = None
 
 
 class Lang(str, Enum):

@@ -141,7 +141,8 @@ class RawClient:
         job_id: str,
         **options: Unpack[CallOptions],
     ) -> APIResponse[ImageJob]:
-        """``GET /v1/images/jobs/{job_id}``, with the HTTP response's status, headers and trace id.
+        """
+        ``GET /v1/images/jobs/{job_id}``, with the HTTP response's status, headers and trace id.
         """
         return self._client._request_raw(
             "GET",
@@ -270,7 +271,8 @@ class AsyncRawClient:
         job_id: str,
         **options: Unpack[CallOptions],
     ) -> APIResponse[ImageJob]:
-        """``GET /v1/images/jobs/{job_id}``, with the HTTP response's status, headers and trace id.
+        """
+        ``GET /v1/images/jobs/{job_id}``, with the HTTP response's status, headers and trace id.
         """
         return await self._client._request_raw(
             "GET",

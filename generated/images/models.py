@@ -57,9 +57,7 @@ class FailedEvent(BaseModel):
 
 
 class ImageJobEvent(RootModel[ProgressEvent | DoneEvent | FailedEvent]):
-    root: Annotated[
-        ProgressEvent | DoneEvent | FailedEvent, Field(discriminator="type")
-    ]
+    root: Annotated[ProgressEvent | DoneEvent | FailedEvent, Field(discriminator="type")]
 
 
 class GetImageJobParams(BaseModel):

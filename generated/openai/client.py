@@ -283,7 +283,8 @@ class Client(BaseClient):
         purpose: Purpose,
         **options: Unpack[CallOptions],
     ) -> OpenAIFile:
-        """``POST /v1/files``: Upload a file (stored under gmifs://files/), as OpenAI's Files API.
+        """
+        ``POST /v1/files``: Upload a file (stored under gmifs://files/), as OpenAI's Files API.
         """
         return self._request(
             "POST",
@@ -769,7 +770,8 @@ class AsyncClient(AsyncBaseClient):
         purpose: Purpose,
         **options: Unpack[CallOptions],
     ) -> OpenAIFile:
-        """``POST /v1/files``: Upload a file (stored under gmifs://files/), as OpenAI's Files API.
+        """
+        ``POST /v1/files``: Upload a file (stored under gmifs://files/), as OpenAI's Files API.
         """
         return await self._request(
             "POST",

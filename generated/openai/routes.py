@@ -149,9 +149,7 @@ def routers(service: OpenAICompatibleInferenceService) -> list[RouterDef]:
             method=HTTPMethod.POST,
             upload=FormSpec(
                 CreateFileForm,
-                (
-                    FilePart("file", "file", repeated=False, required=True, content_types=()),
-                ),
+                (FilePart("file", "file", repeated=False, required=True, content_types=()),),
             ),
             response_model=OpenAIFile,
             operation_id="createFile",

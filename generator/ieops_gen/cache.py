@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-_VERSIONED = ("datamodel-code-generator", "pydantic", "jinja2", "PyYAML", "black")
+_VERSIONED = ("datamodel-code-generator", "pydantic", "jinja2", "PyYAML", "ruff")
 _MAX_FILES = 5000
 _MAX_BYTES = 256 * 2**20
 _SOURCES = Path(__file__).resolve().parent

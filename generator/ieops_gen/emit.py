@@ -14,7 +14,6 @@ import functools
 import io
 import json
 import re
-import sys
 import tokenize
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,8 +23,8 @@ import jinja2
 from . import files_emit
 from .errors import GenerationError
 from .escape import AuditError, audit, comment, docstring, literal, normalise_strings, wrap
+from .formatter import format_module
 from .ir import Operation, Service
-from .layout import reformat_long_statements, split_long_strings, wrap_docstrings
 from .models import LINE_LENGTH, Models
 
 HEADER = (
@@ -80,42 +79,19 @@ class Method:
 
 @dataclass
 class _Imports:
-    modules: dict[str, set[str]] = field(default_factory=dict)
-    models: set[str] = field(default_factory=set)
+    """The imports of one module, in no order: the formatter sorts and merges them."""
+
+    statements: set[str] = field(default_factory=set)
+    models: set[str] = field(default_factory=set)  # ``from .models import ...``
     local: list[str] = field(default_factory=list)
-    plain: set[str] = field(default_factory=set)  # ``import x`` (stdlib only)
 
     def add(self, statement: str) -> None:
-        if statement.startswith("import "):
-            self.plain.add(statement[7:])
-        elif statement.startswith("from "):
-            module, _, name = statement[5:].partition(" import ")
-            self.modules.setdefault(module, set()).add(name)
+        self.statements.add(statement)
 
-    def lines(self, section: str, first_party: str = "") -> list[str]:
-        """``from`` imports of one isort section: stdlib, third-party or first-party."""
-        wanted = [f"import {name}" for name in sorted(self.plain)] if section == "stdlib" else []
-        for module in sorted(self.modules, key=lambda m: (m.lower(), m)):
-            top = module.split(".")[0]
-            kind = (
-                "stdlib"
-                if top in sys.stdlib_module_names
-                else "first"
-                if top == first_party
-                else "third"
-            )
-            if kind == section:
-                names = ", ".join(sorted(self.modules[module], key=member_key))
-                wanted.append(_wrap_import(f"from {module} import ", names))
-        return wanted
-
-    def model_lines(self) -> list[str]:
-        """``from .models import ...`` for the models used."""
-        lines = list(self.local)
-        if self.models:
-            names = ", ".join(sorted(self.models, key=member_key))
-            lines.insert(0, _wrap_import("from .models import ", names))
-        return lines
+    def lines(self) -> list[str]:
+        """One statement a line; sorted only so that every run renders the same text."""
+        models = (f"from .models import {name}" for name in self.models)
+        return sorted({*self.statements, *models, *self.local})
 
 
 @functools.lru_cache(maxsize=4096)
@@ -156,20 +132,6 @@ def qualify_builtins(annotation: str, shadowed: set[str]) -> str:
             continue
         out = out[: tok.start[1]] + "builtins." + out[tok.start[1] :]
     return out
-
-
-def _wrap_import(head: str, names: str) -> str:
-    if len(head) + len(names) <= LINE_LENGTH:
-        return head + names
-    body = "".join(f"    {name},\n" for name in names.split(", "))
-    return f"{head}(\n{body})"
-
-
-def member_key(name: str) -> tuple[int, tuple[int | str, ...], str]:
-    """isort's order inside ``from x import ...``: CONSTANTS, Classes, functions."""
-    kind = 0 if name.isupper() and len(name) > 1 else 1 if name[:1].isupper() else 2
-    natural = tuple(int(p) if p.isdigit() else p.lower() for p in re.split(r"(\d+)", name))
-    return (kind, natural, name)
 
 
 def _methods(service: Service, models: Models, imports: _Imports) -> list[Method]:
@@ -617,9 +579,11 @@ def render_root(services: list[Service], package: str) -> str:
 
 
 def finish(text: str, name: str, package: str = "") -> str:
-    """Lay a rendered module out within the line length, then audit it."""
-    text = reformat_long_statements(split_long_strings(normalise_strings(text)))
-    text = wrap_docstrings(text)
+    """Escape a rendered module's strings as every generated module's are, then audit it.
+
+    Its layout is the formatter's (:mod:`.formatter`), run once over all the files.
+    """
+    text = normalise_strings(text)
     try:
         audit(text, name, package)
     except AuditError as exc:
@@ -646,10 +610,10 @@ def render_stub(service: Service, models: Models, package: str, class_name: str)
             package=package,
             class_name=class_name,
             imports=imports,
-            first_party=package,
         )
     )
-    return finish(text, f"{service.module}_impl.py", package)
+    name = f"{service.module}_impl.py"
+    return format_module(finish(text, name, package), name, package)
 
 
 def _runtime_imports(imports: _Imports, methods: list[Method]) -> None:

@@ -1,7 +1,10 @@
-"""Keep generated modules within the line length without changing what they mean.
+"""Text passes over generated modules that change no meaning (the layout is ruff's).
 
-A long string literal (a description in an enum, a pattern, a summary) is split into an
-implicit concatenation of pieces inside parentheses: the value is the same string.
+Two keep a module within the line length where ``ruff format`` cannot, run on its output
+by :mod:`.formatter`: a long string literal (a description in an enum, a pattern, a
+summary) is split into an implicit concatenation of pieces inside parentheses (the value
+is the same string), and long docstring lines are re-wrapped. The others adjust what the
+model layer writes (bare generics, ambiguous or over-long names, ``typing`` generics).
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import ast
 import builtins
 import io
+import re
 import tokenize
 
 from .escape import lines as source_lines
@@ -50,8 +54,8 @@ def split_long_strings(source: str) -> str:
         if width(line.rstrip("\n")) <= LINE_LENGTH or tok.string[:1] not in "\"'":
             continue
         value = ast.literal_eval(tok.string)
-        if not isinstance(value, str) or len(tok.string) < 20:
-            continue
+        if not isinstance(value, str) or len(tok.string) < 20 or tok.string[:3] in ('"""', "'''"):
+            continue  # a docstring is re-wrapped instead (wrap_docstrings)
         indent = len(line) - len(line.lstrip())
         if line.strip() == tok.string and opener in ("(", "[", "{", ","):
             # alone on its line inside brackets already: the pieces need no parentheses
@@ -66,37 +70,6 @@ def split_long_strings(source: str) -> str:
     for row, start, end, text in reversed(edits):
         line = lines[row - 1]
         lines[row - 1] = line[:start] + text + line[end:]
-    return "".join(lines)
-
-
-def reformat_long_statements(source: str) -> str:
-    """Let black lay out the top-level statements that still have over-long lines.
-
-    datamodel-code-generator's built-in formatter does not wrap long annotations; black
-    (a dependency of datamodel-code-generator) does. Only the offending statements are
-    reformatted, so a large module stays fast to generate.
-    """
-    if widest(source) <= LINE_LENGTH:
-        return source
-    lines = source_lines(source)
-    try:
-        import black
-    except ImportError:  # pragma: no cover - black comes with datamodel-code-generator
-        return source
-    mode = black.Mode(line_length=LINE_LENGTH)
-    tree = ast.parse(source)
-    edits: list[tuple[int, int, str]] = []
-    for node in tree.body:
-        first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
-        last = node.end_lineno or node.lineno
-        if any(width(lines[i].rstrip("\n")) > LINE_LENGTH for i in range(first - 1, last)):
-            chunk = "".join(lines[first - 1 : last])
-            try:
-                edits.append((first, last, black.format_str(chunk, mode=mode)))
-            except Exception:  # black refuses: keep the statement as it was
-                continue
-    for first, last, text in reversed(edits):
-        lines[first - 1 : last] = [text]
     return "".join(lines)
 
 
@@ -136,22 +109,14 @@ def fill_bare_generics(source: str) -> str:
     if not has_any:
         for node in tree.body:
             if isinstance(node, ast.ImportFrom) and node.module == "typing":
-                names = sorted([*(a.name for a in node.names), "Any"], key=_member_key)
                 lines = source_lines(result)
-                lines[node.lineno - 1 : node.end_lineno] = [
-                    "from typing import " + ", ".join(names) + "\n"
-                ]
-                return "".join(lines)
+                lines.insert(node.end_lineno or node.lineno, "from typing import Any\n")
+                return "".join(lines)  # the formatter merges the two statements
         future = "from __future__ import annotations\n"
         if future in result:
             return result.replace(future, future + "\nfrom typing import Any\n", 1)
         return "from typing import Any\n" + result
     return result
-
-
-def _member_key(name: str) -> tuple[int, str, str]:
-    kind = 0 if name.isupper() and len(name) > 1 else 1 if name[:1].isupper() else 2
-    return (kind, name.lower(), name)
 
 
 def rename_ambiguous_enum_members(source: str, ambiguous: set[str]) -> str:
@@ -204,6 +169,20 @@ _BUILTIN_NAMES = frozenset(n for n in dir(builtins) if not n.startswith("_"))
 
 def _base_id(node: ast.expr) -> str:
     return node.id if isinstance(node, ast.Name) else ""
+
+
+_TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
+
+
+def strip_docstring_spaces(source: str) -> str:
+    """Drop the spaces that end lines of a formatted module (W291, W293).
+
+    After ``ruff format`` they can only be inside a multi-line string, and the only ones
+    the generator writes are docstrings (field docstrings of the model layer keep the
+    spec's line ends; ruff does not touch a string after a field): :func:`.literal` writes
+    every other string on one line.
+    """
+    return _TRAILING.sub("", source) if " \n" in source or "\t\n" in source else source
 
 
 def wrap_docstrings(source: str) -> str:

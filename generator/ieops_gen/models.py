@@ -26,7 +26,6 @@ from .layout import (
     modern_generics,
     rename_ambiguous_enum_members,
     shorten_class_names,
-    wrap_docstrings,
 )
 from .names import AMBIGUOUS
 from .shapes import (
@@ -101,7 +100,7 @@ def generate(service: Service, header: str, enums: str = "enum") -> Models:
         raise GenerationError(f"enums must be 'enum' or 'literal', not {enums!r}")
     from datamodel_code_generator import generate as codegen
     from datamodel_code_generator.enums import DataModelType, InputFileType, OpenAPIScope
-    from datamodel_code_generator.format import Formatter, PythonVersion
+    from datamodel_code_generator.format import PythonVersion
     from datamodel_code_generator.parser import LiteralType
 
     if not service.schemas:
@@ -128,7 +127,7 @@ def generate(service: Service, header: str, enums: str = "enum") -> Models:
                 output_model_type=DataModelType.PydanticV2BaseModel,
                 target_python_version=PythonVersion.PY_310,
                 openapi_scopes=[OpenAPIScope.Schemas],
-                formatters=[Formatter.BUILTIN],
+                formatters=[],  # laid out once, with the other modules (formatter.py)
                 use_annotated=True,
                 field_constraints=True,
                 use_union_operator=True,
@@ -163,7 +162,6 @@ def generate(service: Service, header: str, enums: str = "enum") -> Models:
     body, _aliases = root_aliases(body, named, boundary)
     body = inline_root_models(body, keep=named)
     source = header + _with_checks(service, body, chosen)
-    source = wrap_docstrings(source)
     source = fill_bare_generics(modern_generics(source))
     source = rename_ambiguous_enum_members(source, AMBIGUOUS)
     if not source.endswith("\n"):

@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import emit, ir, load, models, names, validate
+from . import emit, formatter, ir, load, models, names, validate
 from .errors import GenerationError, Problem, SpecError
 
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -112,7 +112,7 @@ def run(
         services.append(service)
         generated[module] = result
     files["__init__.py"] = emit.render_root(services, package)
-    return Result(files, services, generated, warnings)
+    return Result(formatter.format_files(files, package), services, generated, warnings)
 
 
 def _title(bundle: load.Bundle) -> object:

@@ -24,8 +24,6 @@ import copy
 import re
 from typing import Any
 
-from datamodel_code_generator.format import PythonVersion, apply_builtin_formatter
-
 # keywords whose values are data, not schemas: never rewrite inside them
 DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples", "example", "x-examples"})
 # keywords whose values map names to schemas (a property may be called "enum")
@@ -170,7 +168,7 @@ def root_aliases(source: str, named: set[str], boundary: set[str]) -> tuple[str,
             and isinstance(stmt.value, ast.Constant)
             and isinstance(stmt.value.value, str)
         ]
-        text = _black(f"{name}: TypeAlias = {ast.unparse(root)}\n")
+        text = f"{name}: TypeAlias = {ast.unparse(root)}\n"  # laid out by the formatter
         if docs:  # the class's docstring, verbatim, dedented to the module level
             rows = lines[docs[0].lineno - 1 : docs[0].end_lineno]
             text += "".join(row[4:] if row.startswith("    ") else row for row in rows)
@@ -178,13 +176,6 @@ def root_aliases(source: str, named: set[str], boundary: set[str]) -> tuple[str,
         lines[start - 1 : node.end_lineno or node.lineno] = [text]
     out = _add_typing_import("".join(lines), "TypeAlias")
     return out, set(candidates)
-
-
-def _black(statement: str) -> str:
-    """One statement laid out by black (double quotes, 100 columns), as the formatter would."""
-    import black  # a dependency of datamodel-code-generator
-
-    return black.format_str(statement, mode=black.Mode(line_length=100))
 
 
 def _union_or_literal(node: ast.expr) -> bool:
@@ -211,14 +202,8 @@ def _add_typing_import(source: str, name: str) -> str:
         if isinstance(node, ast.ImportFrom) and node.module == "typing":
             if any(a.name == name for a in node.names):
                 return source
-            names = sorted(
-                {a.name for a in node.names} | {name},
-                key=lambda n: (0 if n.isupper() and len(n) > 1 else 1 if n[:1].isupper() else 2, n),
-            )
-            lines[node.lineno - 1 : node.end_lineno] = [
-                "from typing import " + ", ".join(names) + "\n"
-            ]
-            return "".join(lines)
+            lines.insert(node.end_lineno or node.lineno, f"from typing import {name}\n")
+            return "".join(lines)  # one statement more: the formatter merges them
     for node in tree.body:
         if isinstance(node, ast.ImportFrom) and node.module == "__future__":
             lines.insert(node.end_lineno or node.lineno, f"\nfrom typing import {name}\n")
@@ -230,8 +215,8 @@ def inline_root_models(source: str, keep: set[str]) -> str:
     """Fold root models not named in ``keep`` into the annotations that use them.
 
     Only a plain ``class X(RootModel[...])`` holding just ``root: T`` (and a docstring),
-    used nowhere but in field annotations and not recursive, is folded; the module is
-    then re-formatted.
+    used nowhere but in field annotations and not recursive, is folded (the long lines
+    this can make are the formatter's to lay out).
     """
     tree = ast.parse(source)
     roots = {
@@ -257,10 +242,7 @@ def inline_root_models(source: str, keep: set[str]) -> str:
     texts = _expansions(roots)
     if not texts:
         return source
-    source = _replace_classes(source, tree, texts)
-    return apply_builtin_formatter(
-        _drop_unused_imports(source), string_normalization=True, python_version=PythonVersion.PY_310
-    )
+    return _drop_unused_imports(_replace_classes(source, tree, texts))
 
 
 _NUMBERED = re.compile(r"[0-9]+$")

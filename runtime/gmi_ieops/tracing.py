@@ -7,8 +7,8 @@ most proxies read): the caller's when it sent an acceptable one, else the trace 
 from __future__ import annotations
 
 import contextvars
+import os
 import re
-import secrets
 from collections.abc import Mapping
 
 TRACE_HEADER = "x-trace-id"
@@ -32,7 +32,7 @@ accepted (clients refuse others before sending)."""
 
 def generate_trace_id() -> str:
     """A fresh 32-hex-digit id (the W3C trace-context size)."""
-    return secrets.token_hex(16)
+    return os.urandom(16).hex()  # secrets.token_hex(16), two Python calls fewer
 
 
 def accept_trace_id(incoming: str | None) -> str:

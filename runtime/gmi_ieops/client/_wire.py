@@ -29,6 +29,8 @@ JSON = "application/json"
 EVENT_STREAM = "text/event-stream"
 
 _PATH_PARAM = re.compile(r"\{([^{}/]+)\}")
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~,-]*")
+"""What ``quote(text, safe=",")`` leaves as it is: such a path value needs no quoting."""
 _NONE_TYPE = type(None)
 
 # httpx's own type for query pairs (lists are invariant, so spell it the same way).
@@ -129,19 +131,27 @@ def render_path(template: str, params: Mapping[str, object] | None) -> str:
         return template
     literals, order, names = _template(template)
     given = params or {}
-    if len(given) != len(names) or any(given.get(n) is None for n in names):
-        missing = sorted(n for n in names if given.get(n) is None)
-        if missing:
-            raise ValueError(f"path {template!r}: missing path parameter(s) {missing}")
-        unknown = sorted(set(given) - names)
-        raise ValueError(f"path {template!r}: unknown path parameter(s) {unknown}")
     out = [literals[0]]
-    for name, literal in zip(order, literals[1:], strict=True):
-        value = given[name]
-        text = simple(value.value, value.explode) if isinstance(value, Styled) else simple(value)
-        out.append(quote(text, safe=","))
-        out.append(literal)
-    return "".join(out)
+    if len(given) == len(names):
+        for name, literal in zip(order, literals[1:], strict=True):
+            value = given.get(name)
+            if value is None:
+                break
+            if type(value) is str:  # the common case, without simple()'s checks
+                text = value
+            elif isinstance(value, Styled):
+                text = simple(value.value, value.explode)
+            else:
+                text = simple(value)
+            out.append(text if _UNRESERVED.fullmatch(text) else quote(text, safe=","))
+            out.append(literal)
+        else:
+            return "".join(out)
+    missing = sorted(n for n in names if given.get(n) is None)
+    if missing:
+        raise ValueError(f"path {template!r}: missing path parameter(s) {missing}")
+    unknown = sorted(set(given) - names)
+    raise ValueError(f"path {template!r}: unknown path parameter(s) {unknown}")
 
 
 _DELIMITERS = {"form": ",", "spaceDelimited": " ", "pipeDelimited": "|"}
@@ -191,7 +201,8 @@ def encode_body(body: object) -> bytes | RequestContent | None:
     if body is None or isinstance(body, RequestContent):
         return body
     if isinstance(body, pydantic.BaseModel):
-        return body.model_dump_json(by_alias=True, exclude_unset=True).encode()
+        # model_dump_json's serializer, without its decode to str (and our encode back)
+        return type(body).__pydantic_serializer__.to_json(body, by_alias=True, exclude_unset=True)
     if isinstance(body, (str, bytes, bytearray, memoryview)):
         raise TypeError(
             f"body must be a pydantic model, a dict or a list, got {type(body).__name__}"
@@ -283,7 +294,8 @@ def decode_json(model: type[T], content: bytes | str, what: str, trace_id: str |
             raw = content.encode() if isinstance(content, str) else content
             return cast(T, raw if model is bytes else raw.decode("utf-8", "replace"))
         if isinstance(model, type) and issubclass(model, pydantic.BaseModel):
-            return cast(T, model.model_validate_json(content))
+            # what model_validate_json calls, one Python frame closer
+            return cast(T, model.__pydantic_validator__.validate_json(content))
         return cast(T, _adapter(cast(Any, model)).validate_json(content))
     except pydantic.ValidationError as exc:
         name = getattr(model, "__name__", repr(model))

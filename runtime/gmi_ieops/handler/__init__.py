@@ -1,35 +1,93 @@
 """The seed-compatible entry point: ``from gmi_ieops.handler import Server, Handler, ...``.
 
 Importing it also turns on ``gmifs://`` paths in ``open()`` (see ``gmi_ieops.storage``).
+
+Each name is imported on first access (PEP 562): ``import gmi_ieops.handler`` costs the
+storage hook alone, and FastAPI, uvicorn, pydantic and the rest load with the first name
+that needs them (``Server``, ``Handler``, ...), not before. ``from gmi_ieops.handler import
+X`` works for every name in ``__all__`` as it always did.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .. import storage  # noqa: F401  (turns on gmifs:// in open(), as the seed did)
-from ..lifecycle import request_shutdown
-from ..routing import (
-    BatchConfig,
-    FastRoute,
-    HTTPMethod,
-    RequestContext,
-    RequestError,
-    RouterConfig,
-    RouterDef,
-    RouterKind,
-    RouteRuntime,
-    Server,
-    ServerOptions,
-    WebSocketSession,
-    api_router,
-    error_body,
-    format_error_response,
-    load_openapi,
-    require_operations,
-    unimplemented_operations,
-)
-from ..routing.binary import BinaryBody, StoredFile
-from ..routing.forms import UrlencodedSpec
-from ..routing.uploads import BinarySpec, FilePart, FormSpec, UploadFile
-from ..serving.runner import Handler
-from ..tracing import generate_trace_id
+
+if TYPE_CHECKING:
+    from ..lifecycle import request_shutdown
+    from ..routing import (
+        BatchConfig,
+        FastRoute,
+        HTTPMethod,
+        RequestContext,
+        RequestError,
+        RouterConfig,
+        RouterDef,
+        RouterKind,
+        RouteRuntime,
+        Server,
+        ServerOptions,
+        WebSocketSession,
+        api_router,
+        error_body,
+        format_error_response,
+        load_openapi,
+        require_operations,
+        unimplemented_operations,
+    )
+    from ..routing.binary import BinaryBody, StoredFile
+    from ..routing.forms import UrlencodedSpec
+    from ..routing.uploads import BinarySpec, FilePart, FormSpec, UploadFile
+    from ..serving.runner import Handler
+    from ..tracing import generate_trace_id
+
+_ROUTING = "..routing"
+_LAZY: dict[str, str] = {
+    "BatchConfig": _ROUTING,
+    "BinaryBody": "..routing.binary",
+    "BinarySpec": "..routing.uploads",
+    "FastRoute": _ROUTING,
+    "FilePart": "..routing.uploads",
+    "FormSpec": "..routing.uploads",
+    "HTTPMethod": _ROUTING,
+    "Handler": "..serving.runner",
+    "RequestContext": _ROUTING,
+    "RequestError": _ROUTING,
+    "RouteRuntime": _ROUTING,
+    "RouterConfig": _ROUTING,
+    "RouterDef": _ROUTING,
+    "RouterKind": _ROUTING,
+    "Server": _ROUTING,
+    "ServerOptions": _ROUTING,
+    "StoredFile": "..routing.binary",
+    "UploadFile": "..routing.uploads",
+    "UrlencodedSpec": "..routing.forms",
+    "WebSocketSession": _ROUTING,
+    "api_router": _ROUTING,
+    "error_body": _ROUTING,
+    "format_error_response": _ROUTING,
+    "generate_trace_id": "..tracing",
+    "load_openapi": _ROUTING,
+    "request_shutdown": "..lifecycle",
+    "require_operations": _ROUTING,
+    "unimplemented_operations": _ROUTING,
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "BatchConfig",

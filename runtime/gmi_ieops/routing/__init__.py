@@ -4,8 +4,9 @@ from .app import Server, ServerOptions
 from .callables import CallableKind, kind_of
 from .context import RequestContext
 from .definitions import BatchConfig, HTTPMethod, RouterConfig, RouterDef, RouterKind
-from .errors import RequestError, error_body, format_error_response
+from .errors import RequestError
 from .fastapi_router import FastRoute, api_router
+from .responses import error_body, format_error_response
 from .runtime import RouteRuntime
 from .service import load_openapi, require_operations, unimplemented_operations
 from .websocket import WebSocketSession

@@ -21,7 +21,7 @@ from fastapi.openapi.utils import get_openapi
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import Scope
 
@@ -35,10 +35,10 @@ from ..tracing import (
 from ..utils import log
 from .definitions import RouterConfig, RouterDef, RouterKind, join_path
 from .dispatch import WEBSOCKET, App, EndpointRoute, RouteTable
-from .error_format import ErrorFormat, error_format
 from .errors import ErrorInfo, error_for_exception
 from .http import HTTPEndpoint
 from .openapi import build_openapi
+from .responses import ErrorFormat, error_format, json_response
 from .runtime import RouteRuntime
 from .websocket import WebSocketEndpoint
 
@@ -210,7 +210,7 @@ class Server:
 
     def protocol_error_body(self, status: int, error_type: str, message: str, tid: str) -> bytes:
         """A refusal of the protocol layer (431, 408, 503) in the app's error format."""
-        return self.error_format.encode(ErrorInfo(status, error_type, message), tid)
+        return self.error_format.refusal_body(status, error_type, message, tid)
 
     def _route(self, path: str, route: RouterDef) -> BaseRoute:
         if route.kind is RouterKind.WS:
@@ -281,7 +281,7 @@ class Server:
     # -- built-in endpoints ---------------------------------------------------------------
 
     async def _health(self, request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
+        return json_response({"status": "ok"})
 
     async def _ready(self, request: Request) -> Response:
         lifecycle = self.lifecycle
@@ -290,10 +290,10 @@ class Server:
             if limiter.saturated:
                 # Every slot is held by a handler thread that outlived its request.
                 body = {"status": "saturated", "stuck": limiter.stuck, "limit": limiter.limit}
-                return JSONResponse(body, status_code=503)
-            return JSONResponse({"status": "ready"})
+                return json_response(body, status_code=503)
+            return json_response({"status": "ready"})
         state = "draining" if lifecycle.draining else "starting"
-        return JSONResponse({"status": state}, status_code=503)
+        return json_response({"status": state}, status_code=503)
 
     async def _openapi(self, request: Request) -> Response:
         document = self.openapi()
@@ -302,7 +302,7 @@ class Server:
             # Mounted under a prefix: "try it out" in /docs must call prefix + path.
             servers = [s for s in document.get("servers") or () if s.get("url") != root_path]
             document = {**document, "servers": [{"url": root_path}, *servers]}
-        return JSONResponse(document)
+        return json_response(document)
 
     async def _docs(self, request: Request) -> Response:
         page: HTMLResponse = get_swagger_ui_html(openapi_url="openapi.json", title=self.name)
@@ -333,7 +333,7 @@ class Server:
 async def _metrics(request: Request) -> Response:
     if not metrics.available():
         body = {"message": metrics.MISSING, "type": "metrics_unavailable"}
-        return JSONResponse(body, status_code=503)
+        return json_response(body, status_code=503)
     return Response(metrics.exposition(), media_type=metrics.CONTENT_TYPE)
 
 

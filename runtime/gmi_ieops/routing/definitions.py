@@ -12,7 +12,7 @@ from pydantic import BaseModel
 if TYPE_CHECKING:
     from .forms import UrlencodedSpec
     from .uploads import UploadSpec
-from .error_format import error_format
+from .responses import error_format
 
 ParamLocation = Literal["path", "query", "header", "cookie"]
 

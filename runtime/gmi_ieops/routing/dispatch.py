@@ -21,11 +21,11 @@ from starlette.routing import Match, Route, compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .. import metrics
-from ..tracing import accept_ids, current_trace_id, id_headers, incoming_ids
+from ..tracing import accept_ids, current_trace_id, incoming_ids
 from ..utils import log
 from .access import access_logged
-from .error_format import ErrorFormat, error_format
 from .errors import ErrorInfo
+from .responses import JSON, STARTUP_FAILED, ErrorFormat, error_format, start
 
 _logger = log.get_logger("server")
 
@@ -119,7 +119,7 @@ class App(FastAPI):
     metrics: bool = False
     """Requests are measured for ``/metrics`` (``gmi_ieops.metrics``)."""
     errors: ErrorFormat = error_format(None)
-    """How the app's own errors are written (404s, user routes); see ``error_format.py``."""
+    """How the app's own errors are written (404s, user routes); see ``responses.py``."""
     server: Any = None
     """The :class:`~gmi_ieops.routing.app.Server` that built this app."""
 
@@ -189,19 +189,13 @@ class App(FastAPI):
 
 async def _startup_failed(scope: Scope, send: Send, errors: ErrorFormat) -> None:
     if scope["type"] != "http":
-        await send({"type": "websocket.close", "code": 1011, "reason": "startup failed"})
+        await send(STARTUP_FAILED.message())
         return
     headers = dict(scope["headers"])
     trace_id = accept_ids(*incoming_ids(headers))[0]
     info = ErrorInfo(503, "starting", "the worker's startup hooks failed; see its log")
     body = errors.encode(info, trace_id)
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 503,
-            "headers": [(b"content-type", b"application/json"), *id_headers(trace_id)],
-        }
-    )
+    await send(start(errors.status(info), JSON, trace_id))  # no length: chunked, as it was
     await send({"type": "http.response.body", "body": body})
 
 
@@ -220,13 +214,8 @@ async def _guarded(
             current_trace_id.get()
             or accept_ids(*incoming_ids(headers))[0]
         )
-        body = errors.encode(ErrorInfo(500, "internal_error", "internal server error"), trace_id)
+        info = ErrorInfo(500, "internal_error", "internal server error")
+        body = errors.encode(info, trace_id)
         with contextlib.suppress(Exception):  # fails if the response had already started
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 500,
-                    "headers": [(b"content-type", b"application/json"), *id_headers(trace_id)],
-                }
-            )
+            await send(start(errors.status(info), JSON, trace_id))
             await send({"type": "http.response.body", "body": body})

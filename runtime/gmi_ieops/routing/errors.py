@@ -1,7 +1,8 @@
-"""The error envelope ``{"message", "type", "trace_id"}`` and how exceptions map onto it.
+"""What went wrong: how exceptions map onto a status, an error type and a message.
 
 Every failure a client can see goes through :func:`error_for_exception`, so API routes,
-SSE error frames and WebSocket error messages agree on types and wording.
+SSE error frames and WebSocket error messages agree on types and wording; how an
+:class:`ErrorInfo` is written (the seed's envelope or OpenAI's) is ``responses.py``'s.
 """
 
 from __future__ import annotations
@@ -13,9 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import JSONResponse
 
-from ..tracing import current_trace_id, generate_trace_id, id_header_map
 from ..utils import log
 
 _logger = log.get_logger("handler")
@@ -50,16 +49,6 @@ class ErrorInfo:
     message: str
     details: Any = None
     headers: dict[str, str] = field(default_factory=dict)
-
-    def body(self, trace_id: str | None) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "message": self.message,
-            "type": self.error_type,
-            "trace_id": trace_id or current_trace_id.get() or "",
-        }
-        if self.details is not None:
-            body["details"] = self.details
-        return body
 
 
 def status_type(status: int) -> str:
@@ -111,32 +100,10 @@ def error_for_exception(exc: BaseException) -> ErrorInfo:
     return ErrorInfo(500, "internal_error", "internal server error")
 
 
-def error_body(
-    message: str, error_type: str = "internal_error", trace_id: str | None = None
-) -> dict[str, Any]:
-    """The envelope as a dict, for SSE error frames and WebSocket messages."""
-    return ErrorInfo(500, error_type, message).body(trace_id)
-
-
-def format_error_response(
-    message: str,
-    error_type: str = "internal_error",
-    status_code: int = 500,
-    trace_id: str | None = None,
-    details: Any = None,
-) -> JSONResponse:
-    """A ready JSON error response in the envelope every client of the worker understands."""
-    trace_id = trace_id or current_trace_id.get() or generate_trace_id()
-    info = ErrorInfo(status_code, error_type, message, details)
-    return JSONResponse(info.body(trace_id), status_code, headers=id_header_map(trace_id))
-
-
 __all__ = [
     "ErrorInfo",
     "RequestError",
-    "error_body",
     "error_for_exception",
-    "format_error_response",
     "status_type",
     "validation_details",
 ]

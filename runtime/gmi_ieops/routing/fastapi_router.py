@@ -36,11 +36,11 @@ from starlette.websockets import WebSocket
 
 from .definitions import RouterConfig, RouterDef, RouterKind, join_path
 from .dispatch import RouteTable, _guarded
-from .error_format import ErrorFormat, error_format
 from .errors import ErrorInfo
 from .http import HTTPEndpoint
 from .openapi import build_openapi
 from .operation_docs import operation_for
+from .responses import ErrorFormat, error_format
 from .runtime import RouteRuntime
 from .websocket import WebSocketEndpoint
 

@@ -22,7 +22,6 @@ from .callables import Signature, kind_of, signature_of
 from .context import RequestContext
 from .definitions import RouterConfig, RouterDef, RouterKind, route_timeout
 from .disconnect import DisconnectWatcher
-from .error_format import error_format
 from .errors import ErrorInfo, RequestError, error_for_exception
 from .forms import parse_body
 from .limiter import Slot, current_slot
@@ -38,14 +37,23 @@ from .request import (
     seed_query,
     text,
 )
+from .responses import (
+    DONE_FRAME,
+    EVENT_STREAM,
+    data_frame,
+    encode_json,
+    error_format,
+    send_empty,
+    send_final,
+    send_json,
+    start,
+)
 from .runtime import RouteRuntime
-from .sse import DONE_FRAME, data_frame, encode_json
 from .streams import aclose, as_async_iterator
 from .uploads import Received, receive_upload
 
 _logger = log.get_logger("handler")
 
-_JSON = b"application/json"
 _BODYLESS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 _YIELD_EVERY = 8
 """Events a stream sends between two turns it gives the event loop (a turn per event cost
@@ -133,7 +141,7 @@ class HTTPEndpoint:
         except ClientDisconnected:
             return
         except RequestError as exc:
-            await self._send_error(send, trace_id, error_for_exception(exc))
+            await self.errors.send(send, error_for_exception(exc), trace_id)
             return
         if self.batch_runner is not None:
             # A batched route is admitted by the items its batcher queues (503 beyond
@@ -143,7 +151,7 @@ class HTTPEndpoint:
             return
         limiter = self.runtime.limiter
         if not (limiter.try_acquire() or await limiter.acquire()):
-            await self._send_error(send, trace_id, _overloaded(limiter.limit))
+            await self.errors.send(send, _overloaded(limiter.limit), trace_id)
             return
         slot = Slot(limiter)
         slot_token = current_slot.set(slot)
@@ -209,7 +217,7 @@ class HTTPEndpoint:
                 raise _not_acceptable(accept, self.offers)
             target, args, kwargs = self._prepare(scope, headers, body, trace_id)
         except RequestError as exc:
-            await self._send_error(send, trace_id, error_for_exception(exc))
+            await self.errors.send(send, error_for_exception(exc), trace_id)
             return
         if target is self.stream_handler or self.streams:
             await self._stream(scope, receive, send, trace_id, target, args, kwargs)
@@ -323,10 +331,10 @@ class HTTPEndpoint:
             if reason == "disconnect":
                 _logger.info("client disconnected; handler cancelled")
                 return
-            await self._send_error(send, trace_id, error_for_exception(TimeoutError()))
+            await self.errors.send(send, error_for_exception(TimeoutError()), trace_id)
             return
         except Exception as exc:
-            await self._send_error(send, trace_id, error_for_exception(exc))
+            await self.errors.send(send, error_for_exception(exc), trace_id)
             return
         finally:
             supervisor.leave(record)
@@ -335,13 +343,13 @@ class HTTPEndpoint:
             await result(scope, receive, send)
             return
         if self.no_content and result is None:
-            await _send_empty(send, self.route.status_code, trace_id)
+            await send_empty(send, self.route.status_code, trace_id)
             return
         if self.offers is not None:
             sent = _media_of_result(result, self.offers[1])
             if quality(accept, sent) <= 0:
                 info = error_for_exception(_not_acceptable(accept, (sent,), answered=True))
-                await self._send_error(send, trace_id, info)
+                await self.errors.send(send, info, trace_id)
                 return
         if self.route.response_media is not None and not isinstance(result, BaseModel):
             await self._send_binary(send, trace_id, result)
@@ -349,9 +357,9 @@ class HTTPEndpoint:
         try:
             payload = self._encode_result(result)
         except Exception as exc:
-            await self._send_error(send, trace_id, error_for_exception(exc))
+            await self.errors.send(send, error_for_exception(exc), trace_id)
             return
-        await _send_json(send, self.route.status_code, payload, trace_id)
+        await send_json(send, self.route.status_code, payload, trace_id)
 
     async def _send_binary(self, send: Send, trace_id: str, result: Any) -> None:
         """A binary or text response; an error before its first byte is the envelope."""
@@ -368,10 +376,10 @@ class HTTPEndpoint:
             )
         except Exception as exc:
             if not started:
-                await self._send_error(send, trace_id, error_for_exception(exc))
+                await self.errors.send(send, error_for_exception(exc), trace_id)
                 return
             _logger.warning("binary response cut: %s", exc)
-            await _send_final(send, b"")
+            await send_final(send, b"")
 
     def _encode_result(self, result: Any) -> bytes:
         model = self.route.response_model
@@ -408,7 +416,7 @@ class HTTPEndpoint:
                 async for item in events:
                     frame = data_frame(self._event(item))
                     if not started:
-                        await send(_start(200, b"text/event-stream", trace_id, self.sse_headers))
+                        await send(start(200, EVENT_STREAM, trace_id, self.sse_headers))
                         started = True
                     await send({"type": "http.response.body", "body": frame, "more_body": True})
                     sent += 1
@@ -417,7 +425,7 @@ class HTTPEndpoint:
                         # handler never awaits anything itself.
                         await asyncio.sleep(0)
             if not started:
-                await send(_start(200, b"text/event-stream", trace_id, self.sse_headers))
+                await send(start(200, EVENT_STREAM, trace_id, self.sse_headers))
             watcher.stop()
             await send({"type": "http.response.body", "body": DONE_FRAME, "more_body": False})
         except asyncio.CancelledError:
@@ -427,7 +435,7 @@ class HTTPEndpoint:
                 # The drain deadline passed: say so before closing.
                 uncancel_current_task()
                 if started:
-                    await _send_final(send, self.errors.frame(_SHUTDOWN, trace_id))
+                    await send_final(send, self.errors.frame(_SHUTDOWN, trace_id))
                 else:
                     await self._send_error_quietly(send, trace_id, _SHUTDOWN)
                 return
@@ -440,7 +448,7 @@ class HTTPEndpoint:
                 frame = self.errors.frame(info, trace_id)
                 await send({"type": "http.response.body", "body": frame, "more_body": False})
             else:
-                await self._send_error(send, trace_id, info)
+                await self.errors.send(send, info, trace_id)
         finally:
             watcher.stop()
             if events is not None:
@@ -449,15 +457,7 @@ class HTTPEndpoint:
     async def _send_error_quietly(self, send: Send, trace_id: str, info: ErrorInfo) -> None:
         """Best effort: the response may have started, or the connection be gone."""
         with contextlib.suppress(Exception):
-            await self._send_error(send, trace_id, info)
-
-    async def _send_error(self, send: Send, trace_id: str, info: ErrorInfo) -> None:
-        payload = self.errors.encode(info, trace_id)
-        extra = [
-            (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in info.headers.items()
-        ]
-        await send(_start(self.errors.status(info), _JSON, trace_id, extra, len(payload)))
-        await send({"type": "http.response.body", "body": payload})
+            await self.errors.send(send, info, trace_id)
 
     def _event(self, item: Any) -> Any:
         model = self.route.event_model
@@ -504,12 +504,6 @@ _SHUTDOWN = ErrorInfo(
 _BUG = "internal server error"
 
 
-async def _send_final(send: Send, frame: bytes) -> None:
-    """Best effort: the connection may already be gone."""
-    with contextlib.suppress(Exception):
-        await send({"type": "http.response.body", "body": frame, "more_body": False})
-
-
 def _overloaded(limit: int) -> ErrorInfo:
     return ErrorInfo(
         503,
@@ -517,30 +511,6 @@ def _overloaded(limit: int) -> ErrorInfo:
         f"the worker is at its limit of {limit} requests in flight; retry shortly",
         headers={"Retry-After": "1"},
     )
-
-
-def _start(
-    status: int,
-    content_type: bytes,
-    trace_id: str,
-    extra: list[tuple[bytes, bytes]] | None = None,
-    length: int | None = None,
-) -> dict[str, Any]:
-    headers = [(b"content-type", content_type), *id_headers(trace_id)]
-    if length is not None:
-        headers.append((b"content-length", str(length).encode()))
-    if extra:
-        headers.extend(extra)
-    return {"type": "http.response.start", "status": status, "headers": headers}
-
-
-async def _send_empty(send: Send, status: int, trace_id: str) -> None:
-    """No content: no body and no content type (``content-length: 0`` except for 204/304)."""
-    headers = id_headers(trace_id)
-    if status not in (204, 304):
-        headers.append((b"content-length", b"0"))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": b""})
 
 
 def _field_for(model: type[BaseModel] | None, wire: str | None) -> str | None:
@@ -551,11 +521,6 @@ def _field_for(model: type[BaseModel] | None, wire: str | None) -> str | None:
         if (info.alias or name) == wire:
             return name
     return None
-
-
-async def _send_json(send: Send, status: int, payload: bytes, trace_id: str) -> None:
-    await send(_start(status, _JSON, trace_id, length=len(payload)))
-    await send({"type": "http.response.body", "body": payload})
 
 
 def _name_response(response: Response, trace_id: str) -> None:

@@ -7,7 +7,8 @@
 - Typed: the handler gets a :class:`WebSocketSession` that validates both directions.
 
 Errors are sent as ``{"error": {"message", "type", "trace_id"}}`` (or the route's error
-format, see ``error_format.py``) and the session goes on.
+format; every message, error and close reason is rendered by ``responses.py``) and the
+session goes on.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from collections.abc import AsyncIterator
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
@@ -25,19 +25,16 @@ from ..utils import log
 from .callables import kind_of, signature_of
 from .context import RequestContext
 from .definitions import RouterConfig, RouterDef
-from .error_format import ErrorFormat, error_format
 from .errors import ErrorInfo, RequestError, error_for_exception, validation_details
 from .request import headers_of, loads_json, parse_params, query_params
+from .responses import NOT_UTF8, OVERLOADED, ErrorFormat, error_format, json_text, policy_violation
 from .runtime import RouteRuntime
-from .sse import encode_json
 from .streams import as_async_iterator
 
 _logger = log.get_logger("websocket")
 
 In = TypeVar("In", bound=BaseModel)
 Out = TypeVar("Out", bound=BaseModel)
-
-TRY_AGAIN_LATER = 1013
 
 
 class WebSocketSession(Generic[In, Out]):
@@ -82,7 +79,7 @@ class WebSocketSession(Generic[In, Out]):
     async def send(self, message: Out) -> None:
         if not isinstance(message, self.send_model):
             message = self.send_model.model_validate(message)
-        await self.websocket.send_text(encode_json(message).decode())
+        await self.websocket.send_text(json_text(message))
 
     async def send_error(self, info: ErrorInfo) -> None:
         await self.websocket.send_text(self.errors.message(info, self.trace_id))
@@ -125,7 +122,7 @@ class WebSocketEndpoint:
         limiter = self.runtime.limiter
         try:
             if not await limiter.acquire():
-                await websocket.close(TRY_AGAIN_LATER, "overloaded")
+                await websocket.close(*OVERLOADED)
                 return
             try:
                 await self._run(websocket, scope, trace_id)
@@ -205,12 +202,9 @@ class WebSocketEndpoint:
         result = await self.runtime.call(self.kind, self.route.handler, query)
         if self.kind.is_generator or hasattr(result, "__aiter__"):
             async for item in as_async_iterator(result, self.runtime.pool):
-                await websocket.send_text(encode_json(item).decode())
+                await websocket.send_text(json_text(item))
         elif result is not None:
-            await websocket.send_text(encode_json(result).decode())
-
-
-INVALID_PAYLOAD = 1007
+            await websocket.send_text(json_text(result))
 
 
 async def receive_text(websocket: WebSocket) -> str:
@@ -228,8 +222,8 @@ async def receive_text(websocket: WebSocket) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        await websocket.close(INVALID_PAYLOAD, "binary message is not UTF-8 JSON text")
-        raise WebSocketDisconnect(INVALID_PAYLOAD) from None
+        await websocket.close(*NOT_UTF8)
+        raise WebSocketDisconnect(NOT_UTF8.code) from None
 
 
 async def _refuse(
@@ -243,16 +237,10 @@ async def _refuse(
     """
     info = error_for_exception(exc)
     if "websocket.http.response" in (websocket.scope.get("extensions") or {}):
-        response = Response(
-            errors.encode(info, trace_id),
-            status_code=errors.status(info),
-            media_type="application/json",
-            headers={name.decode(): value.decode() for name, value in id_headers(trace_id)},
-        )
-        await websocket.send_denial_response(response)
+        await websocket.send_denial_response(errors.denial(info, trace_id))
         return
     await websocket.accept(headers=id_headers(trace_id))
-    await websocket.close(1008, exc.message[:120])
+    await websocket.close(*policy_violation(exc.message))
 
 
 async def _send_error(

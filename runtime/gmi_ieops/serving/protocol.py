@@ -19,25 +19,24 @@ that arrives in one piece:
   ``Connection: close``) rather than lost in a race with the close.
 
 Refusals are written directly (the app never sees the request), as the runtime's JSON
-envelope, then the connection is half-closed and what the client still sends is read and
-dropped for a moment, so the client gets to read the answer instead of a reset.
+envelope in the server's error format (rendered by ``routing.responses.protocol_refusal``),
+then the connection is half-closed and what the client still sends is read and dropped for
+a moment, so the client gets to read the answer instead of a reset.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 import httptools
 from uvicorn.config import Config
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from ..tracing import generate_trace_id, id_headers
+from ..routing.responses import SEED, ErrorBody, protocol_refusal
 from ..utils import log
 
 _logger = log.get_logger("serving")
@@ -99,40 +98,6 @@ class _Refused(Exception):
     """Raised in a parser callback to stop parsing a request that broke a limit."""
 
 
-ErrorBody = Callable[[int, str, str, str], bytes]
-"""``(status, type, message, trace id) → JSON bytes``: the server's error format."""
-
-
-def seed_body(status: int, error_type: str, message: str, trace_id: str) -> bytes:
-    """The same shape as ``routing.errors.ErrorInfo.body`` (this layer sits below routing)."""
-    return json.dumps({"message": message, "type": error_type, "trace_id": trace_id}).encode()
-
-
-def envelope(
-    status: int,
-    error_type: str,
-    message: str,
-    extra: bytes = b"",
-    render: ErrorBody = seed_body,
-) -> bytes:
-    """A complete HTTP/1.1 error response in the server's error format (``render``),
-    closing the connection."""
-    trace_id = generate_trace_id()
-    body = render(status, error_type, message, trace_id)
-    ids = b"".join(name + b": " + value + b"\r\n" for name, value in id_headers(trace_id))
-    return b"".join(
-        [
-            STATUS_LINE[status],
-            b"content-type: application/json\r\n",
-            b"content-length: %d\r\n" % len(body),
-            ids,
-            extra,
-            b"connection: close\r\n\r\n",
-            body,
-        ]
-    )
-
-
 class _Draining(Protocol):
     """Tells the protocol whether the worker is draining (the server's lifecycle)."""
 
@@ -145,7 +110,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     limits: ConnectionLimits
     lifecycle: _Draining | None = None
-    error_body: ErrorBody = staticmethod(seed_body)
+    error_body: ErrorBody = staticmethod(SEED.refusal_body)
 
     def __init__(
         self,
@@ -315,7 +280,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         if self.cycle is not None and not self.cycle.response_complete:
             transport.close()  # a pipelined request is still being answered
             return
-        transport.write(envelope(status, error_type, message, extra, self.error_body))
+        transport.write(protocol_refusal(status, error_type, message, extra, self.error_body))
         if linger > 0 and transport.can_write_eof():
             transport.write_eof()
             self.loop.call_later(linger, transport.close)
@@ -348,7 +313,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
 
 def protocol_class(
-    limits: ConnectionLimits, lifecycle: _Draining, error_body: ErrorBody = seed_body
+    limits: ConnectionLimits, lifecycle: _Draining, error_body: ErrorBody = SEED.refusal_body
 ) -> type[asyncio.Protocol]:
     """The protocol uvicorn should use (``Config(http=...)``) with these limits, writing
     its refusals with ``error_body`` (the server's error format)."""
@@ -373,6 +338,5 @@ __all__ = [
     "ConnectionLimits",
     "LimitedHttpToolsProtocol",
     "default_max_connections",
-    "envelope",
     "protocol_class",
 ]

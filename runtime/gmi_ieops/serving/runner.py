@@ -196,6 +196,23 @@ def _threads_still_running(wait: float) -> list[threading.Thread]:
     return [t for t in others if t.is_alive()]
 
 
+class _NotRegistering:
+    """The announcer when registration is off: one log line, nothing else."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+
+    async def start(self) -> None:
+        _logger.info(
+            "registration with the IEOPS proxy is disabled (REGISTER_ENABLED=false); "
+            "%s is not advertised",
+            self.where,
+        )
+
+    async def stop(self) -> None:
+        pass
+
+
 class Handler:
     """The seed's ``Handler(server=server).serve()``: run the worker until it is stopped."""
 
@@ -304,7 +321,10 @@ class Handler:
 
     @staticmethod
     def _registrar(listener: Listener) -> Announcer:
-        """The IEOPS proxy registrar for this listener (it does nothing when disabled)."""
+        """The IEOPS proxy registrar for this listener; with ``REGISTER_ENABLED=false`` a
+        stand-in that says so, and the registry (its HTTP client) is never imported."""
+        if not env.register.enabled:
+            return _NotRegistering(listener.describe())
         from ..registry import Registrar, advertised_address
 
         address = advertised_address(listener.unix_path, listener.host, listener.port)

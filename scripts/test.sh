@@ -17,5 +17,7 @@ echo "== import contracts"
 lint-imports --no-cache
 echo "== mypy --strict"
 mypy runtime generator generated examples bench
+echo "== mypy tests (strict; test functions may stay unannotated: pyproject.toml [[tool.mypy.overrides]])"
+mypy tests
 echo "== pytest"
 python -m pytest "$@"

@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 BENCHES = sorted(p.name for p in (ROOT / "bench").glob("[!_]*.py"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import _record  # noqa: E402
-import _suite  # noqa: E402
+import _record  # type: ignore[import-not-found]  # noqa: E402  (bench/ on sys.path)
+import _suite  # type: ignore[import-not-found]  # noqa: E402
 
 IN_SUITE = {bench.script: family for family in _suite.FAMILIES for bench in family.benches}
 

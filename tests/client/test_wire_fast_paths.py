@@ -49,7 +49,7 @@ def test_missing_and_unknown_parameters_are_still_refused() -> None:
 
 
 def test_a_model_body_is_model_dump_json_by_alias_of_the_set_fields() -> None:
-    body = Body(max_tokens=5)
+    body = Body(maxTokens=5)
     encoded = encode_body(body)
     assert isinstance(encoded, bytes)
     assert encoded == body.model_dump_json(by_alias=True, exclude_unset=True).encode()
@@ -57,6 +57,6 @@ def test_a_model_body_is_model_dump_json_by_alias_of_the_set_fields() -> None:
 
 
 def test_decoding_validates_into_the_model() -> None:
-    assert decode_json(Body, b'{"maxTokens": 2}', "r", None) == Body(max_tokens=2)
+    assert decode_json(Body, b'{"maxTokens": 2}', "r", None) == Body(maxTokens=2)
     with pytest.raises(ResponseValidationError, match="does not fit Body"):
         decode_json(Body, b'{"maxTokens": "many"}', "r", "t")

@@ -174,7 +174,7 @@ def test_invalid_request_is_a_bad_request(client: openai.OpenAI) -> None:
     assert caught.value.status_code == 400 and caught.value.code == "validation_error"
     assert caught.value.param == "input"  # pydantic's union branch tags are not fields
     with pytest.raises(openai.BadRequestError) as chat:
-        client.chat.completions.create(model=CHAT_MODEL, messages=[{"role": "nobody"}])  # type: ignore[list-item]
+        client.chat.completions.create(model=CHAT_MODEL, messages=[{"role": "nobody"}])  # type: ignore[typeddict-item]
     assert chat.value.code == "validation_error" and chat.value.param
 
 

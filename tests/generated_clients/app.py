@@ -105,7 +105,7 @@ class OpenaiTestService(OpenAICompatibleInferenceService):
             _append(name, context.trace_id)
             if first:
                 raise HTTPException(503, "busy, try again", headers={"Retry-After": "0"})
-        texts = [body.input] if isinstance(body.input, str) else [str(t) for t in body.input]
+        texts = [body.input] if isinstance(body.input, str) else [str(t) for t in body.input or []]
         return CreateEmbeddingResponse.model_validate(
             {
                 "object": "list",

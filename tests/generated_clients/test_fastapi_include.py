@@ -20,12 +20,13 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import Depends, FastAPI, Header, HTTPException
+from gmi_ieops.handler import load_openapi
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import unix_connect
 
 from generated.chat import routes as chat_routes
 from generated.chat.client import Client as ChatClient
-from generated.chat.models import ChatRequest
+from generated.chat.models import ChatRequest, Lang
 from generated.images import routes as images_routes
 from generated.openai import routes as openai_routes
 from generated.openai.client import Client as OpenaiClient
@@ -129,7 +130,7 @@ def test_sse_and_websocket_operations(served: _Uvicorn) -> None:
             frames = list(stream)
         text = "".join(r.content for f in frames for r in (f.results or []))
         assert text == "[s1] hi" and frames[-1].stopped
-        with client.chat_socket(lang="en") as session:
+        with client.chat_socket(lang=Lang.en) as session:
             session.send(request)
             frame = session.receive(timeout=5)
         assert frame.results is not None and frame.results[0].content == "en: hi"
@@ -184,7 +185,7 @@ def test_openapi_holds_the_user_route_and_the_spec_operations(served: _Uvicorn) 
     assert "/me" in paths
     for path in ("/v1/embeddings", "/v1/chat/completions", "/chat/stream", "/api/v1/images/jobs"):
         assert path in paths, path
-    spec = openai_routes.load_openapi(openai_routes.OPENAPI_PATH)
+    spec = load_openapi(openai_routes.OPENAPI_PATH)
     ours = paths["/v1/embeddings"]["post"]
     theirs = spec["paths"]["/v1/embeddings"]["post"]
     assert ours["operationId"] == theirs["operationId"]
@@ -268,7 +269,7 @@ def test_fast_dispatch_serves_what_fastapi_chose(tmp_path: Path) -> None:
             }
             assert http.post("/chat/complete", json=request).json() == {"message": "hi"}
             seen.append(http.get("/v1/models").json()["data"][0]["id"])
-        dispatch = app._ieops_fast_dispatch
+        dispatch = app._ieops_fast_dispatch  # type: ignore[attr-defined]
         assert ("POST", "/chat/complete") in dispatch.added
         assert ("POST", "/v1/embeddings") not in dispatch.added
         assert isinstance(app, FastAPI) and seen == ["echo"] * 3
@@ -289,4 +290,4 @@ def test_user_middleware_sees_every_request(tmp_path: Path) -> None:
         for _ in range(3):
             assert http.post("/chat/complete", json=request).json() == {"message": "hi"}
     assert seen == ["/chat/complete"] * 3
-    assert app._ieops_fast_dispatch is False and type(app) is FastAPI
+    assert app._ieops_fast_dispatch is False and type(app) is FastAPI  # type: ignore[attr-defined]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ieops_gen.ir import Operation
 from ieops_gen.pipeline import run
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = ROOT / "tests" / "conformance" / "specs" / "files.yaml"
 
 
-def _ops() -> dict[str, object]:
+def _ops() -> dict[str, Operation]:
     (service,) = run(FILES, "files").services
     assert service.skipped == []
     return {op.method_name: op for op in service.operations}

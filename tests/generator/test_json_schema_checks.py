@@ -173,6 +173,7 @@ def test_keywords_are_enforced(tmp_path: Path, version: str) -> None:
         if isinstance(n, ast.Assign)
         and isinstance(n.value, ast.Call)
         and isinstance(n.value.args[0], ast.Constant)
+        and isinstance(n.value.args[0].value, str)
     }
     long = "ALongSchemaNameThatGoesOnAndOnSoThatItsCheckBindingNoLongerFitsOnOneLineOfCode"
     assert checked == {"Name", "Part", "Thing", long}  # not Plain, not the Level enum

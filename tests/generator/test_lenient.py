@@ -49,7 +49,7 @@ def _doc(**changes: Any) -> dict[str, Any]:
 
 OP = "paths./items/{id}.get"
 ITEM = "components.schemas.Item"
-DEFECTS = {
+DEFECTS: dict[str, tuple[dict[str, Any], str]] = {
     "type spelled String": ({f"{ITEM}.properties.n": {"type": "String"}}, "read as 'string'"),
     "type bytes": ({f"{ITEM}.properties.n": {"type": "bytes"}}, "read as 'string'"),
     "missing info.version": ({"info.version": None}, "read as '0'"),

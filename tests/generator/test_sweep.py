@@ -84,9 +84,9 @@ def test_every_accepted_spec_generates_lint_clean_code(tmp_path: Path) -> None:
         assert reason in strict_rejected[rel], strict_rejected[rel]
     gaps = {tmp_path / _package(rel) for rel in MYPY_GAPS}
     lint(*sorted(p for p in tmp_path.iterdir() if p.is_dir() and p not in gaps), cwd=tmp_path)
-    for package in sorted(gaps):
+    for gap in sorted(gaps):
         with pytest.raises(AssertionError, match="error:"):
-            lint(package, cwd=tmp_path)
+            lint(gap, cwd=tmp_path)
 
 
 @pytest.mark.slow

@@ -14,7 +14,7 @@ import threading
 import time
 from typing import Any
 
-from gmi_ieops.handler import Handler, RouterDef, RouterKind, Server
+from gmi_ieops.handler import Handler, HTTPMethod, RouterDef, RouterKind, Server
 from pydantic import BaseModel
 
 
@@ -115,7 +115,7 @@ server = Server(
             RouterDef("typed", typed, request_model=Text, response_model=Reply),
             RouterDef("ws", ws_echo, kind=RouterKind.WS),
         ],
-        "probe": [RouterDef("stats", stats, method="GET")],
+        "probe": [RouterDef("stats", stats, method=HTTPMethod.GET)],
     },
 )
 

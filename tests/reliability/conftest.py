@@ -75,7 +75,7 @@ Start = Callable[..., Any]
 
 
 @pytest.fixture
-def start_worker(tmp_path: Path, transport: str) -> Iterator[Start]:
+def start_worker(tmp_path: Path, transport: str) -> Start:
     """``start_worker(**env)``: a context manager running the suite's worker."""
 
     @contextmanager

@@ -86,7 +86,7 @@ def test_a_handler_bug_is_500_with_the_trace_id(worker: WorkerProcess) -> None:
     assert "SECRET-BODY" not in worker.output
 
 
-def _ws(worker: WorkerProcess, path: str):  # type: ignore[no-untyped-def]
+def _ws(worker: WorkerProcess, path: str):
     if worker.socket_path:
         return ws_unix_connect(worker.socket_path, uri=f"ws://w{path}", open_timeout=5)
     assert worker.url

@@ -120,7 +120,7 @@ def test_batch_config_values_and_where_it_is_allowed() -> None:
     assert BatchConfig(queue_size=7).resolve(32, 2.0, 100) == (32, 2.0, 7)
     for bad in ({"max_size": 0}, {"max_wait_ms": -1}, {"queue_size": -2}, {"max_size": 1.5}):
         with pytest.raises(ValueError):
-            BatchConfig(**bad)  # type: ignore[arg-type]
+            BatchConfig(**bad)
 
     async def handler() -> None:
         return None

@@ -36,6 +36,7 @@ def test_defaults_match_the_seed() -> None:
     assert (e.register.enabled, e.register.interval) == (True, 10)
     assert e.register.proxy_socket == "/var/run/ieops/proxy.sock" and e.register.proxy_url == ""
     assert (e.log.level, e.log.path, e.log.file_enabled) == ("INFO", "/var/log/ieops", False)
+    assert e.api.max_body_size == 64 * 1024 * 1024  # API_MAX_BODY_SIZE
 
 
 def test_socket_unset_empty_or_path() -> None:

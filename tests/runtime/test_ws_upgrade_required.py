@@ -3,13 +3,16 @@ route's error format, with both id headers."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 from fastapi import FastAPI
 from gmi_ieops.handler import RouterDef, RouterKind, WebSocketSession, api_router
 
 
-async def echo(session: WebSocketSession) -> None:  # never reached: the request is not a handshake
+# never reached: the request is not a handshake
+async def echo(session: WebSocketSession[Any, Any]) -> None:
     raise AssertionError("called")
 
 

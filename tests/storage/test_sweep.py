@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from typing import Any
 
 import pytest
 from gmi_ieops.config import ConfigError, Env
@@ -43,7 +44,7 @@ def test_a_write_sweeps_old_temp_files_of_its_directory(any_space: Space) -> Non
 
 def test_the_age_is_configurable_and_zero_turns_it_off(local_space: Space) -> None:
     base = local_space.fs
-    kwargs = {"local_root": str(base.backend.root), "pid": base.root.split("/")[1]}  # type: ignore[attr-defined]
+    kwargs: dict[str, Any] = {"local_root": str(base.backend.root), "pid": base.root.split("/")[1]}  # type: ignore[attr-defined]
     _plant(local_space, "", ".x.0.gmifs-tmp", 120)
     FileSystem("", temp_max_age=0, **kwargs).write_bytes("a", b"1")
     assert ".x.0.gmifs-tmp" in _names(local_space, "")

@@ -115,7 +115,7 @@ def worker_env(**overrides: str) -> dict[str, str]:
 
 @contextmanager
 def running_worker(
-    script: str | Path, cwd: str | Path, *, args: list[str] | None = None, **env_overrides: str
+    script: str | Path, cwd: str | Path, args: list[str] | None = None, /, **env_overrides: str
 ) -> Iterator[WorkerProcess]:
     worker = WorkerProcess(
         [sys.executable, str(script), *(args or [])], worker_env(**env_overrides), cwd

@@ -131,6 +131,10 @@ def test_url_health_check_over_unix_socket(
     )
     managers.append(manager)
     manager.start()
+    # the server prints after it answered: the 200 line may reach the pipe after start()
+    deadline = time.monotonic() + 10
+    while "probe /healthz 200" not in manager.output() and time.monotonic() < deadline:
+        time.sleep(0.01)
     lines = manager.output()
     assert "probe /healthz 503" in lines
     assert "probe /healthz 200" in lines

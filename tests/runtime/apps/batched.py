@@ -11,7 +11,7 @@ import threading
 from typing import Any
 
 from gmi_ieops.config import env
-from gmi_ieops.handler import BatchConfig, Handler, RequestContext, RouterDef, Server
+from gmi_ieops.handler import BatchConfig, Handler, HTTPMethod, RequestContext, RouterDef, Server
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
@@ -77,7 +77,7 @@ server = Server(
             ),
             RouterDef(path="hold", handler=hold),
             RouterDef(path="release", handler=release),
-            RouterDef(path="stats", handler=stats, method="GET"),
+            RouterDef(path="stats", handler=stats, method=HTTPMethod.GET),
         ]
     },
     app_name=env.app.name,

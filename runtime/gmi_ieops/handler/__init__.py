@@ -10,10 +10,12 @@ X`` works for every name in ``__all__`` as it always did.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from .. import storage  # noqa: F401  (turns on gmifs:// in open(), as the seed did)
+from .. import (
+    _lazy,
+    storage,  # noqa: F401  (turns on gmifs:// in open(), as the seed did)
+)
 
 if TYPE_CHECKING:
     from ..lifecycle import request_shutdown
@@ -76,17 +78,8 @@ _LAZY: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+if not TYPE_CHECKING:  # the type checker reads the imports above, and flags a typo
+    __getattr__, __dir__ = _lazy.exports(__name__, _LAZY)
 
 
 __all__ = [

@@ -7,10 +7,10 @@ seed did on import of ``gmi_ieops.handler``. See docs/storage.md.
 
 from __future__ import annotations
 
-import importlib
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .. import _lazy
 from .intercept import (
     default_filesystem,
     disable_nfs_intercept,
@@ -39,13 +39,8 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+if not TYPE_CHECKING:  # the type checker reads the imports above, and flags a typo
+    __getattr__, __dir__ = _lazy.exports(__name__, _LAZY)
 
 
 def register_fsspec() -> None:

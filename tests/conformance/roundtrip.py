@@ -30,6 +30,8 @@ from typing import Any
 
 import httpx
 import pydantic
+import pydantic_core
+from gmi_ieops.routing import request as _request
 from hypothesis import HealthCheck, Phase, given, reject, settings
 from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException, Unsatisfiable
@@ -319,6 +321,9 @@ class Document:
         op = cm.op
         plan: dict[str, Any] = {"params": [], "op": op, "form": form, "cm": cm}
         raw_params = {(p["name"], p["in"]): p for p in self.raw_params(op)}
+        free, claimed = _query_objects(self.model(op.params_model), op.parameters)
+        plan["free"] = free
+        plan["kinds"] = _request._value_kinds(self.model(op.params_model)) if free else {}
         for param in op.parameters:
             raw = raw_params[(param.name, param.location)]
             schema = raw.get("schema")
@@ -337,6 +342,8 @@ class Document:
                 # an empty array (or object) serialises to nothing in every OpenAPI style:
                 # on the wire it is the parameter's absence, which a required one cannot be
                 strategy = strategy.filter(lambda v: v != [] and v != {})
+            if param.name in free:  # keys another parameter claims would go to it
+                strategy = strategy.filter(lambda v, c=claimed: _unclaimed(v, c))
             if not param.required:
                 strategy = st.none() | strategy
             plan["params"].append((param, strategy))
@@ -709,9 +716,10 @@ def _arriving(plan: dict[str, Any], wire: dict[str, Any], typed: Any) -> dict[st
     scalar-or-array parameter is its item's bytes, and an empty non-exploded one (``k=``) is
     the empty array."""
     out = dict(wire)
+    _free_arriving(plan, wire, out)
     either = plan.get("either", set())
     for param, _ in plan["params"]:
-        if param.name not in out:
+        if param.name not in out or param.name in plan.get("free", ()):
             continue
         value = out[param.name]
         exploded = param.style == "deepObject" or (param.style == "form" and param.explode)
@@ -723,6 +731,72 @@ def _arriving(plan: dict[str, Any], wire: dict[str, Any], typed: Any) -> dict[st
             if value == "" and not exploded:
                 out[param.name] = []
     return out
+
+
+def _query_objects(
+    model: Any, params: list[Any]
+) -> tuple[list[str], tuple[set[str], tuple[str, ...]]]:
+    """The free-form objects exploded into the query (in order: the first collects, see
+    ``docs/generator.md``), and the keys the other query parameters claim (names, and
+    ``name[`` prefixes of deepObject ones)."""
+    if model is None:
+        return [], (set(), ())
+    kinds = _request._value_kinds(model)
+    shapes = _request._shapes(model)
+    free: list[str] = []
+    names: set[str] = set()
+    prefixes: list[str] = []
+    for param in params:
+        if param.location != "query":
+            continue
+        shape, props = shapes[param.python_name]
+        exploded = param.style == "form" and param.explode
+        if exploded and kinds[param.python_name][1] is not None:
+            free.append(param.name)
+        elif shape == "object" and param.style == "deepObject":
+            prefixes.append(param.name + "[")
+        elif shape == "object" and exploded:
+            names |= props
+        else:
+            names.add(param.name)
+    return free, (names, tuple(prefixes))
+
+
+def _unclaimed(value: Any, claimed: tuple[set[str], tuple[str, ...]]) -> bool:
+    names, prefixes = claimed
+    if not isinstance(value, dict):
+        return True
+    return not any(k in names or (k.startswith(prefixes) and k.endswith("]")) for k in value)
+
+
+def _untyped(value: Any) -> Any:
+    """An untyped value of an exploded query object: a string that is JSON text arrives as
+    that JSON value (``docs/generator.md``, "Object parameters in the query")."""
+    if isinstance(value, str):
+        try:
+            return pydantic_core.from_json(value, allow_inf_nan=False)
+        except ValueError:
+            return value
+    return value
+
+
+def _free_arriving(plan: dict[str, Any], wire: dict[str, Any], out: dict[str, Any]) -> None:
+    """Every free-form exploded object's keys arrive in the first one; untyped values that
+    are JSON text arrive as JSON; ``None`` values are not sent."""
+    free = plan.get("free") or []
+    if not free:
+        return
+    model = plan["op"].params_model
+    by_name = {param.name: param for param, _ in plan["params"]}
+    collected: dict[str, Any] = {}
+    for name in free:
+        out.pop(name, None)
+        kind = plan["kinds"][by_name[name].python_name][1]
+        for key, value in (wire.get(name) or {}).items():
+            if value is not None:
+                collected[key] = _untyped(value) if kind == "any" else value
+    if collected and model:
+        out[free[0]] = collected
 
 
 def _nothing(value: Any) -> bool:

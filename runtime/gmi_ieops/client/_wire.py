@@ -147,11 +147,20 @@ def render_path(template: str, params: Mapping[str, object] | None) -> str:
 _DELIMITERS = {"form": ",", "spaceDelimited": " ", "pipeDelimited": "|"}
 
 
+def _value(value: object) -> str:
+    """An exploded or deepObject object's property: a scalar as text; an array or object
+    (which OpenAPI does not define for these styles) as JSON text, as the server reads it."""
+    if isinstance(value, (list, dict)):
+        return pydantic_core.to_json(value).decode()
+    return _scalar(value)
+
+
 def encode_query(query: Mapping[str, object] | None) -> QueryPairs | None:
     """Query pairs as OpenAPI serialises them; ``None`` dropped, bools ``true``/``false``.
 
     Default (``style: form, explode: true``): arrays repeat the key (``tags=a&tags=b``),
-    objects spread their properties (``color=red&size=3``). ``explode: false`` joins with
+    objects spread their properties (``color=red&size=3``; a nested array or object value
+    as JSON text, ``box={"a":1}``). ``explode: false`` joins with
     commas (``ids=1,2``; an object ``filter=color,red``); ``spaceDelimited`` and
     ``pipeDelimited`` join arrays with `` `` / ``|``; ``deepObject`` writes
     ``filter[color]=red``. Values are wrapped in :class:`Styled` when not the default.
@@ -175,9 +184,9 @@ def encode_query(query: Mapping[str, object] | None) -> QueryPairs | None:
         elif isinstance(value, dict):
             props = [(k, v) for k, v in value.items() if v is not None]
             if style == "deepObject":
-                pairs.extend((f"{key}[{k}]", _scalar(v)) for k, v in props)
+                pairs.extend((f"{key}[{k}]", _value(v)) for k, v in props)
             elif explode:
-                pairs.extend((str(k), _scalar(v)) for k, v in props)
+                pairs.extend((str(k), _value(v)) for k, v in props)
             else:
                 pairs.append((key, ",".join(f"{k},{_scalar(v)}" for k, v in props)))
         else:

@@ -71,6 +71,9 @@ class Operation:
     ws_receive_model: str | None = None
     ws_send_model: str | None = None
     status_code: int = 200
+    redirect: bool = False
+    """The only declared successes are redirects (301/302/303/307/308): the service returns
+    the target URL, sent as ``Location`` with ``status_code`` (docs/generator.md)."""
     timeout: float | None = None
     batch: dict[str, float] | None = None
     """``x-ieops-batch``: the route batches; its settings (keys of BatchConfig) or ``{}``."""
@@ -817,6 +820,10 @@ class _Builder:
     def response(self, op: Operation, raw: dict[str, Any], hint: str, methods: names.Namer) -> bool:
         responses = raw.get("responses") or {}
         codes = sorted(c for c in responses if c[:1] == "2")
+        redirects = sorted(c for c in responses if c in REDIRECTS)
+        if not codes and redirects and op.kind == "api":
+            op.status_code, op.redirect = int(redirects[0]), True
+            return True
         if not codes:
             return True
         code = codes[0]
@@ -890,6 +897,10 @@ def _through_ref(schema: Any) -> bool:
         return True
     branches = schema.get("allOf")
     return isinstance(branches, list) and len(branches) == 1 and _through_ref(branches[0])
+
+
+REDIRECTS = ("301", "302", "303", "307", "308")
+"""The statuses that send the client elsewhere with ``Location`` (not 300 or 304)."""
 
 
 def _free_form(schema: Any) -> bool:

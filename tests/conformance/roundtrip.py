@@ -44,6 +44,7 @@ from .serving import Capture, serving
 
 _HEADER_TEXT = re.compile(r"[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?")
 _JSON_MEDIA = ("application/json",)
+_LOCATION = r"(https://[a-z]{1,8}\.example)?/[A-Za-z0-9._~/%-]{0,20}(\?[A-Za-z0-9=&%-]{0,12})?"
 
 
 @dataclass
@@ -370,6 +371,10 @@ class Document:
                 at = None  # an event stream without a schema (only examples): nothing to check
             plan["answer_at"] = at
             plan["answer"] = st.lists(S.strategy(self.doc, schema or {}), max_size=2)
+        elif op.redirect:  # the service returns the target; the client gets it back
+            plan["answer_at"] = None
+            plan["has_content"] = False
+            plan["answer"] = st.from_regex(_LOCATION, fullmatch=True)
         elif op.response_media and (form == "download" or op.response_model is None):
             plan["answer_at"] = None
             plan["has_content"] = True
@@ -611,6 +616,8 @@ class Document:
         if not self.declared(op, ex.status):
             return f"status {ex.status} is not declared"
         at = case["plan"].get("answer_at")
+        if op.redirect and ex.headers.get("location") != case["answer"]:
+            return f"location {ex.headers.get('location')!r}, expected {case['answer']!r}"
         if op.response_media and (
             form == "download" or (form == "json" and op.response_model is None)
         ):

@@ -12,7 +12,7 @@ import asyncio
 import time
 from collections.abc import Mapping
 from types import TracebackType
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import httpx
 import pydantic
@@ -21,7 +21,13 @@ from websockets.exceptions import InvalidStatus, WebSocketException
 from ..tracing import TRACE_HEADER
 from ._base import EVENT_STREAM, JSON, ClientCore, Prepared
 from ._concurrency import asleep, awithin_total
-from ._wire import build_headers, decode_json, pick_trace_id, transport_error
+from ._wire import (
+    build_headers,
+    decode_json,
+    pick_trace_id,
+    redirect_target,
+    transport_error,
+)
 from .errors import (
     APIConnectionError,
     IEOPSError,
@@ -113,8 +119,12 @@ class AsyncBaseClient(ClientCore):
         retries: int | RetryPolicy | None = None,
         timeout: float | Timeout | None = None,
         trace_id: str | None = None,
+        redirect: bool = False,
     ) -> T:
-        """One JSON call; returns the validated body. Raises ``IEOPSError`` subclasses."""
+        """One JSON call; returns the validated body. Raises ``IEOPSError`` subclasses.
+
+        ``redirect``: the operation answers a redirect (3xx); the call does not follow it
+        and returns its ``Location`` (``response_model`` is ``str``)."""
         raw = await self._request_raw(
             method,
             path,
@@ -126,6 +136,7 @@ class AsyncBaseClient(ClientCore):
             retries=retries,
             timeout=timeout,
             trace_id=trace_id,
+            redirect=redirect,
         )
         return raw.data
 
@@ -142,6 +153,7 @@ class AsyncBaseClient(ClientCore):
         retries: int | RetryPolicy | None = None,
         timeout: float | Timeout | None = None,
         trace_id: str | None = None,
+        redirect: bool = False,
     ) -> APIResponse[T]:
         """Like ``_request`` but also returns status, headers and the echoed trace id."""
         p = self._prepare(
@@ -156,8 +168,12 @@ class AsyncBaseClient(ClientCore):
             retries=retries,
             accept=JSON,
         )
+        p.redirect = redirect
         response, tid = await awithin_total(p, lambda: self._send_traced(p, stream=False))
-        data = decode_json(response_model, response.content, f"response of {p.what}", tid)
+        if redirect:
+            data = cast(T, redirect_target(response.status_code, response.headers, p.what, tid))
+        else:
+            data = decode_json(response_model, response.content, f"response of {p.what}", tid)
         return APIResponse(data, response.status_code, response.headers, tid, response)
 
     def _stream(
@@ -312,7 +328,11 @@ class AsyncBaseClient(ClientCore):
             remaining = p.remaining()
             request.extensions["timeout"] = p.timeout.extension(remaining, read)
             try:
-                response = await self._http.send(request, stream=stream)
+                response = await self._http.send(
+                    request,
+                    stream=stream,
+                    follow_redirects=False if p.redirect else httpx.USE_CLIENT_DEFAULT,
+                )
             except httpx.TransportError as exc:
                 delay = p.retry_delay(attempt, error=exc)
                 if delay is None:

@@ -303,6 +303,20 @@ def decode_json(model: type[T], content: bytes | str, what: str, trace_id: str |
         ) from exc
 
 
+def redirect_target(
+    status: int, headers: Mapping[str, str], what: str, trace_id: str | None
+) -> str:
+    """The ``Location`` of a redirect answer (not followed); anything else does not fit."""
+    location = headers.get("location")
+    if not 300 <= status < 400 or not location:
+        raise ResponseValidationError(
+            f"response of {what}: expected a redirect (3xx with Location), got {status}"
+            + ("" if location else " without Location"),
+            trace_id=trace_id,
+        )
+    return location
+
+
 def _first_error(exc: pydantic.ValidationError) -> str:
     err = exc.errors(include_url=False)[0]
     loc = ".".join(str(p) for p in err["loc"]) or "<root>"

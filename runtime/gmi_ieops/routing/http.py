@@ -7,6 +7,7 @@ import contextlib
 import functools
 from collections.abc import AsyncIterator, Callable
 from typing import Any
+from urllib.parse import quote
 
 from pydantic import BaseModel
 from starlette.requests import Request
@@ -334,6 +335,15 @@ class HTTPEndpoint:
             _name_response(result, trace_id)
             await result(scope, receive, send)
             return
+        if self.route.redirect:
+            if not isinstance(result, str) or not result:
+                got = type(result).__name__
+                problem = TypeError(f"a redirect's handler returns the target URL, got {got}")
+                await self._send_error(send, trace_id, error_for_exception(problem))
+                return
+            location = (b"location", quote(result, safe=_URL_SAFE).encode("ascii"))
+            await _send_empty(send, self.route.status_code, trace_id, location)
+            return
         if self.no_content and result is None:
             await _send_empty(send, self.route.status_code, trace_id)
             return
@@ -534,9 +544,16 @@ def _start(
     return {"type": "http.response.start", "status": status, "headers": headers}
 
 
-async def _send_empty(send: Send, status: int, trace_id: str) -> None:
+_URL_SAFE = "".join(chr(c) for c in range(0x21, 0x7F))
+"""A redirect target keeps its printable ASCII; spaces, controls (no header injection) and
+other characters are percent-encoded (UTF-8)."""
+
+
+async def _send_empty(
+    send: Send, status: int, trace_id: str, *extra: tuple[bytes, bytes]
+) -> None:
     """No content: no body and no content type (``content-length: 0`` except for 204/304)."""
-    headers = id_headers(trace_id)
+    headers = [*id_headers(trace_id), *extra]
     if status not in (204, 304):
         headers.append((b"content-length", b"0"))
     await send({"type": "http.response.start", "status": status, "headers": headers})

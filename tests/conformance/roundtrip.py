@@ -359,6 +359,11 @@ class Document:
             if media is None and op.body_kind == "urlencoded":
                 media = next(m for m in content if files_media.base(m) == files_media.URLENCODED)
             plan["body"] = S.strategy(self.doc, content[media].get("schema") if media else {})
+            raw_body = self.raw_op(op).get("requestBody") or {}
+            at = raw_body["$ref"][1:] if isinstance(raw_body.get("$ref"), str) else None
+            at = at or op.pointer + "/requestBody"
+            if media and media in content and "schema" in content[media]:
+                plan["body_at"] = at + "/content/" + S.escape(media) + "/schema"
         if form == "ws":
             ws = self.raw_op(op)["x-ieops-websocket"]
             plan["send"] = S.strategy(self.doc, ws["receive"])
@@ -479,6 +484,10 @@ class Document:
                 body = self.model(op.body_model).model_validate(data.draw(plan["body"]))
                 if op.body_kind == "urlencoded" and _sends_nothing(body):
                     reject()
+                if plan.get("body_at") and self.checker.errors(plan["body_at"], _sent(body)):
+                    # the model dropped what the schema allows (unknown properties) and
+                    # what it sends breaks the schema (minProperties): a model gap
+                    raise _ModelGap()
             answer: Any = None
             if "answer" in plan:
                 drawn = data.draw(plan["answer"])
@@ -494,7 +503,7 @@ class Document:
                     answer = self.model(op.response_model).model_validate(drawn)
                 else:  # a binary or text response
                     answer = drawn
-        except pydantic.ValidationError:
+        except (pydantic.ValidationError, _ModelGap):
             rep.rejected += 1
             if rep.rejected > _REJECT_BUDGET * examples():
                 raise _GiveUp() from None
@@ -698,6 +707,10 @@ class Document:
 _REJECT_BUDGET = 3  # refused draws per example before an operation is given up
 
 
+class _ModelGap(Exception):
+    """A drawn value the model accepts but sends in a form the schema refuses."""
+
+
 class _GiveUp(Exception):
     """Too many schema-valid values the models refuse: a model-level gap, reported."""
 
@@ -804,6 +817,13 @@ def _free_arriving(plan: dict[str, Any], wire: dict[str, Any], out: dict[str, An
                 collected[key] = _untyped(value) if kind == "any" else value
     if collected and model:
         out[free[0]] = collected
+
+
+def _sent(body: Any) -> Any:
+    """A body as the client sends it (by alias, the fields that were set)."""
+    if isinstance(body, pydantic.BaseModel):
+        return json.loads(body.model_dump_json(by_alias=True, exclude_unset=True))
+    return body
 
 
 def _nothing(value: Any) -> bool:

@@ -745,6 +745,8 @@ def _arriving(plan: dict[str, Any], wire: dict[str, Any], typed: Any) -> dict[st
         exploded = param.style == "deepObject" or (param.style == "form" and param.explode)
         if param.location == "query" and exploded and _nothing(getattr(typed, param.python_name)):
             del out[param.name]
+        elif param.location == "query" and not exploded and value == [""]:
+            out[param.name] = []  # ``k=``: one empty item and no item are the same bytes
         elif param.name in either:
             if isinstance(value, list) and len(value) == 1:
                 out[param.name] = value = value[0]

@@ -258,7 +258,35 @@ class _Builder:
         for key, python_name in renamed.items():
             self.aliases[f"{model}.{key}"] = python_name
         op.params_model = model
+        self.warn_free_form(op, item, raw)
         return True
+
+    def warn_free_form(self, op: Operation, item: dict[str, Any], raw: dict[str, Any]) -> None:
+        """More than one free-form object exploded into the query (``style: form, explode:
+        true``, no ``properties``): their keys cannot be told apart, so only the first one
+        collects the unclaimed query keys (``routing/request.py``); a located warning."""
+        found: list[tuple[str, str]] = []  # (name, pointer)
+        seen: set[str] = set()
+        owners = ((raw, op.pointer), (item, op.pointer.rsplit("/", 1)[0]))
+        for owner, at in owners:  # the operation's parameters override the path item's
+            for index, param in enumerate(owner.get("parameters", [])):
+                param = refs.deref(self.doc, param)
+                if param.get("in") != "query" or param.get("name") in seen:
+                    continue
+                seen.add(param["name"])
+                exploded = param.get("style", "form") == "form" and param.get("explode", True)
+                if exploded is True and _free_form(refs.deref(self.doc, param.get("schema"))):
+                    found.append((param["name"], jp.join(at, "parameters", str(index))))
+        if len(found) < 2:
+            return
+        names_ = ", ".join(repr(name) for name, _ in found)
+        message = (
+            f"query parameters {names_} are free-form objects exploded into the query "
+            f"(style: form, explode: true), whose keys cannot be told apart: only "
+            f"{found[0][0]!r} collects the query keys no other parameter claims, the others "
+            "receive nothing (declare their properties, or use style: deepObject)"
+        )
+        self.warnings.append(str(self.bundle.problem(found[1][1], message)))
 
     def body(self, op: Operation, raw: dict[str, Any], hint: str) -> bool:
         body = refs.deref(self.doc, raw.get("requestBody"))
@@ -314,6 +342,10 @@ class _Builder:
     def response(self, op: Operation, raw: dict[str, Any], hint: str, methods: names.Namer) -> bool:
         responses = raw.get("responses") or {}
         codes = sorted(c for c in responses if c[:1] == "2")
+        redirects = sorted(c for c in responses if c in REDIRECTS)
+        if not codes and redirects and op.kind == "api":
+            op.status_code, op.redirect = int(redirects[0]), True
+            return True
         if not codes:
             return True
         code = codes[0]
@@ -383,3 +415,17 @@ def build(bundle: Bundle, module: str, class_name: str | None = None) -> Service
     if class_name is not None:
         service.class_name = class_name
     return service
+
+
+REDIRECTS = ("301", "302", "303", "307", "308")
+"""The statuses that send the client elsewhere with ``Location`` (not 300 or 304)."""
+
+
+def _free_form(schema: Any) -> bool:
+    """An object schema with no declared properties (``additionalProperties``, or none)."""
+    if not isinstance(schema, dict) or schema.get("properties"):
+        return False
+    if any(key in schema for key in ("allOf", "anyOf", "oneOf", "$ref")):
+        return False
+    kind = schema.get("type")
+    return kind == "object" or (kind is None and "additionalProperties" in schema)

@@ -179,9 +179,13 @@ def _methods(service: Service, models: Models) -> list[Method]:
                 Argument("session", f"WebSocketSession[{op.ws_receive_model}, {op.ws_send_model}]")
             )
         args.append(Argument("context", "RequestContext"))
-        doc = "\n\n".join(
-            part for part in (op.summary, op.description, f"``{op.label}``", args_doc(op)) if part
+        redirect = (
+            f"Return the target URL: the answer is {op.status_code} with it as ``Location``."
+            if op.redirect
+            else None
         )
+        parts = (op.summary, op.description, f"``{op.label}``", redirect, args_doc(op))
+        doc = "\n\n".join(part for part in parts if part)
         made: list[Method] = []
         if op.kind == "ws":
             made.append(Method(op, op.method_name, args, "None", True, doc))
@@ -189,7 +193,7 @@ def _methods(service: Service, models: Models) -> list[Method]:
             events = f"AsyncIterator[{op.event_model}]"
             made.append(Method(op, op.method_name, args, events, False, doc))
         else:
-            returns = op.response_model or "None"
+            returns = "str" if op.redirect else op.response_model or "None"
             if op.response_media:  # a binary response, or JSON or binary (docs/files.md)
                 returns = f"{op.response_model} | BinaryBody" if op.response_model else "BinaryBody"
             made.append(Method(op, op.method_name, args, returns, True, doc))
@@ -429,6 +433,8 @@ def _client_methods(service: Service, models: Models) -> list[ClientMethod]:
             if op.stream_method_name is not None:  # binary or SSE, chosen by Accept
                 event_stream = f"EventStream[{op.event_model}]"
                 forms.append((op.stream_method_name, "_stream", event_stream, op.stream_flag))
+        elif op.redirect:  # the target URL (``Location``), never followed
+            forms.append((op.method_name, "_request", "str", None))
         else:
             forms.append((op.method_name, "_request", op.response_model or "None", op.stream_flag))
             if op.stream_method_name is not None:
@@ -474,7 +480,9 @@ def _client_methods(service: Service, models: Models) -> list[ClientMethod]:
                     query=query,
                     headers=headers,
                     has_body=upload.has_body,
-                    response_model=op.response_model
+                    response_model="str"
+                    if op.redirect
+                    else op.response_model
                     or (files_emit.client_returns(op) if op.response_media else "_NO_CONTENT"),
                     flag=flag,
                     body_annotation=upload.annotation,
@@ -487,6 +495,10 @@ def _client_methods(service: Service, models: Models) -> list[ClientMethod]:
                         part
                         for part in (
                             f"``{op.label}``" + (f": {op.summary}" if op.summary else ""),
+                            f"Returns the redirect's target (``Location`` of the {op.status_code}"
+                            " answer), without following it."
+                            if op.redirect
+                            else "",
                             f"The ``{op.response_media}`` content (``Accept: "
                             f"{op.response_media}``) as a byte stream; ``{op.method_name}`` "
                             "gives the JSON."

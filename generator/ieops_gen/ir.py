@@ -63,6 +63,9 @@ class Operation:
     ws_receive_model: str | None = None
     ws_send_model: str | None = None
     status_code: int = 200
+    redirect: bool = False
+    """The only declared successes are redirects (301/302/303/307/308): the service returns
+    the target URL, sent as ``Location`` with ``status_code`` (docs/generator.md)."""
     timeout: float | None = None
     batch: dict[str, float] | None = None
     """``x-ieops-batch``: the route batches; its settings (keys of BatchConfig) or ``{}``."""

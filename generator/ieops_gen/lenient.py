@@ -31,6 +31,7 @@ _TYPE_SPELLINGS = {
 }
 _BINARY_TYPES = {"bytes", "binary", "file"}
 _TEMPLATE_VARIABLE = re.compile(r"path template variable \{(.+)\} has no")
+_PATH_PARAMETER = re.compile(r"path parameter (.+) is not in the path ")
 
 
 def _node(doc: dict[str, Any], pointer: str) -> Any:
@@ -82,6 +83,26 @@ def _template_variable(doc: dict[str, Any], pointer: str, message: str) -> str |
     name = match.group(1)
     params.append({"name": name, "in": "path", "required": True, "schema": {"type": "string"}})
     return f"{message}: declared {name!r} as a string path parameter"
+
+
+def _drop_path_parameter(doc: dict[str, Any], pointer: str, message: str) -> str | None:
+    """A path parameter the template does not name: removed (by name, so a second report of
+    a path-level one, from another operation, finds it gone and says the same)."""
+    head, _ = _parent(pointer)
+    holder = _node(doc, head)
+    match = _PATH_PARAMETER.match(message)
+    if not isinstance(holder, list) or match is None:
+        return None
+    def named(param: Any) -> bool:
+        param = refs.deref(doc, param)
+        return (
+            isinstance(param, dict)
+            and param.get("in") == "path"
+            and repr(param.get("name")) == match.group(1)
+        )
+
+    holder[:] = [p for p in holder if not named(p)]
+    return f"{message}: parameter removed"
 
 
 def _delete(doc: dict[str, Any], pointer: str, message: str) -> str | None:
@@ -149,6 +170,7 @@ REPAIRS: tuple[tuple[str, Repair], ...] = (
     ("duplicate operationId", _duplicate_id),
     ("a path parameter must have", _path_required),
     ("path template variable", _template_variable),
+    ("path parameter ", _drop_path_parameter),
     ("response key must be", _delete),
     ("'required' must be a list", _delete),
     ("$ref target not found", _dangling_ref),
@@ -180,7 +202,7 @@ def repair(
     """Repair what can be repaired; ``(problems left, (pointer, warning) per repair)``."""
     left: list[tuple[str, str]] = []
     done: list[tuple[str, str]] = []
-    for pointer, message in problems:
+    for pointer, message in dict.fromkeys(problems):  # a path-level one, once
         fix = next((f for prefix, f in REPAIRS if message.startswith(prefix)), None)
         warning = fix(doc, pointer, message) if fix is not None else None
         if warning is None:

@@ -108,7 +108,11 @@ def run(
         for rel, text in emit.render(service, result, package).items():
             files[f"{module}/{rel}"] = text
         warnings.extend(f"{service.source}: skipped {reason}" for reason in service.skipped)
-        warnings.extend(f"{service.source}: {warning}" for warning in service.warnings)
+        # a warning that starts with its pointer gets the file; others are located already
+        warnings.extend(
+            f"{service.source}: {warning}" if warning.startswith("/") else warning
+            for warning in service.warnings
+        )
         services.append(service)
         generated[module] = result
     files["__init__.py"] = emit.render_root(services, package)

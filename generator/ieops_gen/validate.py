@@ -123,6 +123,7 @@ def _check_operation(
     where: str,
 ) -> Iterator[tuple[str, str]]:
     params: list[Any] = []
+    located: list[tuple[str, dict[str, Any]]] = []
     for base, owner in (
         (jp.join(where[: where.rfind("/")], "parameters"), item),
         (jp.join(where, "parameters"), op),
@@ -138,6 +139,7 @@ def _check_operation(
                 yield at, "a parameter must be a mapping"
                 continue
             params.append(param)
+            located.append((at, param))
             if not isinstance(param.get("name"), str):
                 yield jp.join(at, "name"), "parameter needs a string 'name'"
             if param.get("in") not in PARAM_LOCATIONS:
@@ -156,9 +158,13 @@ def _check_operation(
                 yield from _check_schema(doc, param["schema"], jp.join(at, "schema"))
     path_part = path.split("?", 1)[0]
     declared = {p.get("name") for p in params if p.get("in") == "path"}
-    for name in _TEMPLATE.findall(path_part):
-        if name not in declared:
-            yield where, f"path template variable {{{name}}} has no 'in: path' parameter"
+    variables = set(_TEMPLATE.findall(path_part))
+    for name in sorted(variables - declared):
+        yield where, f"path template variable {{{name}}} has no 'in: path' parameter"
+    for at, param in located:
+        if param.get("in") == "path" and param.get("name") not in variables:
+            # the client would have no place to put it, the server no value to read
+            yield at, f"path parameter {param.get('name')!r} is not in the path {path_part!r}"
     responses = op.get("responses")
     if responses is not None and not isinstance(responses, dict):
         yield jp.join(where, "responses"), "'responses' must be a mapping"

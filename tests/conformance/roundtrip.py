@@ -20,6 +20,7 @@ wire mismatch: it is counted (``rejected``) and that example is skipped.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import re
 import tempfile
@@ -30,6 +31,8 @@ from typing import Any
 
 import httpx
 import pydantic
+import pydantic_core
+from gmi_ieops.routing import request as _request
 from hypothesis import HealthCheck, Phase, given, reject, settings
 from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException, Unsatisfiable
@@ -42,6 +45,7 @@ from .serving import Capture, serving
 
 _HEADER_TEXT = re.compile(r"[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?")
 _JSON_MEDIA = ("application/json",)
+_LOCATION = r"(https://[a-z]{1,8}\.example)?/[A-Za-z0-9._~/%-]{0,20}(\?[A-Za-z0-9=&%-]{0,12})?"
 
 
 @dataclass
@@ -326,6 +330,9 @@ class Document:
         op = cm.op
         plan: dict[str, Any] = {"params": [], "op": op, "form": form, "cm": cm}
         raw_params = {(p["name"], p["in"]): p for p in self.raw_params(op)}
+        free, claimed = _query_objects(self.model(op.params_model), op.parameters)
+        plan["free"] = free
+        plan["kinds"] = _request._value_kinds(self.model(op.params_model)) if free else {}
         for param in op.parameters:
             raw = raw_params[(param.name, param.location)]
             schema = raw.get("schema")
@@ -344,6 +351,8 @@ class Document:
                 # an empty array (or object) serialises to nothing in every OpenAPI style:
                 # on the wire it is the parameter's absence, which a required one cannot be
                 strategy = strategy.filter(lambda v: v != [] and v != {})
+            if param.name in free:  # keys another parameter claims would go to it
+                strategy = strategy.filter(functools.partial(_unclaimed, claimed=claimed))
             if not param.required:
                 strategy = st.none() | strategy
             plan["params"].append((param, strategy))
@@ -358,6 +367,11 @@ class Document:
             if media is None and op.body_kind == "urlencoded":
                 media = next(m for m in content if files_media.base(m) == files_media.URLENCODED)
             plan["body"] = S.strategy(self.doc, content[media].get("schema") if media else {})
+            raw_body = self.raw_op(op).get("requestBody") or {}
+            at = raw_body["$ref"][1:] if isinstance(raw_body.get("$ref"), str) else None
+            at = at or op.pointer + "/requestBody"
+            if media and media in content and "schema" in content[media]:
+                plan["body_at"] = at + "/content/" + S.escape(media) + "/schema"
         if form == "ws":
             ws = self.raw_op(op)["x-ieops-websocket"]
             plan["send"] = S.strategy(self.doc, ws["receive"])
@@ -370,6 +384,10 @@ class Document:
                 at = None  # an event stream without a schema (only examples): nothing to check
             plan["answer_at"] = at
             plan["answer"] = st.lists(S.strategy(self.doc, schema or {}), max_size=2)
+        elif op.redirect:  # the service returns the target; the client gets it back
+            plan["answer_at"] = None
+            plan["has_content"] = False
+            plan["answer"] = st.from_regex(_LOCATION, fullmatch=True)
         elif op.response_media and (form == "download" or op.response_model is None):
             plan["answer_at"] = None
             plan["has_content"] = True
@@ -480,6 +498,10 @@ class Document:
                 body = self.model(op.body_model).model_validate(data.draw(plan["body"]))
                 if op.body_kind == "urlencoded" and _sends_nothing(body):
                     reject()
+                if plan.get("body_at") and self.checker.errors(plan["body_at"], _sent(body)):
+                    # the model dropped what the schema allows (unknown properties) and
+                    # what it sends breaks the schema (minProperties): a model gap
+                    raise _ModelGap()
             answer: Any = None
             if "answer" in plan:
                 drawn = data.draw(plan["answer"])
@@ -495,7 +517,7 @@ class Document:
                     answer = self.model(op.response_model).model_validate(drawn)
                 else:  # a binary or text response
                     answer = drawn
-        except pydantic.ValidationError:
+        except (pydantic.ValidationError, _ModelGap):
             rep.rejected += 1
             if rep.rejected > _REJECT_BUDGET * examples():
                 raise _GiveUp() from None
@@ -618,6 +640,8 @@ class Document:
         if not self.declared(op, ex.status):
             return f"status {ex.status} is not declared"
         at = case["plan"].get("answer_at")
+        if op.redirect and ex.headers.get("location") != case["answer"]:
+            return f"location {ex.headers.get('location')!r}, expected {case['answer']!r}"
         if op.response_media and (
             form == "download" or (form == "json" and op.response_model is None)
         ):
@@ -706,6 +730,10 @@ _REJECT_BUDGET = 3  # refused draws per example before an operation is given up
 _DRAW_BUDGET = 25
 
 
+class _ModelGap(Exception):
+    """A drawn value the model accepts but sends in a form the schema refuses."""
+
+
 class _GiveUp(Exception):
     """Too many schema-valid values the models refuse: a model-level gap, reported."""
 
@@ -731,20 +759,96 @@ def _arriving(plan: dict[str, Any], wire: dict[str, Any], typed: Any) -> dict[st
     scalar-or-array parameter is its item's bytes, and an empty non-exploded one (``k=``) is
     the empty array."""
     out = dict(wire)
+    _free_arriving(plan, wire, out)
     either = plan.get("either", set())
     for param, _ in plan["params"]:
-        if param.name not in out:
+        if param.name not in out or param.name in plan.get("free", ()):
             continue
         value = out[param.name]
         exploded = param.style == "deepObject" or (param.style == "form" and param.explode)
         if param.location == "query" and exploded and _nothing(getattr(typed, param.python_name)):
             del out[param.name]
+        elif param.location == "query" and not exploded and value == [""]:
+            out[param.name] = []  # ``k=``: one empty item and no item are the same bytes
         elif param.name in either:
             if isinstance(value, list) and len(value) == 1:
                 out[param.name] = value = value[0]
             if value == "" and not exploded:
                 out[param.name] = []
     return out
+
+
+def _query_objects(
+    model: Any, params: list[Any]
+) -> tuple[list[str], tuple[set[str], tuple[str, ...]]]:
+    """The free-form objects exploded into the query (in order: the first collects, see
+    ``docs/generator.md``), and the keys the other query parameters claim (names, and
+    ``name[`` prefixes of deepObject ones)."""
+    if model is None:
+        return [], (set(), ())
+    kinds = _request._value_kinds(model)
+    shapes = _request._shapes(model)
+    free: list[str] = []
+    names: set[str] = set()
+    prefixes: list[str] = []
+    for param in params:
+        if param.location != "query":
+            continue
+        shape, props = shapes[param.python_name]
+        exploded = param.style == "form" and param.explode
+        if exploded and kinds[param.python_name][1] is not None:
+            free.append(param.name)
+        elif shape == "object" and param.style == "deepObject":
+            prefixes.append(param.name + "[")
+        elif shape == "object" and exploded:
+            names |= props
+        else:
+            names.add(param.name)
+    return free, (names, tuple(prefixes))
+
+
+def _unclaimed(value: Any, claimed: tuple[set[str], tuple[str, ...]]) -> bool:
+    names, prefixes = claimed
+    if not isinstance(value, dict):
+        return True
+    return not any(k in names or (k.startswith(prefixes) and k.endswith("]")) for k in value)
+
+
+def _untyped(value: Any) -> Any:
+    """An untyped value of an exploded query object: a string that is JSON text arrives as
+    that JSON value (``docs/generator.md``, "Object parameters in the query")."""
+    if isinstance(value, str):
+        try:
+            return pydantic_core.from_json(value, allow_inf_nan=False)
+        except ValueError:
+            return value
+    return value
+
+
+def _free_arriving(plan: dict[str, Any], wire: dict[str, Any], out: dict[str, Any]) -> None:
+    """Every free-form exploded object's keys arrive in the first one; untyped values that
+    are JSON text arrive as JSON; ``None`` values are not sent."""
+    free = plan.get("free") or []
+    if not free:
+        return
+    model = plan["op"].params_model
+    by_name = {param.name: param for param, _ in plan["params"]}
+    collected: dict[str, Any] = {}
+    for name in free:
+        out.pop(name, None)
+        kind = plan["kinds"][by_name[name].python_name][1]
+        for key, value in (wire.get(name) or {}).items():
+            if value is not None:
+                collected[key] = _untyped(value) if kind == "any" else value
+    if collected and model:
+        out[free[0]] = collected
+
+
+def _sent(body: Any) -> Any:
+    """A body as the client sends it (by alias, the fields that were set)."""
+    if isinstance(body, pydantic.BaseModel):
+        return json.loads(body.model_dump_json(by_alias=True, exclude_unset=True))
+    return body
 
 
 def _nothing(value: Any) -> bool:

@@ -212,12 +212,21 @@ class Checker:
 
 
 def _nullable_anywhere(node: Any) -> Any:
-    """A copy where a typeless ``nullable: true`` schema also accepts ``null``."""
+    """A copy where a typeless ``nullable: true`` schema also accepts ``null``, and a list
+    of types (3.1's ``type: [string, "null"]``, which the 3.0 validator cannot read: it
+    crashed on cortex-cpp) is the union of those types."""
     if isinstance(node, list):
         return [_nullable_anywhere(item) for item in node]
     if not isinstance(node, dict):
         return node
     out = {key: _nullable_anywhere(value) for key, value in node.items()}
+    kinds = out.get("type")
+    if isinstance(kinds, list):  # 3.1's type list in a 3.0 document, read as the models do
+        out.pop("type")
+        members: list[Any] = [{"type": kind} for kind in kinds if kind != "null"]
+        if "null" in kinds:
+            members.append({"enum": [None]})
+        out = {"allOf": [out, {"anyOf": members}]} if "anyOf" in out else {**out, "anyOf": members}
     if out.get("nullable") is True and "type" not in out and "$ref" not in out:
         rest = {k: v for k, v in out.items() if k != "nullable"}
         return {"anyOf": [rest, {"enum": [None]}]}

@@ -128,8 +128,9 @@ def render(rows: list[Row], schemathesis: dict[str, str]) -> str:
         "`CONFORMANCE_EXAMPLES=50 CONFORMANCE_MAX_BYTES=0 python -m pytest -m conformance",
         "tests/conformance`; `CONFORMANCE_ONLY=wire/,schemas/` builds only those documents.",
         "Documents under `wire/` are `tests/conformance/specs/`: one small document per",
-        "class of wire behaviour (parameter styles and types, no content, unset optional",
-        "fields, JSON-or-SSE flags, names, #fragments, WebSocket parameters).",
+        "class of wire behaviour (parameter styles and types, object parameters in the query,",
+        "redirects, no content, unset optional fields, JSON-or-SSE flags, names, #fragments,",
+        "WebSocket parameters).",
         "",
         f"CI pass: {len(rows)} documents; "
         f"{sum(r.operations for r in rows)} operations generated; "

@@ -66,6 +66,29 @@ DEFECTS: dict[str, tuple[dict[str, Any], str]] = {
     ),
     "required as a boolean": ({f"{ITEM}.required": True}, "ignored"),
     "unrepairable operation": ({f"{OP}.requestBody": {"content": []}}, "operation skipped"),
+    "path parameter not in the template": (  # cortex-cpp's PATCH /v1/assistants
+        {
+            f"{OP}.parameters": [
+                {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
+                {"name": "other", "in": "path", "required": True, "schema": {"type": "string"}},
+            ]
+        },
+        "parameter removed",
+    ),
+    "path-level parameter not in the template": (  # one warning, however many operations
+        {
+            "paths./items/{id}.parameters": [
+                {"name": "other", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            "paths./items/{id}.delete": {
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+                "responses": {"204": {"description": "gone"}},
+            },
+        },
+        "parameter removed",
+    ),
 }
 
 

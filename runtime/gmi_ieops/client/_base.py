@@ -43,6 +43,8 @@ class Prepared:
     policy: RetryPolicy
     deadline: float | None
     what: str
+    redirect: bool = False
+    """The answer is a redirect to return, never to follow (its ``Location`` is the result)."""
 
     def remaining(self) -> float | None:
         """Seconds left of the total timeout; raises once it has run out."""

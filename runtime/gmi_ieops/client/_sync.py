@@ -14,7 +14,7 @@ import asyncio
 import time
 from collections.abc import Mapping
 from types import TracebackType
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import httpx
 import pydantic
@@ -23,7 +23,13 @@ from websockets.exceptions import InvalidStatus, WebSocketException
 from ..tracing import TRACE_HEADER
 from ._base import EVENT_STREAM, JSON, ClientCore, Prepared
 from ._concurrency import sleep, within_total
-from ._wire import build_headers, decode_json, pick_trace_id, transport_error
+from ._wire import (
+    build_headers,
+    decode_json,
+    pick_trace_id,
+    redirect_target,
+    transport_error,
+)
 from .errors import (
     APIConnectionError,
     IEOPSError,
@@ -115,8 +121,12 @@ class BaseClient(ClientCore):
         retries: int | RetryPolicy | None = None,
         timeout: float | Timeout | None = None,
         trace_id: str | None = None,
+        redirect: bool = False,
     ) -> T:
-        """One JSON call; returns the validated body. Raises ``IEOPSError`` subclasses."""
+        """One JSON call; returns the validated body. Raises ``IEOPSError`` subclasses.
+
+        ``redirect``: the operation answers a redirect (3xx); the call does not follow it
+        and returns its ``Location`` (``response_model`` is ``str``)."""
         # ``_request_raw`` without the ``APIResponse``: this is every generated JSON
         # method's path, so it stays one call deep (bench/client_bench.py).
         p = self._prepare(
@@ -131,10 +141,13 @@ class BaseClient(ClientCore):
             retries=retries,
             accept=JSON,
         )
+        p.redirect = redirect
         if p.deadline is None:  # no total timeout to keep: no wrapper
             response, tid = self._send_traced(p, stream=False)
         else:
             response, tid = within_total(p, lambda: self._send_traced(p, stream=False))
+        if redirect:
+            return cast(T, redirect_target(response.status_code, response.headers, p.what, tid))
         return decode_json(response_model, response.content, f"response of {p.what}", tid)
 
     def _request_raw(
@@ -150,6 +163,7 @@ class BaseClient(ClientCore):
         retries: int | RetryPolicy | None = None,
         timeout: float | Timeout | None = None,
         trace_id: str | None = None,
+        redirect: bool = False,
     ) -> APIResponse[T]:
         """Like ``_request`` but also returns status, headers and the echoed trace id."""
         p = self._prepare(
@@ -164,8 +178,12 @@ class BaseClient(ClientCore):
             retries=retries,
             accept=JSON,
         )
+        p.redirect = redirect
         response, tid = within_total(p, lambda: self._send_traced(p, stream=False))
-        data = decode_json(response_model, response.content, f"response of {p.what}", tid)
+        if redirect:
+            data = cast(T, redirect_target(response.status_code, response.headers, p.what, tid))
+        else:
+            data = decode_json(response_model, response.content, f"response of {p.what}", tid)
         return APIResponse(data, response.status_code, response.headers, tid, response)
 
     def _stream(
@@ -324,7 +342,11 @@ class BaseClient(ClientCore):
                 extensions={"timeout": timeouts},
             )
             try:
-                response = self._http.send(request, stream=stream)
+                response = self._http.send(
+                    request,
+                    stream=stream,
+                    follow_redirects=False if p.redirect else httpx.USE_CLIENT_DEFAULT,
+                )
             except httpx.TransportError as exc:
                 delay = p.retry_delay(attempt, error=exc)
                 if delay is None:

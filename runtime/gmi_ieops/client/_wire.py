@@ -157,11 +157,20 @@ def render_path(template: str, params: Mapping[str, object] | None) -> str:
 _DELIMITERS = {"form": ",", "spaceDelimited": " ", "pipeDelimited": "|"}
 
 
+def _value(value: object) -> str:
+    """An exploded or deepObject object's property: a scalar as text; an array or object
+    (which OpenAPI does not define for these styles) as JSON text, as the server reads it."""
+    if isinstance(value, (list, dict)):
+        return pydantic_core.to_json(value).decode()
+    return _scalar(value)
+
+
 def encode_query(query: Mapping[str, object] | None) -> QueryPairs | None:
     """Query pairs as OpenAPI serialises them; ``None`` dropped, bools ``true``/``false``.
 
     Default (``style: form, explode: true``): arrays repeat the key (``tags=a&tags=b``),
-    objects spread their properties (``color=red&size=3``). ``explode: false`` joins with
+    objects spread their properties (``color=red&size=3``; a nested array or object value
+    as JSON text, ``box={"a":1}``). ``explode: false`` joins with
     commas (``ids=1,2``; an object ``filter=color,red``); ``spaceDelimited`` and
     ``pipeDelimited`` join arrays with `` `` / ``|``; ``deepObject`` writes
     ``filter[color]=red``. Values are wrapped in :class:`Styled` when not the default.
@@ -185,9 +194,9 @@ def encode_query(query: Mapping[str, object] | None) -> QueryPairs | None:
         elif isinstance(value, dict):
             props = [(k, v) for k, v in value.items() if v is not None]
             if style == "deepObject":
-                pairs.extend((f"{key}[{k}]", _scalar(v)) for k, v in props)
+                pairs.extend((f"{key}[{k}]", _value(v)) for k, v in props)
             elif explode:
-                pairs.extend((str(k), _scalar(v)) for k, v in props)
+                pairs.extend((str(k), _value(v)) for k, v in props)
             else:
                 pairs.append((key, ",".join(f"{k},{_scalar(v)}" for k, v in props)))
         else:
@@ -304,6 +313,20 @@ def decode_json(model: type[T], content: bytes | str, what: str, trace_id: str |
             trace_id=trace_id,
             details=exc.errors(include_url=False, include_context=False),
         ) from exc
+
+
+def redirect_target(
+    status: int, headers: Mapping[str, str], what: str, trace_id: str | None
+) -> str:
+    """The ``Location`` of a redirect answer (not followed); anything else does not fit."""
+    location = headers.get("location")
+    if not 300 <= status < 400 or not location:
+        raise ResponseValidationError(
+            f"response of {what}: expected a redirect (3xx with Location), got {status}"
+            + ("" if location else " without Location"),
+            trace_id=trace_id,
+        )
+    return location
 
 
 def _first_error(exc: pydantic.ValidationError) -> str:

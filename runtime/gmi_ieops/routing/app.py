@@ -34,7 +34,7 @@ from ..tracing import (
 )
 from ..utils import log
 from .definitions import RouterConfig, RouterDef, RouterKind, join_path
-from .dispatch import WEBSOCKET, App, EndpointRoute, RouteTable
+from .dispatch import WEBSOCKET, App, EndpointRoute, RouteTable, concrete_first
 from .errors import ErrorInfo, error_for_exception
 from .http import HTTPEndpoint
 from .openapi import build_openapi
@@ -166,7 +166,7 @@ class Server:
             if not app.metrics:
                 _logger.warning("IEOPS_METRICS is on but %s", metrics.MISSING)
         seen: set[tuple[str, str]] = set()
-        for path, route in self.resolved_routes():
+        for path, route in sorted(self.resolved_routes(), key=lambda item: concrete_first(item[0])):
             key = (path, "WS" if route.kind is RouterKind.WS else route.method.value)
             if key in seen:
                 raise ValueError(f"two routes for {key[1]} {path}")

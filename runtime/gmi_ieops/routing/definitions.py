@@ -142,6 +142,9 @@ class RouterDef:
     status_code: int = 200
     empty_response: bool = False
     """The operation answers no content (the handler returns ``None``): no body is sent."""
+    redirect: bool = False
+    """The answer is a redirect: the handler returns the target URL (``str``), sent as
+    ``Location`` with ``status_code`` (a 3xx) and no body (docs/generator.md, "Redirects")."""
     operation_id: str | None = None
     description: str | None = None
     tags: list[str] = field(default_factory=list)

@@ -34,6 +34,14 @@ ROUTE_KEY = "ieops.route"
 """Where the fast path leaves the template of the route it matched (for metrics)."""
 
 
+def concrete_first(path: str) -> tuple[bool, ...]:
+    """A sort key that puts a concrete segment before a templated one: OpenAPI matches
+    concrete paths before templated counterparts (``/releases/latest`` before
+    ``/releases/{version}``, whatever the declaration order). Stable sorting keeps the
+    declared order of routes that never match the same URL differently."""
+    return tuple("{" in segment for segment in path.split("/"))
+
+
 class RouteTable:
     """Endpoints by (method, path): static paths in a dict, templated ones by regex."""
 

@@ -35,7 +35,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from .definitions import RouterConfig, RouterDef, RouterKind, join_path
-from .dispatch import RouteTable, _guarded
+from .dispatch import RouteTable, _guarded, concrete_first
 from .errors import ErrorInfo
 from .http import HTTPEndpoint
 from .openapi import build_openapi
@@ -242,7 +242,7 @@ def api_router(
             runtime.shutdown()
 
     router = APIRouter(lifespan=lifespan)
-    for route in routes:
+    for route in sorted(routes, key=lambda r: concrete_first(join_path(prefix, "", r.path))):
         path = join_path(prefix, "", route.path)
         router.routes.extend(_routes(path, route, config, runtime, openapi, title, version))
     return router

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl
 from pydantic import BaseModel
 
 from .errors import RequestError
-from .request import Headers, _from_query, _shapes, parse_model
+from .request import Headers, _from_query, _shapes, _value_kinds, parse_model
 
 URLENCODED = "application/x-www-form-urlencoded"
 MAX_FIELDS = 1000
@@ -82,6 +82,7 @@ def parse_form(model: type[BaseModel], body: bytes, spec: UrlencodedSpec) -> Bas
 
     pairs = form_pairs(body)
     shapes = _shapes(model)
+    kinds = _value_kinds(model)
     styled: dict[str, Any] = {}
     consumed: set[str] = set()
     for name, info in model.model_fields.items():
@@ -90,7 +91,7 @@ def parse_form(model: type[BaseModel], body: bytes, spec: UrlencodedSpec) -> Bas
             continue
         style, explode = spec.styles[wire]
         shape, props = shapes[name]
-        found = _from_query(pairs, wire, shape, props, style, explode)
+        found = _from_query(pairs, wire, shape, props, style, explode, kinds[name])
         if shape == "object" and style == "deepObject":
             consumed |= {k for k, _ in pairs if k.startswith(wire + "[") and k.endswith("]")}
         elif shape == "object" and explode:

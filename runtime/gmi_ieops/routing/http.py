@@ -43,6 +43,7 @@ from .responses import (
     data_frame,
     encode_json,
     error_format,
+    location_header,
     send_empty,
     send_final,
     send_json,
@@ -341,6 +342,14 @@ class HTTPEndpoint:
         if isinstance(result, Response):
             _name_response(result, trace_id)
             await result(scope, receive, send)
+            return
+        if self.route.redirect:
+            if not isinstance(result, str) or not result:
+                got = type(result).__name__
+                problem = TypeError(f"a redirect's handler returns the target URL, got {got}")
+                await self.errors.send(send, error_for_exception(problem), trace_id)
+                return
+            await send_empty(send, self.route.status_code, trace_id, location_header(result))
             return
         if self.no_content and result is None:
             await send_empty(send, self.route.status_code, trace_id)

@@ -167,7 +167,9 @@ def parse_params(
     path = scope.get("path_params") or {}
     styles = param_style or {}
     shapes = _shapes(model)
+    kinds = _value_kinds(model)
     values: dict[str, Any] = {}
+    collector: str | None = None  # the free-form exploded object that collects (see below)
     for name, info in model.model_fields.items():
         wire = info.alias or name
         location = param_in.get(name, "query")
@@ -176,7 +178,11 @@ def parse_params(
         style, explode = styles.get(name, default)
         found: Any = None
         if location == "query":
-            found = _from_query(pairs, wire, shape, props, style, explode)
+            if kinds[name][1] is not None and style == "form" and explode:
+                if collector is None:
+                    collector = name
+                continue  # collected once every other parameter has claimed its keys
+            found = _from_query(pairs, wire, shape, props, style, explode, kinds[name])
         else:
             if location == "header":
                 raw = text(headers.get(wire.lower().encode("latin-1")))
@@ -187,6 +193,11 @@ def parse_params(
             found = raw if raw is None or shape == "scalar" else _split_simple(raw, shape, explode)
         if found is not None:
             values[wire] = found
+    if collector is not None:
+        found = _collect(model, param_in, styles, pairs, collector, kinds)
+        if found:
+            info = model.model_fields[collector]
+            values[info.alias or collector] = found
     try:
         return model.model_validate(values)
     except ValidationError as exc:
@@ -201,6 +212,56 @@ def _query_pairs(scope: Scope) -> list[tuple[str, str]]:
     return parse_qsl(raw.decode("latin-1"), keep_blank_values=True) if raw else []
 
 
+def _collect(
+    model: type[BaseModel],
+    param_in: Mapping[str, ParamLocation],
+    styles: Mapping[str, tuple[str, bool]],
+    pairs: list[tuple[str, str]],
+    collector: str,
+    kinds: Mapping[str, tuple[Mapping[str, ValueKind], ValueKind | None]],
+) -> dict[str, Any]:
+    """A free-form exploded object (``style: form, explode: true``, no declared properties):
+    its keys are top-level query keys, so it takes every key no other declared query
+    parameter claims (a name; an exploded object's properties; ``name[...]`` of a
+    deepObject). Other free-form exploded objects of the operation get nothing (the
+    generator warns). Values are decoded by the object's value type (:func:`_decode`)."""
+    shapes = _shapes(model)
+    claimed: set[str] = set()
+    prefixes: list[str] = []
+    for name, info in model.model_fields.items():
+        if name == collector or param_in.get(name, "query") != "query":
+            continue
+        wire = info.alias or name
+        shape, props = shapes[name]
+        style, explode = styles.get(name, ("form", True))
+        if shape == "object" and style == "deepObject":
+            prefixes.append(wire + "[")
+        elif shape == "object" and explode and style == "form":
+            claimed |= props  # a free-form one (no props) claims nothing
+        else:
+            claimed.add(wire)
+    kind = kinds[collector][1] or "text"
+    prefix = tuple(prefixes)
+    return {
+        k: _decode(v, kind)
+        for k, v in pairs
+        if k not in claimed and not (prefix and k.startswith(prefix) and k.endswith("]"))
+    }
+
+
+def _decode(text: str, kind: ValueKind) -> Any:
+    """An exploded or deepObject object's value: ``text`` as is for a scalar property;
+    JSON for an array or object one (OpenAPI defines no form for nested values: the client
+    writes them as JSON text); for an untyped one, JSON when the text is JSON, else the
+    text (so ``n=5`` reads as 5 and ``s=abc`` as ``"abc"``)."""
+    if kind == "text":
+        return text
+    try:
+        return from_json(text, allow_inf_nan=False)
+    except ValueError:
+        return text
+
+
 def _from_query(
     pairs: list[tuple[str, str]],
     wire: str,
@@ -208,6 +269,7 @@ def _from_query(
     props: frozenset[str],
     style: str,
     explode: bool,
+    kinds: tuple[Mapping[str, ValueKind], ValueKind | None] | None = None,
 ) -> Any:
     if shape in ("array", "either"):
         found = [v for k, v in pairs if k == wire]
@@ -218,14 +280,17 @@ def _from_query(
             found = [] if found[-1] == "" else found[-1].split(delimiter)
         return _one_or_many(found, shape)
     if shape == "object":
+        by_prop, rest = kinds or ({}, None)
         if style == "deepObject":
             prefix = wire + "["
             found_map = {
                 k[len(prefix) : -1]: v for k, v in pairs if k.startswith(prefix) and k.endswith("]")
             }
-            return found_map or None
+            return {
+                k: _decode(v, by_prop.get(k, rest or "text")) for k, v in found_map.items()
+            } or None
         if explode:
-            found_map = {k: v for k, v in pairs if k in props}
+            found_map = {k: _decode(v, by_prop.get(k, "text")) for k, v in pairs if k in props}
             return found_map or None
         joined = [v for k, v in pairs if k == wire]
         return _pairs_to_dict(joined[-1].split(",")) if joined else None
@@ -252,6 +317,54 @@ def _split_simple(raw: str, shape: Shape, explode: bool) -> Any:
 
 def _pairs_to_dict(parts: list[str]) -> dict[str, str]:
     return dict(zip(parts[0::2], parts[1::2], strict=False))
+
+
+ValueKind = Literal["text", "json", "any"]
+"""How an object parameter's value is read from an exploded or deepObject query: ``text``
+(a scalar: the string, for pydantic to convert), ``json`` (an array or object: JSON text),
+``any`` (untyped: JSON when it parses, else the string)."""
+
+
+@functools.lru_cache(maxsize=1024)
+def _value_kinds(
+    model: type[BaseModel],
+) -> dict[str, tuple[dict[str, ValueKind], ValueKind | None]]:
+    """Per field: its object's value kinds by property wire name, and, for a free-form
+    object (a ``dict``, no declared properties), the kind of every value (else ``None``)."""
+    return {name: _object_kinds(info.annotation) for name, info in model.model_fields.items()}
+
+
+def _object_kinds(annotation: Any, depth: int = 0) -> tuple[dict[str, ValueKind], ValueKind | None]:
+    if depth > 8:
+        return {}, None
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _object_kinds(typing.get_args(annotation)[0], depth + 1)
+    if origin is typing.Union or origin is types.UnionType:
+        for arg in typing.get_args(annotation):
+            if arg is not type(None) and _shape(arg)[0] == "object":
+                return _object_kinds(arg, depth + 1)
+        return {}, None
+    if origin is dict or annotation is dict:
+        args = typing.get_args(annotation)
+        return {}, _kind(args[1] if len(args) == 2 else Any)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if getattr(annotation, "__pydantic_root_model__", False):
+            return _object_kinds(annotation.model_fields["root"].annotation, depth + 1)
+        return {
+            info.alias or n: _kind(info.annotation) for n, info in annotation.model_fields.items()
+        }, None
+    return {}, None
+
+
+def _kind(annotation: Any) -> ValueKind:
+    bare = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(bare) == 1:
+        annotation = bare[0]
+    if annotation is Any or annotation is object:
+        return "any"
+    shape = _shape(annotation)[0]
+    return "text" if shape == "scalar" else "any" if shape == "either" else "json"
 
 
 @functools.lru_cache(maxsize=1024)

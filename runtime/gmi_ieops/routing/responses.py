@@ -39,6 +39,7 @@ import re
 import typing
 from collections.abc import Callable
 from typing import Any, NamedTuple
+from urllib.parse import quote
 
 from pydantic import BaseModel, RootModel
 from pydantic_core import to_json
@@ -221,13 +222,24 @@ async def send_json(send: Send, status: int, payload: bytes, trace_id: str) -> N
     await send({"type": "http.response.body", "body": payload})
 
 
-async def send_empty(send: Send, status: int, trace_id: str) -> None:
-    """No content: no body and no content type (``content-length: 0`` except for 204/304)."""
-    headers = id_headers(trace_id)
+async def send_empty(send: Send, status: int, trace_id: str, *extra: tuple[bytes, bytes]) -> None:
+    """No content: no body and no content type (``content-length: 0`` except for 204/304);
+    ``extra`` headers after the ids (a redirect's ``Location``)."""
+    headers = [*id_headers(trace_id), *extra]
     if status not in (204, 304):
         headers.append((b"content-length", b"0"))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": b""})
+
+
+_URL_SAFE = "".join(chr(c) for c in range(0x21, 0x7F))
+"""A redirect target keeps its printable ASCII; spaces, controls (no header injection) and
+other characters are percent-encoded (UTF-8)."""
+
+
+def location_header(url: str) -> tuple[bytes, bytes]:
+    """A redirect's ``Location``, safe to send whatever the handler returned."""
+    return (b"location", quote(url, safe=_URL_SAFE).encode("ascii"))
 
 
 async def send_final(send: Send, frame: bytes) -> None:

@@ -12,7 +12,7 @@ echo "== scripts/unasync_client.py --check (the sync client is generated from th
 python scripts/unasync_client.py --check
 echo "== ruff"
 ruff check .
-ruff format --check generated/
+ruff format --check .
 echo "== import contracts"
 lint-imports --no-cache
 echo "== mypy --strict"

@@ -44,8 +44,9 @@ def split_long_strings(source: str) -> str:
     edits: list[tuple[int, int, int, str]] = []
     previous = ""
     for tok in tokenize.generate_tokens(io.StringIO(source).readline):
-        opener, previous = previous, (
-            tok.string if tok.type not in (tokenize.NL, tokenize.COMMENT) else previous
+        opener, previous = (
+            previous,
+            (tok.string if tok.type not in (tokenize.NL, tokenize.COMMENT) else previous),
         )
         if tok.type != tokenize.STRING or tok.start[0] != tok.end[0]:
             continue

@@ -93,6 +93,7 @@ def _drop_path_parameter(doc: dict[str, Any], pointer: str, message: str) -> str
     match = _PATH_PARAMETER.match(message)
     if not isinstance(holder, list) or match is None:
         return None
+
     def named(param: Any) -> bool:
         param = refs.deref(doc, param)
         return (

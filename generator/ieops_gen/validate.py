@@ -29,6 +29,7 @@ ERROR_FORMATS = ("ieops", "openai")
 MAX_TIMEOUT = 7 * 24 * 3600
 """A week: longer is a typo (or an attack on the worker's timer), not a job."""
 
+
 def validate(bundle: Bundle, lenient: bool = False) -> list[Problem]:
     """Raise :class:`SpecError` listing every problem found in ``bundle``.
 

@@ -98,8 +98,7 @@ def _plan_moves(out: Path, files: dict[str, str], owned: set[str]) -> list[str]:
                 continue  # replaced by the new tree
             if rel in files:
                 raise OutputError(
-                    f"{out / rel}: not written by ieops-gen; move it away to let ieops-gen "
-                    "write it"
+                    f"{out / rel}: not written by ieops-gen; move it away to let ieops-gen write it"
                 )
             moves.append(rel)
     return moves

@@ -30,9 +30,7 @@ def run_gen(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[
     )
 
 
-def generated_package(
-    root: Path, name: str, spec: str, use: str, *options: str
-) -> Iterator[Path]:
+def generated_package(root: Path, name: str, spec: str, use: str, *options: str) -> Iterator[Path]:
     """Generate ``spec`` (as ``schemas/<name>.yaml``) into the package ``g`` under ``root``,
     with a user program ``use.py`` beside it, importable while the caller holds it (the
     body of a module-scoped fixture: ``yield from generated_package(...)``)."""

@@ -218,10 +218,7 @@ async def _guarded(
         if scope["type"] != "http":
             return
         headers = dict(scope["headers"])
-        trace_id = (
-            current_trace_id.get()
-            or accept_ids(*incoming_ids(headers))[0]
-        )
+        trace_id = current_trace_id.get() or accept_ids(*incoming_ids(headers))[0]
         info = ErrorInfo(500, "internal_error", "internal server error")
         body = errors.encode(info, trace_id)
         with contextlib.suppress(Exception):  # fails if the response had already started

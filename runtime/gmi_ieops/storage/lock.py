@@ -35,6 +35,7 @@ class Storage(Protocol):
 
     def ensure_root(self) -> None: ...
 
+
 BREAK_EXPIRY = 30.0
 _log = logging.getLogger(__name__)  # under "gmi_ieops", configured by gmi_ieops.utils.log
 _GONE = (errno.ENOENT, errno.ESTALE)

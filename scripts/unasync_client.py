@@ -33,7 +33,7 @@ RENAMES = {
     "AsyncBaseClient": "BaseClient",
     "AsyncByteStream": "ByteStream",
     "AsyncEventStream": "EventStream",
-    "AsyncWebSocketSession": "WebSocketSession",
+    "AsyncWebSocketClientSession": "WebSocketClientSession",
     "AsyncConnection": "SyncConnection",
     # httpx
     "AsyncClient": "Client",

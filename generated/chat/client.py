@@ -15,11 +15,11 @@ from gmi_ieops.client import (
     APIResponse,
     AsyncBaseClient,
     AsyncEventStream,
-    AsyncWebSocketSession,
+    AsyncWebSocketClientSession,
     BaseClient,
     CallOptions,
     EventStream,
-    WebSocketSession,
+    WebSocketClientSession,
     body_from_fields,
 )
 from typing_extensions import Unpack
@@ -127,7 +127,7 @@ class Client(BaseClient):
         *,
         lang: Lang | None = None,
         **options: Unpack[CallOptions],
-    ) -> WebSocketSession[ChatRequest, ChatFrame]:
+    ) -> WebSocketClientSession[ChatRequest, ChatFrame]:
         """``GET /chat/ws``: A conversation over one WebSocket.
 
         Args:
@@ -265,7 +265,7 @@ class AsyncClient(AsyncBaseClient):
         *,
         lang: Lang | None = None,
         **options: Unpack[CallOptions],
-    ) -> AsyncWebSocketSession[ChatRequest, ChatFrame]:
+    ) -> AsyncWebSocketClientSession[ChatRequest, ChatFrame]:
         """``GET /chat/ws``: A conversation over one WebSocket.
 
         Args:

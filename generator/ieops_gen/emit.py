@@ -309,8 +309,8 @@ class ClientMethod:
             needs.add("from gmi_ieops.client import AsyncEventStream")
             needs.add("from gmi_ieops.client import EventStream")
         if self.call == "_websocket":
-            needs.add("from gmi_ieops.client import AsyncWebSocketSession")
-            needs.add("from gmi_ieops.client import WebSocketSession")
+            needs.add("from gmi_ieops.client import AsyncWebSocketClientSession")
+            needs.add("from gmi_ieops.client import WebSocketClientSession")
         if self.call == "_request":  # its with_raw_response form
             needs.add("from gmi_ieops.client import APIResponse")
         return needs | files_emit.client_imports(self)
@@ -329,7 +329,7 @@ class ClientMethod:
             return self.returns
         return (
             self.returns.replace("EventStream[", "AsyncEventStream[")
-            .replace("WebSocketSession[", "AsyncWebSocketSession[")
+            .replace("WebSocketClientSession[", "AsyncWebSocketClientSession[")
             .replace("ByteStream", "AsyncByteStream")
         )
 
@@ -416,7 +416,7 @@ def _client_methods(service: Service, models: Models) -> list[ClientMethod]:
                 (
                     op.method_name,
                     "_websocket",
-                    f"WebSocketSession[{op.ws_receive_model}, {op.ws_send_model}]",
+                    f"WebSocketClientSession[{op.ws_receive_model}, {op.ws_send_model}]",
                     None,
                 )
             )

@@ -8,13 +8,13 @@ import pytest
 from gmi_ieops.client import (
     AsyncBaseClient,
     AsyncEventStream,
-    AsyncWebSocketSession,
+    AsyncWebSocketClientSession,
     BaseClient,
     CallOptions,
     EventStream,
     NotFoundError,
     Timeout,
-    WebSocketSession,
+    WebSocketClientSession,
 )
 
 from .models import ClientMessage, EchoRequest, EchoResponse, Item, ServerMessage, Token
@@ -61,7 +61,7 @@ class Client(BaseClient):
             "POST", "/v1/stream", query={"n": n}, event_model=Token, timeout=timeout
         )
 
-    def chat(self) -> WebSocketSession[ClientMessage, ServerMessage]:
+    def chat(self) -> WebSocketClientSession[ClientMessage, ServerMessage]:
         return self._websocket("/v1/ws", send_model=ClientMessage, receive_model=ServerMessage)
 
 
@@ -78,7 +78,7 @@ class AsyncClient(AsyncBaseClient):
     def stream(self, n: int) -> AsyncEventStream[Token]:
         return self._stream("POST", "/v1/stream", query={"n": n}, event_model=Token)
 
-    def chat(self) -> AsyncWebSocketSession[ClientMessage, ServerMessage]:
+    def chat(self) -> AsyncWebSocketClientSession[ClientMessage, ServerMessage]:
         return self._websocket("/v1/ws", send_model=ClientMessage, receive_model=ServerMessage)
 
 

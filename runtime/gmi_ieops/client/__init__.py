@@ -39,7 +39,7 @@ from .options import CallOptions, RetryPolicy, Timeout
 from .response import APIResponse
 from .sse import ServerSentEvent, SSEDecoder
 from .streams import AsyncEventStream, EventStream
-from .websocket import AsyncWebSocketSession, WebSocketSession
+from .websocket import AsyncWebSocketClientSession, WebSocketClientSession
 
 __all__ = [
     "APIConnectionError",
@@ -48,7 +48,7 @@ __all__ = [
     "AsyncBaseClient",
     "AsyncByteStream",
     "AsyncEventStream",
-    "AsyncWebSocketSession",
+    "AsyncWebSocketClientSession",
     "BadRequestError",
     "BaseClient",
     "ByteStream",
@@ -70,8 +70,8 @@ __all__ = [
     "ServerSentEvent",
     "Styled",
     "Timeout",
+    "WebSocketClientSession",
     "WebSocketClosedError",
-    "WebSocketSession",
     "binary_body",
     "body_from_fields",
     "form_body",

@@ -39,7 +39,7 @@ from .files import AsyncByteStream, arequest_content
 from .options import RetryPolicy, Timeout, _cut
 from .response import APIResponse
 from .streams import AsyncEventStream
-from .websocket import AsyncConnection, AsyncWebSocketSession, aconnect_ws, handshake_error
+from .websocket import AsyncConnection, AsyncWebSocketClientSession, aconnect_ws, handshake_error
 
 T = TypeVar("T")
 E = TypeVar("E")
@@ -289,7 +289,7 @@ class AsyncBaseClient(ClientCore):
         retries: int | RetryPolicy | None = None,
         timeout: float | Timeout | None = None,
         trace_id: str | None = None,
-    ) -> AsyncWebSocketSession[S, R]:
+    ) -> AsyncWebSocketClientSession[S, R]:
         """A typed WebSocket session; connects when first used or entered."""
         uri = self._ws_uri(path, path_params, query)
         tid = pick_trace_id(trace_id, self._trace_id)
@@ -303,7 +303,7 @@ class AsyncBaseClient(ClientCore):
             p = Prepared("GET", uri, None, hdrs, None, tid, t, policy, deadline, what)
             return await self._ws_connect(p)
 
-        return AsyncWebSocketSession(connector, send_model, receive_model, trace_id=tid)
+        return AsyncWebSocketClientSession(connector, send_model, receive_model, trace_id=tid)
 
     # -- machinery -----------------------------------------------------------------------
 

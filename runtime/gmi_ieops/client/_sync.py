@@ -41,7 +41,7 @@ from .files import ByteStream, request_content
 from .options import RetryPolicy, Timeout, _cut
 from .response import APIResponse
 from .streams import EventStream
-from .websocket import SyncConnection, WebSocketSession, connect_ws, handshake_error
+from .websocket import SyncConnection, WebSocketClientSession, connect_ws, handshake_error
 
 T = TypeVar("T")
 E = TypeVar("E")
@@ -289,7 +289,7 @@ class BaseClient(ClientCore):
         retries: int | RetryPolicy | None = None,
         timeout: float | Timeout | None = None,
         trace_id: str | None = None,
-    ) -> WebSocketSession[S, R]:
+    ) -> WebSocketClientSession[S, R]:
         """A typed WebSocket session; connects when first used or entered."""
         uri = self._ws_uri(path, path_params, query)
         tid = pick_trace_id(trace_id, self._trace_id)
@@ -303,7 +303,7 @@ class BaseClient(ClientCore):
             p = Prepared("GET", uri, None, hdrs, None, tid, t, policy, deadline, what)
             return self._ws_connect(p)
 
-        return WebSocketSession(connector, send_model, receive_model, trace_id=tid)
+        return WebSocketClientSession(connector, send_model, receive_model, trace_id=tid)
 
     # -- machinery -----------------------------------------------------------------------
 

@@ -140,7 +140,7 @@ class _SessionBase(Generic[S, R]):
             self.trace_id = echoed
 
 
-class WebSocketSession(_SessionBase[S, R]):
+class WebSocketClientSession(_SessionBase[S, R]):
     """A typed WebSocket session (sync); connects lazily, closes on leaving ``with``."""
 
     def __init__(
@@ -155,7 +155,7 @@ class WebSocketSession(_SessionBase[S, R]):
         self._connector = connector
         self._ws: SyncConnection | None = None
 
-    def connect(self) -> WebSocketSession[S, R]:
+    def connect(self) -> WebSocketClientSession[S, R]:
         """Open the connection (retrying where safe); idempotent."""
         if self._ws is None:
             if self._closed:
@@ -190,7 +190,7 @@ class WebSocketSession(_SessionBase[S, R]):
             raise closed_error(exc, self.trace_id) from exc
         return self._decode(raw)
 
-    def __iter__(self) -> WebSocketSession[S, R]:
+    def __iter__(self) -> WebSocketClientSession[S, R]:
         return self
 
     def __next__(self) -> R:
@@ -207,7 +207,7 @@ class WebSocketSession(_SessionBase[S, R]):
         if self._ws is not None:
             self._ws.close(code, reason)
 
-    def __enter__(self) -> WebSocketSession[S, R]:
+    def __enter__(self) -> WebSocketClientSession[S, R]:
         return self.connect()
 
     def __exit__(
@@ -219,7 +219,7 @@ class WebSocketSession(_SessionBase[S, R]):
         self.close()
 
 
-class AsyncWebSocketSession(_SessionBase[S, R]):
+class AsyncWebSocketClientSession(_SessionBase[S, R]):
     """A typed WebSocket session (async); connects lazily, closes on leaving ``async with``."""
 
     def __init__(
@@ -234,7 +234,7 @@ class AsyncWebSocketSession(_SessionBase[S, R]):
         self._connector = connector
         self._ws: AsyncConnection | None = None
 
-    async def connect(self) -> AsyncWebSocketSession[S, R]:
+    async def connect(self) -> AsyncWebSocketClientSession[S, R]:
         """Open the connection (retrying where safe); idempotent."""
         if self._ws is None:
             if self._closed:
@@ -273,7 +273,7 @@ class AsyncWebSocketSession(_SessionBase[S, R]):
             raise closed_error(exc, self.trace_id) from exc
         return self._decode(raw)
 
-    def __aiter__(self) -> AsyncWebSocketSession[S, R]:
+    def __aiter__(self) -> AsyncWebSocketClientSession[S, R]:
         return self
 
     async def __anext__(self) -> R:
@@ -291,7 +291,7 @@ class AsyncWebSocketSession(_SessionBase[S, R]):
         if self._ws is not None:
             await self._ws.close(code, reason)
 
-    async def __aenter__(self) -> AsyncWebSocketSession[S, R]:
+    async def __aenter__(self) -> AsyncWebSocketClientSession[S, R]:
         return await self.connect()
 
     async def __aexit__(
@@ -306,9 +306,9 @@ class AsyncWebSocketSession(_SessionBase[S, R]):
 __all__ = [
     "MAX_MESSAGE_BYTES",
     "AsyncConnection",
-    "AsyncWebSocketSession",
+    "AsyncWebSocketClientSession",
     "SyncConnection",
-    "WebSocketSession",
+    "WebSocketClientSession",
     "aconnect_ws",
     "closed_error",
     "connect_ws",

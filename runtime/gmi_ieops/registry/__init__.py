@@ -11,7 +11,7 @@ Typical use by the runner::
 
 from .address import advertised_address, primary_address
 from .backoff import Backoff
-from .client import ProxyClient, ProxyError, ProxyReply
+from .proxy import ProxyClient, ProxyError, ProxyReply
 from .registrar import Registrar, Registration, new_worker_id
 
 __all__ = [

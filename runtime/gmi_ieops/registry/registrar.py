@@ -20,7 +20,7 @@ from ..config.redact import redact, redact_url
 from ..utils import log
 from ..utils.random import randstr
 from .backoff import Backoff
-from .client import DEFAULT_TIMEOUT, ProxyClient, check_proxy_url
+from .proxy import DEFAULT_TIMEOUT, ProxyClient, check_proxy_url
 
 # While failing, retry at least this often even when REGISTER_INTERVAL is long, so a
 # restarted proxy sees the worker again within seconds.

@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, TypeVar, cast
 from urllib.parse import urlencode
+
+import httpx
 
 from ._wire import (
     EVENT_STREAM,
@@ -15,10 +17,12 @@ from ._wire import (
     QueryPairs,
     build_headers,
     check_trace_id,
+    decode_json,
     encode_body,
     encode_query,
     parse_base_url,
     pick_trace_id,
+    redirect_target,
     render_path,
     safe_to_retry,
 )
@@ -27,6 +31,8 @@ from .files import RequestContent
 from .options import RetryPolicy, Timeout
 
 __all__ = ["EVENT_STREAM", "JSON", "ClientCore", "Prepared"]
+
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -45,6 +51,12 @@ class Prepared:
     what: str
     redirect: bool = False
     """The answer is a redirect to return, never to follow (its ``Location`` is the result)."""
+
+    def result(self, model: type[T], response: httpx.Response, tid: str | None) -> T:
+        """A JSON call's result: the validated body, or a redirect's ``Location``."""
+        if self.redirect:
+            return cast(T, redirect_target(response.status_code, response.headers, self.what, tid))
+        return decode_json(model, response.content, f"response of {self.what}", tid)
 
     def remaining(self) -> float | None:
         """Seconds left of the total timeout; raises once it has run out."""
@@ -139,6 +151,7 @@ class ClientCore:
         timeout: float | Timeout | None,
         retries: int | RetryPolicy | None,
         accept: str | None,
+        redirect: bool = False,
     ) -> Prepared:
         rendered = render_path(path, path_params)
         content = encode_body(body)
@@ -161,6 +174,7 @@ class ClientCore:
             policy=policy,
             deadline=None if t.total is None else time.monotonic() + t.total,
             what=f"{method} {rendered}",
+            redirect=redirect,
         )
 
     def _ws_uri(

@@ -14,7 +14,7 @@ import asyncio
 import time
 from collections.abc import Mapping
 from types import TracebackType
-from typing import TypeVar, cast
+from typing import TypeVar
 
 import httpx
 import pydantic
@@ -25,9 +25,7 @@ from ._base import EVENT_STREAM, JSON, ClientCore, Prepared
 from ._concurrency import sleep, within_total
 from ._wire import (
     build_headers,
-    decode_json,
     pick_trace_id,
-    redirect_target,
     transport_error,
 )
 from .errors import (
@@ -140,15 +138,13 @@ class BaseClient(ClientCore):
             timeout=timeout,
             retries=retries,
             accept=JSON,
+            redirect=redirect,
         )
-        p.redirect = redirect
         if p.deadline is None:  # no total timeout to keep: no wrapper
             response, tid = self._send_traced(p, stream=False)
         else:
             response, tid = within_total(p, lambda: self._send_traced(p, stream=False))
-        if redirect:
-            return cast(T, redirect_target(response.status_code, response.headers, p.what, tid))
-        return decode_json(response_model, response.content, f"response of {p.what}", tid)
+        return p.result(response_model, response, tid)
 
     def _request_raw(
         self,
@@ -177,14 +173,16 @@ class BaseClient(ClientCore):
             timeout=timeout,
             retries=retries,
             accept=JSON,
+            redirect=redirect,
         )
-        p.redirect = redirect
         response, tid = within_total(p, lambda: self._send_traced(p, stream=False))
-        if redirect:
-            data = cast(T, redirect_target(response.status_code, response.headers, p.what, tid))
-        else:
-            data = decode_json(response_model, response.content, f"response of {p.what}", tid)
-        return APIResponse(data, response.status_code, response.headers, tid, response)
+        return APIResponse(
+            p.result(response_model, response, tid),
+            response.status_code,
+            response.headers,
+            tid,
+            response,
+        )
 
     def _stream(
         self,

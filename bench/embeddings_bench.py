@@ -171,6 +171,8 @@ def _ours(
         MODEL_SERVER_SOCKET="",
         MODEL_SERVER_PORT=str(port),
         EXAMPLE_EMBEDDER=embedder,
+        # Under the client's 60 s: a model call that hangs logs its thread's stack (a stall).
+        MODEL_TIMEOUT="30",
         PYTHONPATH=os.pathsep.join([str(root), str(root / "runtime")]),
         **extra,
     )

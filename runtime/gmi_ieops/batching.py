@@ -17,6 +17,13 @@ takes its waiting items out of the queue; a batch already running finishes for t
 
 Admission is by items too: at most ``queue_size`` items may wait; a submission beyond
 that raises :class:`BatchOverloaded` at once (the runtime answers 503 ``overloaded``).
+
+A model call that never returns (a device hang, a deadlock in a native library) would
+otherwise leave every later caller queued until its timeout. With ``stall_after`` set (the
+runtime passes ``MODEL_TIMEOUT``), a batch that has run that long logs its thread's stack
+once, and while every runner is held by such a batch the batcher is *stalled*: waiting
+items and new submissions get :class:`BatchStalled` (503 at once, and ``/ready`` says so,
+so the proxy sends the work elsewhere) until the batch returns.
 :meth:`Batcher.close` is the drain: it refuses new items, runs what waits without waiting
 for more, and returns when every batch is done.
 """
@@ -29,7 +36,10 @@ import contextvars
 import functools
 import inspect
 import logging
+import sys
+import threading
 import time
+import traceback
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -53,6 +63,10 @@ _logger = logging.getLogger("gmi_ieops.batching")
 
 class BatchOverloaded(Exception):
     """The batcher's queue is full: the caller should be refused (503), not queued."""
+
+
+class BatchStalled(BatchOverloaded):
+    """Every runner holds a batch that has run past ``stall_after``: refused, not queued."""
 
 
 class BatchClosed(Exception):
@@ -108,6 +122,17 @@ class _Entry(Generic[ItemT, ResultT]):
         self.arrived = arrived
 
 
+class _Batch:
+    """A batch being computed: when it started, and the thread that runs it (for its stack)."""
+
+    __slots__ = ("size", "started", "thread")
+
+    def __init__(self, size: int, started: float) -> None:
+        self.size = size
+        self.started = started
+        self.thread: int | None = None
+
+
 class Batcher(Generic[ItemT, ResultT]):
     """Collects concurrent submissions into batches for ``fn`` (see the module docstring).
 
@@ -130,6 +155,7 @@ class Batcher(Generic[ItemT, ResultT]):
         observe: BatchObserver | None = None,
         isolate_errors: bool = True,
         always_wait: bool = False,
+        stall_after: float | None = None,
     ) -> None:
         if max_size < 1:
             raise ValueError("max_size must be at least 1")
@@ -139,6 +165,8 @@ class Batcher(Generic[ItemT, ResultT]):
             raise ValueError("concurrency must be at least 1")
         if queue_size is not None and queue_size < 0:
             raise ValueError("queue_size must not be negative")
+        if stall_after is not None and stall_after <= 0:
+            raise ValueError("stall_after must be positive")
         self.fn = fn
         self.max_size = max_size
         self.max_wait = max_wait_ms / 1000.0
@@ -152,11 +180,13 @@ class Batcher(Generic[ItemT, ResultT]):
         self.observe = observe
         self.isolate_errors = isolate_errors
         self.always_wait = always_wait
+        self.stall_after = stall_after
         self._last_size = 0
         self.stats = BatchStats()
         self._is_async = _is_async(fn)
         self._queue: deque[_Entry[ItemT, ResultT]] = deque()
         self._running: set[asyncio.Task[None]] = set()
+        self._batches: set[_Batch] = set()
         self._dispatcher: asyncio.Task[None] | None = None
         self._wakeup: asyncio.Future[None] | None = None
         self._closing = False
@@ -171,6 +201,14 @@ class Batcher(Generic[ItemT, ResultT]):
         """Batches being computed now."""
         return len(self._running)
 
+    @property
+    def stalled(self) -> bool:
+        """Every runner holds a batch that has run for ``stall_after`` or longer."""
+        if self.stall_after is None or len(self._batches) < self.concurrency:
+            return False
+        now = time.monotonic()
+        return all(now - batch.started >= self.stall_after for batch in self._batches)
+
     async def submit(self, item: ItemT) -> ResultT:
         """One item's result (or its exception raised)."""
         return (await self.submit_many([item]))[0]
@@ -181,6 +219,9 @@ class Batcher(Generic[ItemT, ResultT]):
             raise BatchClosed(f"{self.name}: the batcher is closed")
         if not items:
             return []
+        if self.stalled:
+            self.stats.refused += 1
+            raise self._stall_error()
         queued = len(self._queue)
         if self.queue_size is not None and queued and queued + len(items) > self.queue_size:
             self.stats.refused += 1
@@ -277,22 +318,66 @@ class Batcher(Generic[ItemT, ResultT]):
             except Exception:
                 _logger.exception("%s: the batch observer failed", self.name)
         callers = len({id(entry.caller) for entry in batch})
-        started = time.perf_counter()
+        record = _Batch(size, time.monotonic())
+        self._batches.add(record)
+        watchdog = None
+        if self.stall_after is not None:
+            loop = asyncio.get_running_loop()
+            watchdog = loop.call_later(self.stall_after, self._stalled_batch, record)
         try:
-            results = await self._call([entry.item for entry in batch])
+            results = await self._call([entry.item for entry in batch], record)
         except Exception as exc:
             if callers > 1 and self.isolate_errors:
-                await self._retry_alone(batch, exc)
+                await self._retry_alone(batch, exc, record)
                 return
             for entry in batch:
                 entry.caller.deliver(entry.index, exc)
             return
-        took = (time.perf_counter() - started) * 1000
+        finally:
+            self._batches.discard(record)
+            if watchdog is not None:
+                watchdog.cancel()
+            self._returned(record)
+        took = (time.monotonic() - record.started) * 1000
         _logger.debug("%s: %d items from %d callers in %.1f ms", self.name, size, callers, took)
         for entry, result in zip(batch, results, strict=True):
             entry.caller.deliver(entry.index, result)
 
-    async def _retry_alone(self, batch: list[_Entry[ItemT, ResultT]], error: Exception) -> None:
+    # -- stalls -----------------------------------------------------------------------------
+
+    def _stall_error(self) -> BatchStalled:
+        return BatchStalled(
+            f"{self.name}: the model call has run for more than {self.stall_after:g} s "
+            "without returning (a stalled batch); retry on another worker"
+        )
+
+    def _stalled_batch(self, batch: _Batch) -> None:
+        """A batch has run for ``stall_after``: say where its thread is, once, and refuse
+        the waiting items if no runner is left."""
+        frame = sys._current_frames().get(batch.thread) if batch.thread is not None else None
+        where = "".join(traceback.format_stack(frame)) if frame is not None else "(async)\n"
+        _logger.warning(
+            "%s: a batch of %d items has run for %g s (stall_after) and has not returned; "
+            "the thread running it is at:\n%s",
+            self.name,
+            batch.size,
+            self.stall_after,
+            where.rstrip(),
+        )
+        if self.stalled:
+            error = self._stall_error()
+            waiting, self._queue = self._queue, deque()
+            for entry in waiting:
+                entry.caller.deliver(entry.index, error)
+
+    def _returned(self, batch: _Batch) -> None:
+        took = time.monotonic() - batch.started
+        if self.stall_after is not None and took >= self.stall_after:
+            _logger.warning("%s: the stalled batch returned after %.1f s", self.name, took)
+
+    async def _retry_alone(
+        self, batch: list[_Entry[ItemT, ResultT]], error: Exception, record: _Batch
+    ) -> None:
         """The batch raised: run each caller's items on their own, so only the caller whose
         input caused it gets the error."""
         self.stats.retried += 1
@@ -309,7 +394,7 @@ class Batcher(Generic[ItemT, ResultT]):
             if entries[0].caller.future.done():
                 continue  # its caller left meanwhile
             try:
-                results = await self._call([entry.item for entry in entries])
+                results = await self._call([entry.item for entry in entries], record)
             except Exception as exc:
                 for entry in entries:
                     entry.caller.deliver(entry.index, exc)
@@ -317,12 +402,17 @@ class Batcher(Generic[ItemT, ResultT]):
             for entry, result in zip(entries, results, strict=True):
                 entry.caller.deliver(entry.index, result)
 
-    async def _call(self, items: list[ItemT]) -> Sequence[ResultT | BaseException]:
+    async def _call(self, items: list[ItemT], batch: _Batch) -> Sequence[ResultT | BaseException]:
         if self._is_async:
             results = await cast("Awaitable[Sequence[Any]]", self.fn(items))
         else:
             loop = asyncio.get_running_loop()
-            call = functools.partial(contextvars.copy_context().run, self.fn, items)
+            context = contextvars.copy_context()
+
+            def call() -> Any:
+                batch.thread = threading.get_ident()  # whose stack a stall logs
+                return context.run(self.fn, items)
+
             results = cast("Sequence[Any]", await loop.run_in_executor(self.executor, call))
         if not isinstance(results, Sequence) or len(results) != len(items):
             got = len(results) if isinstance(results, Sequence) else type(results).__name__
@@ -375,6 +465,7 @@ __all__ = [
     "BatchFunction",
     "BatchObserver",
     "BatchOverloaded",
+    "BatchStalled",
     "BatchStats",
     "Batcher",
     "run_unbatched",

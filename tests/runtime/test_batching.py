@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Sequence
 from typing import TypeVar
 
 import pytest
-from gmi_ieops.batching import BatchClosed, Batcher, BatchOverloaded
+from gmi_ieops.batching import BatchClosed, Batcher, BatchOverloaded, BatchStalled
 
 T = TypeVar("T")
 BOUND = 10.0  # seconds before a stuck test fails (never reached when it passes)
@@ -219,3 +219,42 @@ def test_bad_settings_are_refused() -> None:
     for bad in ({"max_size": 0}, {"max_wait_ms": -1}, {"concurrency": 0}, {"queue_size": -1}):
         with pytest.raises(ValueError):
             Batcher(Model(), **bad)  # type: ignore[arg-type]
+
+
+def held_model_call(gate: threading.Event, started: threading.Event, items: list[str]) -> list[str]:
+    """A sync model call that hangs until ``gate`` (a model stuck on its device)."""
+    started.set()
+    gate.wait(BOUND)
+    return [item.upper() for item in items]
+
+
+async def test_a_batch_that_outlives_stall_after_stalls_the_batcher_until_it_returns(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    gate, started = threading.Event(), threading.Event()
+
+    def model(items: list[str]) -> list[str]:
+        return held_model_call(gate, started, items)
+
+    batcher: Batcher[str, str] = Batcher(model, max_size=4, max_wait_ms=1, stall_after=0.1)
+    running = asyncio.ensure_future(batcher.submit("stuck"))
+    await bounded(asyncio.to_thread(started.wait, BOUND))
+    waiting = asyncio.ensure_future(batcher.submit("waiting"))
+    # The waiting caller is refused once the batch has run for stall_after ...
+    with (
+        caplog.at_level("WARNING", logger="gmi_ieops.batching"),
+        pytest.raises(BatchStalled, match="has run for"),
+    ):
+        await bounded(waiting)
+    assert batcher.stalled and batcher.waiting == 0
+    # ... new ones at once, and the log shows where the model thread is.
+    with pytest.raises(BatchStalled):
+        await batcher.submit("new")
+    assert isinstance(BatchStalled("x"), BatchOverloaded)  # the runtime answers it 503
+    warning = "\n".join(r.getMessage() for r in caplog.records)
+    assert "held_model_call" in warning and "gate.wait" in warning
+    gate.set()
+    assert await bounded(running) == "STUCK"
+    assert not batcher.stalled
+    assert await bounded(batcher.submit("after")) == "AFTER"
+    await batcher.close()

@@ -127,3 +127,28 @@ def test_batch_config_values_and_where_it_is_allowed() -> None:
 
     with pytest.raises(ValueError, match="batch is for API routes"):
         RouterDef(path="s", handler=handler, kind=RouterKind.SSE, batch=BatchConfig())
+
+
+async def test_a_model_call_that_outlives_the_timeout_stalls_the_route_and_ready(
+    tmp_path: Path,
+) -> None:
+    with running_worker(
+        APPS / "batched.py", tmp_path, MODEL_SERVER_SOCKET_DIR=str(tmp_path), MODEL_TIMEOUT="0.5"
+    ) as worker:
+        async with worker.async_client() as client:
+            await client.post("/batch/hold")
+            stuck = await client.post("/batch/upper", json={"items": ["a"]})
+            await asyncio.sleep(0.1)  # the watchdog fires at the same deadline as the timeout
+            ready = await client.get("/ready")
+            refused = await client.post("/batch/upper", json={"items": ["b"]})
+            await client.post("/batch/release")
+            await _until(client, lambda s: s.get("running") == 0)
+            ready_again = await client.get("/ready")
+            served = await client.post("/batch/upper", json={"items": ["c"]})
+        log = worker.output
+    assert stuck.status_code == 504
+    assert ready.status_code == 503
+    assert ready.json() == {"status": "saturated", "stalled": ["upper"]}
+    assert refused.status_code == 503 and "stalled batch" in refused.json()["message"]
+    assert ready_again.status_code == 200 and served.json() == {"items": ["C"]}
+    assert "has run for 0.5 s" in log and "_gate.wait" in log

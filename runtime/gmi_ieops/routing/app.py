@@ -291,6 +291,10 @@ class Server:
                 # Every slot is held by a handler thread that outlived its request.
                 body = {"status": "saturated", "stuck": limiter.stuck, "limit": limiter.limit}
                 return json_response(body, status_code=503)
+            stalled = self.runtime.stalled_routes()
+            if stalled:
+                # A batched route's model call has outlived its callers' timeout.
+                return json_response({"status": "saturated", "stalled": stalled}, status_code=503)
             return json_response({"status": "ready"})
         state = "draining" if lifecycle.draining else "starting"
         return json_response({"status": state}, status_code=503)

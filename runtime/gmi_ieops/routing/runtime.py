@@ -115,6 +115,7 @@ class RouteRuntime:
                 queue_size=queue,
                 name=route,
                 observe=self.observe_batch,  # its own model thread: see Batcher
+                stall_after=self.default_timeout,  # a call its callers cannot outwait
             )
             self._batchers[(route, fn)] = batcher
         try:
@@ -128,6 +129,10 @@ class RouteRuntime:
                 "the worker is shutting down",
                 headers={"Connection": "close"},
             ) from None
+
+    def stalled_routes(self) -> list[str]:
+        """Batched routes whose model call has outlived ``MODEL_TIMEOUT`` (``/ready`` 503)."""
+        return sorted(route for route, batcher in self.batchers().items() if batcher.stalled)
 
     def batchers(self) -> dict[str, Batcher[Any, Any]]:
         """Route → its batcher (one per route and function; the first), for stats."""

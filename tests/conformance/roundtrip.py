@@ -32,7 +32,7 @@ from typing import Any
 import httpx
 import pydantic
 import pydantic_core
-from gmi_ieops.routing import request as _request
+from gmi_ieops.routing import _request
 from hypothesis import HealthCheck, Phase, given, reject, settings
 from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException, Unsatisfiable

@@ -1,4 +1,4 @@
-"""The runtime helpers every generated ``routes.py`` calls (``gmi_ieops.routing.service``)."""
+"""The runtime helpers every generated ``routes.py`` calls (``gmi_ieops.routing._service``)."""
 
 from __future__ import annotations
 

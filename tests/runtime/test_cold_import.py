@@ -53,7 +53,9 @@ def test_import_gmi_ieops_loads_nothing_heavy() -> None:
 def test_every_public_name_imports_and_is_the_original() -> None:
     import gmi_ieops.handler as handler
     from gmi_ieops import lifecycle, routing, tracing
-    from gmi_ieops.routing import binary, forms, uploads
+    from gmi_ieops.routing import _binary as binary
+    from gmi_ieops.routing import _forms as forms
+    from gmi_ieops.routing import _uploads as uploads
     from gmi_ieops.serving import runner
 
     origins = {
@@ -88,4 +90,4 @@ def test_unknown_names_raise_attribute_error() -> None:
 
 def test_the_seed_names_bring_the_server_stack() -> None:
     loaded = _modules_after("from gmi_ieops.handler import Handler, RouterDef, Server")
-    assert {"fastapi", "uvicorn", "gmi_ieops.routing.app", "gmi_ieops.serving.runner"} <= loaded
+    assert {"fastapi", "uvicorn", "gmi_ieops.routing._app", "gmi_ieops.serving.runner"} <= loaded

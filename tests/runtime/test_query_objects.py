@@ -18,8 +18,8 @@ import httpx
 import pydantic
 import pydantic_core
 from gmi_ieops.client._wire import encode_query, styled
-from gmi_ieops.routing.definitions import ParamLocation
-from gmi_ieops.routing.request import parse_params
+from gmi_ieops.routing._definitions import ParamLocation
+from gmi_ieops.routing._request import parse_params
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

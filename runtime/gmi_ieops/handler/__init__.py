@@ -39,20 +39,20 @@ if TYPE_CHECKING:
         require_operations,
         unimplemented_operations,
     )
-    from ..routing.binary import BinaryBody, StoredFile
-    from ..routing.forms import UrlencodedSpec
-    from ..routing.uploads import BinarySpec, FilePart, FormSpec, UploadFile
+    from ..routing._binary import BinaryBody, StoredFile
+    from ..routing._forms import UrlencodedSpec
+    from ..routing._uploads import BinarySpec, FilePart, FormSpec, UploadFile
     from ..serving.runner import Handler
     from ..tracing import generate_trace_id
 
 _ROUTING = "..routing"
 _LAZY: dict[str, str] = {
     "BatchConfig": _ROUTING,
-    "BinaryBody": "..routing.binary",
-    "BinarySpec": "..routing.uploads",
+    "BinaryBody": "..routing._binary",
+    "BinarySpec": "..routing._uploads",
     "FastRoute": _ROUTING,
-    "FilePart": "..routing.uploads",
-    "FormSpec": "..routing.uploads",
+    "FilePart": "..routing._uploads",
+    "FormSpec": "..routing._uploads",
     "HTTPMethod": _ROUTING,
     "Handler": "..serving.runner",
     "RequestContext": _ROUTING,
@@ -63,9 +63,9 @@ _LAZY: dict[str, str] = {
     "RouterKind": _ROUTING,
     "Server": _ROUTING,
     "ServerOptions": _ROUTING,
-    "StoredFile": "..routing.binary",
-    "UploadFile": "..routing.uploads",
-    "UrlencodedSpec": "..routing.forms",
+    "StoredFile": "..routing._binary",
+    "UploadFile": "..routing._uploads",
+    "UrlencodedSpec": "..routing._forms",
     "WebSocketSession": _ROUTING,
     "api_router": _ROUTING,
     "error_body": _ROUTING,

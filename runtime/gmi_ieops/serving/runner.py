@@ -32,7 +32,7 @@ from .protocol import ConnectionLimits, protocol_class
 from .sockets import Listener, SocketError, auto_socket_path, bind_tcp, bind_unix
 
 if TYPE_CHECKING:
-    from ..routing.app import Server
+    from ..routing._app import Server
 
 _logger = log.get_logger("serving")
 

@@ -7,8 +7,8 @@ import os
 from collections.abc import AsyncIterator
 
 from gmi_ieops.handler import Handler, HTTPMethod, RequestContext, RouterDef, Server
-from gmi_ieops.routing.binary import StoredFile
-from gmi_ieops.routing.uploads import BinarySpec, FilePart, FormSpec, UploadFile
+from gmi_ieops.routing._binary import StoredFile
+from gmi_ieops.routing._uploads import BinarySpec, FilePart, FormSpec, UploadFile
 from pydantic import BaseModel, Field
 
 

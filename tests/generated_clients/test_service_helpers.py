@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from gmi_ieops.handler import load_openapi, require_operations, unimplemented_operations
+from gmi_ieops.typed import load_openapi, require_operations, unimplemented_operations
 
 from generated.chat import routes as chat_routes
 

@@ -1,4 +1,4 @@
-"""The runtime helpers every generated ``routes.py`` calls (``gmi_ieops.routing._service``)."""
+"""The runtime helpers every generated ``routes.py`` calls (``gmi_ieops.typed``)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,12 @@
-"""What generated code needs from the runtime, and nothing a handler author writes.
+"""What generated code needs from the runtime, apart from the seed API it shares with users.
 
 ``ieops-gen`` writes ``routes.py`` (and, for schemas pydantic cannot express, ``models.py``)
 against these names: the per-router runtime, the FastAPI router builder, the checks of a
 service against its OpenAPI document, the upload specs of typed routes and the JSON Schema
 check. A handler author imports ``gmi_ieops.handler`` (the seed API, ``RequestContext``, the
-WebSocket session, the upload and file types) and never needs this module; keeping the two
-apart is what lets ``gmi_ieops.handler`` stay the seed's surface.
+WebSocket session, the upload and file types); only one who writes typed routes by hand, as
+``ieops-gen`` would (docs/typed-routes.md), needs this module. Keeping the two apart is what
+lets ``gmi_ieops.handler`` stay the seed's surface.
 
 Like ``gmi_ieops.handler`` each name is imported on first access (PEP 562), so importing
 this package loads nothing else: a generated ``models.py`` that a client imports for its

@@ -18,7 +18,8 @@ from typing import Any
 
 import _record
 from fastapi import FastAPI
-from gmi_ieops.handler import RouterDef, Server, api_router
+from gmi_ieops.handler import RouterDef, Server
+from gmi_ieops.typed import api_router
 from pydantic import BaseModel
 from starlette.applications import Starlette
 from starlette.requests import Request

@@ -7,14 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
-from gmi_ieops.handler import (
-    Handler,
-    HTTPMethod,
-    RouterDef,
-    RouterKind,
+from gmi_ieops.handler import Handler, HTTPMethod, RouterDef, RouterKind, Server, ServerOptions
+from gmi_ieops.typed import (
     RouteRuntime,
-    Server,
-    ServerOptions,
     api_router,
     load_openapi,
     require_operations,

@@ -9,15 +9,17 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from gmi_ieops.handler import (
     BatchConfig,
-    FilePart,
-    FormSpec,
     Handler,
     HTTPMethod,
     RouterDef,
     RouterKind,
-    RouteRuntime,
     Server,
     ServerOptions,
+)
+from gmi_ieops.typed import (
+    FilePart,
+    FormSpec,
+    RouteRuntime,
     api_router,
     load_openapi,
     require_operations,

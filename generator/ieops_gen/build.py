@@ -264,7 +264,7 @@ class _Builder:
     def warn_free_form(self, op: Operation, item: dict[str, Any], raw: dict[str, Any]) -> None:
         """More than one free-form object exploded into the query (``style: form, explode:
         true``, no ``properties``): their keys cannot be told apart, so only the first one
-        collects the unclaimed query keys (``routing/request.py``); a located warning."""
+        collects the unclaimed query keys (``routing/_request.py``); a located warning."""
         found: list[tuple[str, str]] = []  # (name, pointer)
         seen: set[str] = set()
         owners = ((raw, op.pointer), (item, op.pointer.rsplit("/", 1)[0]))

@@ -408,8 +408,8 @@ def attach(source: str, checked: dict[str, str], document_text: str) -> str:
     imports = [n for n in tree.body if isinstance(n, ast.ImportFrom) and n.level == 0]
     pydantic = next(n for n in imports if n.module == "pydantic")
     block = [n for n in imports if _same_block(n, pydantic, lines)]
-    after = min((n for n in block if (n.module or "") > "gmi_ieops.schema"), key=lambda n: n.lineno)
-    edits.append((after.lineno - 1, "from gmi_ieops.schema import JsonSchemaCheck\n"))
+    after = min((n for n in block if (n.module or "") > "gmi_ieops.typed"), key=lambda n: n.lineno)
+    edits.append((after.lineno - 1, "from gmi_ieops.typed import JsonSchemaCheck\n"))
     last = max(n.end_lineno or n.lineno for n in imports)
     edits.append((last, f"\n{VALIDATOR} = JsonSchemaCheck(\n{_chunks(document_text)})\n"))
     for index, text in sorted(edits, key=lambda e: e[0], reverse=True):

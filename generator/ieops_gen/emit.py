@@ -715,13 +715,13 @@ ROUTES_IMPORTS = (
     "from typing_extensions import Unpack",
     "from gmi_ieops.handler import Handler",
     "from gmi_ieops.handler import RouterDef",
-    "from gmi_ieops.handler import RouteRuntime",
+    "from gmi_ieops.typed import RouteRuntime",
     "from gmi_ieops.handler import Server",
     "from gmi_ieops.handler import ServerOptions",
-    "from gmi_ieops.handler import api_router",
-    "from gmi_ieops.handler import load_openapi",
-    "from gmi_ieops.handler import require_operations",
-    "from gmi_ieops.handler import unimplemented_operations",
+    "from gmi_ieops.typed import api_router",
+    "from gmi_ieops.typed import load_openapi",
+    "from gmi_ieops.typed import require_operations",
+    "from gmi_ieops.typed import unimplemented_operations",
 )
 """What every ``routes.py`` imports."""
 

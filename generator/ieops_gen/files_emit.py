@@ -143,10 +143,10 @@ def service_imports(method: Any) -> set[str]:
 
 def routes_imports(imports: _Adds, operations: list[Operation]) -> None:
     if any(op.body_kind == "form" for op in operations):
-        imports.add("from gmi_ieops.handler import FormSpec")
+        imports.add("from gmi_ieops.typed import FormSpec")
         if any(op.form_files for op in operations):
-            imports.add("from gmi_ieops.handler import FilePart")
+            imports.add("from gmi_ieops.typed import FilePart")
     if any(op.body_kind == "binary" for op in operations):
-        imports.add("from gmi_ieops.handler import BinarySpec")
+        imports.add("from gmi_ieops.typed import BinarySpec")
     if any(op.urlencoded for op in operations):
-        imports.add("from gmi_ieops.handler import UrlencodedSpec")
+        imports.add("from gmi_ieops.typed import UrlencodedSpec")

@@ -31,12 +31,13 @@ from typing import Any
 
 import httpx
 import pydantic
-import pydantic_core
-from gmi_ieops.routing import request as _request
+from gmi_ieops.routing import _request
 from hypothesis import HealthCheck, Phase, given, reject, settings
 from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException, Unsatisfiable
 from ieops_gen import media as files_media
+
+from tests.support.query_oracle import untyped
 
 from . import generic
 from . import schemas as S
@@ -813,15 +814,6 @@ def _unclaimed(value: Any, claimed: tuple[set[str], tuple[str, ...]]) -> bool:
         return True
     return not any(k in names or (k.startswith(prefixes) and k.endswith("]")) for k in value)
 
-
-def _untyped(value: Any) -> Any:
-    """An untyped value of an exploded query object: a string that is JSON text arrives as
-    that JSON value (``docs/generator.md``, "Object parameters in the query")."""
-    if isinstance(value, str):
-        try:
-            return pydantic_core.from_json(value, allow_inf_nan=False)
-        except ValueError:
-            return value
     return value
 
 
@@ -839,7 +831,7 @@ def _free_arriving(plan: dict[str, Any], wire: dict[str, Any], out: dict[str, An
         kind = plan["kinds"][by_name[name].python_name][1]
         for key, value in (wire.get(name) or {}).items():
             if value is not None:
-                collected[key] = _untyped(value) if kind == "any" else value
+                collected[key] = untyped(value) if kind == "any" else value
     if collected and model:
         out[free[0]] = collected
 

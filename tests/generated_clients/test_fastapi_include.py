@@ -20,7 +20,7 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import Depends, FastAPI, Header, HTTPException
-from gmi_ieops.handler import load_openapi
+from gmi_ieops.typed import load_openapi
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import unix_connect
 

@@ -21,7 +21,8 @@ from .test_user_program_types import _mypy
 
 PROGRAM = """\
 from fastapi import APIRouter, FastAPI
-from gmi_ieops.handler import RequestContext, RouterDef, Server, ServerOptions, api_router
+from gmi_ieops.handler import RequestContext, RouterDef, Server, ServerOptions
+from gmi_ieops.typed import api_router
 
 
 async def hello(*, context: RequestContext) -> None:

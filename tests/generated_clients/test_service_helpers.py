@@ -1,4 +1,4 @@
-"""The runtime helpers every generated ``routes.py`` calls (``gmi_ieops.routing.service``)."""
+"""The runtime helpers every generated ``routes.py`` calls (``gmi_ieops.typed``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from gmi_ieops.handler import load_openapi, require_operations, unimplemented_operations
+from gmi_ieops.typed import load_openapi, require_operations, unimplemented_operations
 
 from generated.chat import routes as chat_routes
 

@@ -155,7 +155,7 @@ def test_keywords_are_enforced(tmp_path: Path, version: str) -> None:
         for n in tree.body
         if isinstance(n, (ast.Import, ast.ImportFrom))
     }
-    assert imported == {"__future__", "enum", "typing", "pydantic", "gmi_ieops.schema"}
+    assert imported == {"__future__", "enum", "typing", "pydantic", "gmi_ieops.typed"}
     (literal,) = [
         n.value.args[0]
         for n in tree.body

@@ -50,31 +50,47 @@ def test_import_gmi_ieops_loads_nothing_heavy() -> None:
     assert sorted(m for m in HEAVY if m in loaded) == []
 
 
-def test_every_public_name_imports_and_is_the_original() -> None:
-    import gmi_ieops.handler as handler
-    from gmi_ieops import lifecycle, routing, tracing
-    from gmi_ieops.routing import binary, forms, uploads
+def test_import_typed_loads_no_server_stack() -> None:
+    """A generated ``models.py`` imports ``gmi_ieops.typed`` for its JSON Schema check,
+    and a client program imports that ``models.py``."""
+    loaded = _modules_after("import gmi_ieops.typed")
+    assert sorted(m for m in HEAVY if m in loaded) == []
+    assert "gmi_ieops.storage" not in loaded  # no open() hook: that is the handler's
+    loaded = _modules_after("from gmi_ieops.typed import JsonSchemaCheck")
+    assert sorted(m for m in HEAVY if m in loaded and m != "pydantic") == []
+
+
+@pytest.mark.parametrize("package", ["gmi_ieops.handler", "gmi_ieops.typed"])
+def test_every_public_name_imports_and_is_the_original(package: str) -> None:
+    import importlib
+
+    from gmi_ieops import lifecycle, routing, schema, tracing
     from gmi_ieops.serving import runner
 
+    module = importlib.import_module(package)
     origins = {
         "Handler": runner,
-        "BinaryBody": binary,
-        "StoredFile": binary,
-        "UrlencodedSpec": forms,
-        "BinarySpec": uploads,
-        "FilePart": uploads,
-        "FormSpec": uploads,
-        "UploadFile": uploads,
+        "JsonSchemaCheck": schema,
         "generate_trace_id": tracing,
         "request_shutdown": lifecycle,
     }
-    for name in handler.__all__:
-        value = getattr(handler, name)
+    for name in module.__all__:
+        value = getattr(module, name)
         assert value is getattr(origins.get(name, routing), name), name
-    assert set(handler.__all__) <= set(dir(handler))
+    assert set(module.__all__) <= set(dir(module))
     namespace: dict[str, object] = {}
-    exec("from gmi_ieops.handler import *", namespace)
-    assert set(handler.__all__) <= set(namespace)
+    exec(f"from {package} import *", namespace)
+    assert set(module.__all__) == set(namespace) - {"__builtins__"}
+
+
+def test_the_seed_readme_names_import_from_handler() -> None:
+    """Every name the predecessor's README imports from ``gmi_ieops.handler``, plus the
+    request context and the WebSocket session, is in its surface."""
+    import gmi_ieops.handler as handler
+
+    seed = {"Server", "Handler", "RouterDef", "RouterConfig", "RouterKind", "HTTPMethod"}
+    seed |= {"generate_trace_id", "format_error_response", "RequestContext", "WebSocketSession"}
+    assert seed <= set(handler.__all__)
 
 
 def test_unknown_names_raise_attribute_error() -> None:
@@ -88,4 +104,4 @@ def test_unknown_names_raise_attribute_error() -> None:
 
 def test_the_seed_names_bring_the_server_stack() -> None:
     loaded = _modules_after("from gmi_ieops.handler import Handler, RouterDef, Server")
-    assert {"fastapi", "uvicorn", "gmi_ieops.routing.app", "gmi_ieops.serving.runner"} <= loaded
+    assert {"fastapi", "uvicorn", "gmi_ieops.routing._app", "gmi_ieops.serving.runner"} <= loaded

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from gmi_ieops.routing.responses import encode_json
+from gmi_ieops.routing._responses import encode_json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, Field, RootModel

@@ -6,7 +6,7 @@ import functools
 import json
 
 import pytest
-from gmi_ieops.routing.callables import CallableKind, kind_of
+from gmi_ieops.routing._callables import CallableKind, kind_of
 from websockets.sync.client import unix_connect
 
 from tests.support.worker import WorkerProcess

@@ -1,6 +1,6 @@
 """The client's parameter encoder and the server's decoder, as a pair: what goes in comes out.
 
-Property tests over the pure functions (``client/_wire.py`` writes, ``routing/request.py``
+Property tests over the pure functions (``client/_wire.py`` writes, ``routing/_request.py``
 reads), with the query string made by httpx exactly as the client sends it. Where the wire
 cannot tell two values apart (an empty array and no parameter; a one-item array and its
 item, for a parameter that may be either), the value that arrives is the documented one
@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import pydantic
 from gmi_ieops.client._wire import build_headers, encode_query, styled
-from gmi_ieops.routing.definitions import ParamLocation
-from gmi_ieops.routing.request import parse_params
+from gmi_ieops.routing._definitions import ParamLocation
+from gmi_ieops.routing._request import parse_params
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

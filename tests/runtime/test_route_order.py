@@ -15,7 +15,8 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from gmi_ieops.handler import HTTPMethod, RouterDef, Server, api_router
+from gmi_ieops.handler import HTTPMethod, RouterDef, Server
+from gmi_ieops.typed import api_router
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -1,6 +1,6 @@
 """The exact bytes each writer of the wire produces: JSON bodies, both error envelopes,
 SSE frames, WebSocket messages and the protocol layer's refusals. Pinned byte for byte so
-that moving the writers (they live in ``routing/responses.py``) changes nothing a client
+that moving the writers (they live in ``routing/_responses.py``) changes nothing a client
 sees: the seed's frames and WebSocket messages keep ``json.dumps``'s spacing, bodies are
 compact."""
 
@@ -11,8 +11,8 @@ import re
 from typing import Any
 
 from gmi_ieops.handler import error_body, format_error_response
-from gmi_ieops.routing.errors import ErrorInfo
-from gmi_ieops.routing.responses import (
+from gmi_ieops.routing._errors import ErrorInfo
+from gmi_ieops.routing._responses import (
     DONE_FRAME,
     data_frame,
     encode_json,

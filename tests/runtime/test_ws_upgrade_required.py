@@ -8,7 +8,8 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from gmi_ieops.handler import RouterDef, RouterKind, WebSocketSession, api_router
+from gmi_ieops.handler import RouterDef, RouterKind, WebSocketSession
+from gmi_ieops.typed import api_router
 
 
 # never reached: the request is not a handshake

@@ -1,6 +1,6 @@
 """``application/x-www-form-urlencoded`` request bodies, as OpenAPI 3.x serialises them.
 
-The mirror of the server's reading (``routing/forms.py``, docs/files.md): the model's set
+The mirror of the server's reading (``routing/_forms.py``, docs/files.md): the model's set
 fields by wire name; a list repeats its name (``scopes=a&scopes=b``), an object is JSON
 text, a property whose ``encoding`` gives ``style``/``explode`` is written like a query
 parameter of that style (``ids=1,2``, ``filter[color]=red``). ``None`` is left out (a

@@ -20,6 +20,7 @@ from ..config.redact import redact, redact_url
 from ..utils import log
 from ..utils.random import randstr
 from .backoff import Backoff
+from .disabled import NotRegistering
 from .proxy import DEFAULT_TIMEOUT, ProxyClient, check_proxy_url
 
 # While failing, retry at least this often even when REGISTER_INTERVAL is long, so a
@@ -150,11 +151,7 @@ class Registrar:
             return
         self._started = True
         if not self.enabled:
-            self._logger.info(
-                "registration with the IEOPS proxy is disabled (REGISTER_ENABLED=false); "
-                "%s is not advertised",
-                self.id,
-            )
+            await NotRegistering(self.id).start()
             return
         address = self.registration.server_socket
         if not address.startswith(("http://", "https://")) and not os.path.exists(address):

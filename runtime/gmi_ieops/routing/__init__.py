@@ -1,20 +1,27 @@
 """Routes and the app: declarations, endpoints, wire formats, errors."""
 
-from .app import Server, ServerOptions
-from .callables import CallableKind, kind_of
-from .context import RequestContext
-from .definitions import BatchConfig, HTTPMethod, RouterConfig, RouterDef, RouterKind
-from .errors import RequestError
-from .fastapi_router import FastRoute, api_router
-from .responses import error_body, format_error_response
-from .runtime import RouteRuntime
-from .service import load_openapi, require_operations, unimplemented_operations
-from .websocket import WebSocketSession
+from ._app import Server, ServerOptions
+from ._binary import BinaryBody, StoredFile
+from ._callables import CallableKind, kind_of
+from ._context import RequestContext
+from ._definitions import BatchConfig, HTTPMethod, RouterConfig, RouterDef, RouterKind
+from ._errors import RequestError
+from ._fastapi_router import FastRoute, api_router
+from ._forms import UrlencodedSpec
+from ._responses import error_body, format_error_response
+from ._runtime import RouteRuntime
+from ._service import load_openapi, require_operations, unimplemented_operations
+from ._uploads import BinarySpec, FilePart, FormSpec, UploadFile
+from ._websocket import WebSocketSession
 
 __all__ = [
     "BatchConfig",
+    "BinaryBody",
+    "BinarySpec",
     "CallableKind",
     "FastRoute",
+    "FilePart",
+    "FormSpec",
     "HTTPMethod",
     "RequestContext",
     "RequestError",
@@ -24,6 +31,9 @@ __all__ = [
     "RouterKind",
     "Server",
     "ServerOptions",
+    "StoredFile",
+    "UploadFile",
+    "UrlencodedSpec",
     "WebSocketSession",
     "api_router",
     "error_body",

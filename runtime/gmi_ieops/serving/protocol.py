@@ -19,7 +19,7 @@ that arrives in one piece:
   ``Connection: close``) rather than lost in a race with the close.
 
 Refusals are written directly (the app never sees the request), as the runtime's JSON
-envelope in the server's error format (rendered by ``routing.responses.protocol_refusal``),
+envelope in the server's error format (rendered by ``routing._responses.protocol_refusal``),
 then the connection is half-closed and what the client still sends is read and dropped for
 a moment, so the client gets to read the answer instead of a reset.
 """
@@ -36,7 +36,7 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from ..routing.responses import SEED, ErrorBody, protocol_refusal
+from ..routing._responses import SEED, ErrorBody, protocol_refusal
 from ..utils import log
 
 _logger = log.get_logger("serving")

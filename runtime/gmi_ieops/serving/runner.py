@@ -27,12 +27,13 @@ import uvicorn
 
 from .. import lifecycle as lifecycle_module
 from ..config import ConfigError, env
+from ..registry.disabled import NotRegistering
 from ..utils import log
 from .protocol import ConnectionLimits, protocol_class
 from .sockets import Listener, SocketError, auto_socket_path, bind_tcp, bind_unix
 
 if TYPE_CHECKING:
-    from ..routing.app import Server
+    from ..routing._app import Server
 
 _logger = log.get_logger("serving")
 
@@ -206,23 +207,6 @@ def _threads_still_running(wait: float) -> list[threading.Thread]:
     return [t for t in others if t.is_alive()]
 
 
-class _NotRegistering:
-    """The announcer when registration is off: one log line, nothing else."""
-
-    def __init__(self, where: str) -> None:
-        self.where = where
-
-    async def start(self) -> None:
-        _logger.info(
-            "registration with the IEOPS proxy is disabled (REGISTER_ENABLED=false); "
-            "%s is not advertised",
-            self.where,
-        )
-
-    async def stop(self) -> None:
-        pass
-
-
 class Handler:
     """The seed's ``Handler(server=server).serve()``: run the worker until it is stopped."""
 
@@ -333,9 +317,9 @@ class Handler:
     @staticmethod
     def _registrar(listener: Listener) -> Announcer:
         """The IEOPS proxy registrar for this listener; with ``REGISTER_ENABLED=false`` a
-        stand-in that says so, and the registry (its HTTP client) is never imported."""
+        stand-in that says so (``registry.disabled``), and the HTTP client is never imported."""
         if not env.register.enabled:
-            return _NotRegistering(listener.describe())
+            return NotRegistering(listener.describe())
         from ..registry import Registrar, advertised_address
 
         address = advertised_address(listener.unix_path, listener.host, listener.port)

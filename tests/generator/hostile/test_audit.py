@@ -19,6 +19,10 @@ SAFE = "from pydantic import BaseModel\n\n\nclass A(BaseModel):\n    x: int = le
         "class A:\n    y = ().__class__.__base__\n",
         "f = lambda: 1\n",
         "def f(:\n",
+        # the runtime only through its surfaces (client, handler, typed)
+        "from gmi_ieops import handler\n",
+        "from gmi_ieops.routing._app import Server\n",
+        "from gmi_ieops.storage import FileSystem\n",
     ],
 )
 def test_audit_refuses(source: str) -> None:

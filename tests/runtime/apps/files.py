@@ -6,9 +6,16 @@ import hashlib
 import os
 from collections.abc import AsyncIterator
 
-from gmi_ieops.handler import Handler, HTTPMethod, RequestContext, RouterDef, Server
-from gmi_ieops.routing.binary import StoredFile
-from gmi_ieops.routing.uploads import BinarySpec, FilePart, FormSpec, UploadFile
+from gmi_ieops.handler import (
+    Handler,
+    HTTPMethod,
+    RequestContext,
+    RouterDef,
+    Server,
+    StoredFile,
+    UploadFile,
+)
+from gmi_ieops.typed import BinarySpec, FilePart, FormSpec
 from pydantic import BaseModel, Field
 
 

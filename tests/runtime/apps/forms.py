@@ -4,15 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gmi_ieops.handler import (
-    BinaryBody,
-    Handler,
-    HTTPMethod,
-    RequestContext,
-    RouterDef,
-    Server,
-    UrlencodedSpec,
-)
+from gmi_ieops.handler import BinaryBody, Handler, HTTPMethod, RequestContext, RouterDef, Server
+from gmi_ieops.typed import UrlencodedSpec
 from pydantic import BaseModel, Field
 
 

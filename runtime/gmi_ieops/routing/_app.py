@@ -33,14 +33,14 @@ from ..tracing import (
     TRACE_HEADER,
 )
 from ..utils import log
-from .definitions import RouterConfig, RouterDef, RouterKind, join_path
-from .dispatch import WEBSOCKET, App, EndpointRoute, RouteTable, concrete_first
-from .errors import ErrorInfo, error_for_exception
-from .http import HTTPEndpoint
-from .openapi import build_openapi
-from .responses import ErrorFormat, error_format, json_response
-from .runtime import RouteRuntime
-from .websocket import WebSocketEndpoint
+from ._definitions import RouterConfig, RouterDef, RouterKind, join_path
+from ._dispatch import WEBSOCKET, App, EndpointRoute, RouteTable, concrete_first
+from ._errors import ErrorInfo, error_for_exception
+from ._http import HTTPEndpoint
+from ._openapi import build_openapi
+from ._responses import ErrorFormat, error_format, json_response
+from ._runtime import RouteRuntime
+from ._websocket import WebSocketEndpoint
 
 Hook = Callable[[], Any] | Callable[[], Awaitable[Any]]
 Hooks = Hook | Sequence[Hook] | None

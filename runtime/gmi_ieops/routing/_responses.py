@@ -58,7 +58,7 @@ from ..tracing import (
     id_header_map,
     id_headers,
 )
-from .errors import ErrorInfo
+from ._errors import ErrorInfo
 
 # -- JSON -------------------------------------------------------------------------------
 

@@ -34,15 +34,15 @@ from starlette.routing import BaseRoute, Host
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from .definitions import RouterConfig, RouterDef, RouterKind, join_path
-from .dispatch import RouteTable, _guarded, concrete_first
-from .errors import ErrorInfo
-from .http import HTTPEndpoint
-from .openapi import build_openapi
-from .operation_docs import operation_for
-from .responses import ErrorFormat, error_format
-from .runtime import RouteRuntime
-from .websocket import WebSocketEndpoint
+from ._definitions import RouterConfig, RouterDef, RouterKind, join_path
+from ._dispatch import RouteTable, _guarded, concrete_first
+from ._errors import ErrorInfo
+from ._http import HTTPEndpoint
+from ._openapi import build_openapi
+from ._operation_docs import operation_for
+from ._responses import ErrorFormat, error_format
+from ._runtime import RouteRuntime
+from ._websocket import WebSocketEndpoint
 
 _ENDPOINT = "ieops_endpoint"
 """The attribute of a documented endpoint function that holds the runtime's endpoint."""

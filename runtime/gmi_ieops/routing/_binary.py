@@ -18,7 +18,7 @@ from typing import IO, Any
 from starlette.types import Send
 
 from ..tracing import id_headers
-from .errors import RequestError
+from ._errors import RequestError
 
 CHUNK = 1024 * 1024
 

@@ -22,14 +22,14 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from ..tracing import bind_ids, id_headers, incoming_ids, unbind_ids
 from ..utils import log
-from .callables import kind_of, signature_of
-from .context import RequestContext
-from .definitions import RouterConfig, RouterDef
-from .errors import ErrorInfo, RequestError, error_for_exception, validation_details
-from .request import headers_of, loads_json, parse_params, query_params
-from .responses import NOT_UTF8, OVERLOADED, ErrorFormat, error_format, json_text, policy_violation
-from .runtime import RouteRuntime
-from .streams import as_async_iterator
+from ._callables import kind_of, signature_of
+from ._context import RequestContext
+from ._definitions import RouterConfig, RouterDef
+from ._errors import ErrorInfo, RequestError, error_for_exception, validation_details
+from ._request import headers_of, loads_json, parse_params, query_params
+from ._responses import NOT_UTF8, OVERLOADED, ErrorFormat, error_format, json_text, policy_violation
+from ._runtime import RouteRuntime
+from ._streams import as_async_iterator
 
 _logger = log.get_logger("websocket")
 

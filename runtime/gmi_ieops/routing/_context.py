@@ -12,7 +12,7 @@ from starlette.requests import HTTPConnection
 
 from ..batching import BatchFunction, run_unbatched
 from ..utils.log import TraceLogger, get_logger
-from .accept import negotiate
+from ._accept import negotiate
 
 T = TypeVar("T")
 ItemT = TypeVar("ItemT")

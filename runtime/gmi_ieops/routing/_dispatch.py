@@ -23,9 +23,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from .. import metrics
 from ..tracing import accept_ids, current_trace_id, incoming_ids
 from ..utils import log
-from .access import access_logged
-from .errors import ErrorInfo
-from .responses import JSON, STARTUP_FAILED, ErrorFormat, error_format, start
+from ._access import access_logged
+from ._errors import ErrorInfo
+from ._responses import JSON, STARTUP_FAILED, ErrorFormat, error_format, start
 
 _logger = log.get_logger("server")
 
@@ -129,7 +129,7 @@ class App(FastAPI):
     errors: ErrorFormat = error_format(None)
     """How the app's own errors are written (404s, user routes); see ``responses.py``."""
     server: Any = None
-    """The :class:`~gmi_ieops.routing.app.Server` that built this app."""
+    """The :class:`~gmi_ieops.routing._app.Server` that built this app."""
 
     def openapi(self) -> dict[str, Any]:
         """The served ``/openapi.json``: the bundled document plus the user's routes."""

@@ -18,8 +18,8 @@ from urllib.parse import parse_qsl
 
 from pydantic import BaseModel
 
-from .errors import RequestError
-from .request import Headers, _from_query, _shapes, _value_kinds, parse_model
+from ._errors import RequestError
+from ._request import Headers, _from_query, _shapes, _value_kinds, parse_model
 
 URLENCODED = "application/x-www-form-urlencoded"
 MAX_FIELDS = 1000
@@ -78,7 +78,7 @@ def form_pairs(body: bytes) -> list[tuple[str, str]]:
 
 def parse_form(model: type[BaseModel], body: bytes, spec: UrlencodedSpec) -> BaseModel:
     """A form body into ``model`` (422 with ``details`` when it does not fit)."""
-    from .uploads import _validate_fields
+    from ._uploads import _validate_fields
 
     pairs = form_pairs(body)
     shapes = _shapes(model)

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel
 
 if TYPE_CHECKING:
-    from .forms import UrlencodedSpec
-    from .uploads import UploadSpec
-from .responses import error_format
+    from ._forms import UrlencodedSpec
+    from ._uploads import UploadSpec
+from ._responses import error_format
 
 ParamLocation = Literal["path", "query", "header", "cookie"]
 

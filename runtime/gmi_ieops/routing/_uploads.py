@@ -21,8 +21,8 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import core_schema
 from starlette.types import Receive
 
-from .errors import RequestError, validation_details
-from .request import ClientDisconnected, Headers
+from ._errors import RequestError, validation_details
+from ._request import ClientDisconnected, Headers
 
 CHUNK = 1024 * 1024
 """Bytes per read when a handler iterates or saves an upload."""

@@ -13,8 +13,8 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import from_json
 from starlette.types import Receive, Scope
 
-from .definitions import ParamLocation
-from .errors import RequestError, validation_details
+from ._definitions import ParamLocation
+from ._errors import RequestError, validation_details
 
 Headers = Mapping[bytes, bytes]
 """Request headers by lower-case name, built once per request (the last value wins)."""

@@ -15,17 +15,17 @@ from starlette.types import Receive, Scope, Send
 
 from ..tracing import bind_ids, id_headers, incoming_ids, unbind_ids
 from ..utils import log
+from ._accept import negotiate, quality
+from ._binary import send_binary
+from ._callables import Signature, kind_of, signature_of
 from ._compat import timeout_after, uncancel_current_task
-from .accept import negotiate, quality
-from .binary import send_binary
-from .callables import Signature, kind_of, signature_of
-from .context import RequestContext
-from .definitions import RouterConfig, RouterDef, RouterKind, route_timeout
-from .disconnect import DisconnectWatcher
-from .errors import ErrorInfo, RequestError, error_for_exception
-from .forms import parse_body
-from .limiter import Slot, current_slot
-from .request import (
+from ._context import RequestContext
+from ._definitions import RouterConfig, RouterDef, RouterKind, route_timeout
+from ._disconnect import DisconnectWatcher
+from ._errors import ErrorInfo, RequestError, error_for_exception
+from ._forms import parse_body
+from ._limiter import Slot, current_slot
+from ._request import (
     ClientDisconnected,
     Headers,
     check_json_content_type,
@@ -37,7 +37,7 @@ from .request import (
     seed_query,
     text,
 )
-from .responses import (
+from ._responses import (
     DONE_FRAME,
     EVENT_STREAM,
     data_frame,
@@ -49,9 +49,9 @@ from .responses import (
     send_json,
     start,
 )
-from .runtime import RouteRuntime
-from .streams import aclose, as_async_iterator
-from .uploads import Received, receive_upload
+from ._runtime import RouteRuntime
+from ._streams import aclose, as_async_iterator
+from ._uploads import Received, receive_upload
 
 _logger = log.get_logger("handler")
 

@@ -20,12 +20,12 @@ from ..batching import (
     run_unbatched,
 )
 from ..config import env
-from .callables import CallableKind
-from .definitions import BatchConfig
-from .errors import RequestError
-from .limiter import InFlightLimiter, keep_slot_until
-from .supervisor import Supervisor
-from .uploads import UploadLimits, upload_limits_from_env
+from ._callables import CallableKind
+from ._definitions import BatchConfig
+from ._errors import RequestError
+from ._limiter import InFlightLimiter, keep_slot_until
+from ._supervisor import Supervisor
+from ._uploads import UploadLimits, upload_limits_from_env
 
 
 @dataclass(frozen=True)

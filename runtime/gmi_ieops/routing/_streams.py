@@ -13,7 +13,7 @@ import inspect
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
-from .limiter import keep_slot_until
+from ._limiter import keep_slot_until
 
 _END = object()
 

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from .definitions import RouterDef, RouterKind
+from ._definitions import RouterDef, RouterKind
 
 _ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",

@@ -135,3 +135,32 @@ def test_a_required_name_that_properties_does_not_declare_is_kept(tmp_path: Path
         "refused",
     ]
     lint(out, cwd=tmp_path)
+
+
+def test_bounds_of_another_type_do_not_bound_the_field(tmp_path: Path) -> None:
+    """Hugging Face's table-question-answering: ``coordinates`` items are ``type: array``
+    with ``minLength: 2, maxLength: 2``, string keywords JSON Schema ignores on an array;
+    the model made them list lengths and refused schema-valid answers."""
+    out = _generate(
+        tmp_path,
+        {
+            "A": {
+                "type": "object",
+                "properties": {
+                    "c": {"type": "array", "items": {"type": "integer"}, "maxLength": 2},
+                    "s": {"type": "string", "maxItems": 1, "maximum": 1},
+                    "n": {"type": ["integer", "null"], "minLength": 5},
+                },
+            }
+        },
+    )
+    probe = (
+        "from gen.api.models import A\n"
+        "print(A.model_validate({'c': [1, 2, 3], 's': 'abc', 'n': 7}).model_dump_json())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == '{"c":[1,2,3],"s":"abc","n":7}'
+    lint(out, cwd=tmp_path)

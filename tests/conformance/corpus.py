@@ -67,9 +67,14 @@ class Document:
         return "conf_" + "".join(c if c.isalnum() else "_" for c in stem)
 
     @property
-    def in_ci(self) -> bool:
+    def selected(self) -> bool:
+        """Under one of the ``CONFORMANCE_ONLY`` prefixes (every document when unset)."""
         only = os.environ.get("CONFORMANCE_ONLY")
-        if only and not self.rel.startswith(tuple(only.split(","))):
+        return not only or self.rel.startswith(tuple(only.split(",")))
+
+    @property
+    def in_ci(self) -> bool:
+        if not self.selected:
             return False
         if not self.rel.startswith("specs/"):
             return True

@@ -1,4 +1,5 @@
-"""The Hugging Face task wrapper: one OpenAPI document per task, every ``$ref`` resolved."""
+"""The Hugging Face task wrapper: one OpenAPI document per task, every ``$ref`` resolved;
+and how ``CONFORMANCE_ONLY`` picks documents (``huggingface-tasks/`` for these)."""
 
 from __future__ import annotations
 
@@ -111,3 +112,13 @@ def test_every_task_of_the_corpus_has_resolving_refs() -> None:
         assert not missing, (task, missing)
     rows = [d.rel for d in DOCS if d.rel.startswith("huggingface-tasks/")]
     assert rows == [f"huggingface-tasks/{task}" for task in found]
+
+
+def test_only_selects_by_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A document ``CONFORMANCE_ONLY`` leaves out is not in the run (its skip says so, not
+    "swept only by the soak")."""
+    doc = next(d for d in DOCS if d.rel.startswith("wire/"))
+    monkeypatch.setenv("CONFORMANCE_ONLY", "huggingface-tasks/,schemas/")
+    assert not doc.selected and not doc.in_ci
+    monkeypatch.setenv("CONFORMANCE_ONLY", "wire/")
+    assert doc.selected and doc.in_ci

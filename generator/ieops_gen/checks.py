@@ -264,7 +264,8 @@ def for_models(schema: Any, depth: int = 0) -> Any:
     """A copy of ``schema`` without the keywords the model generator would over-apply.
 
     ``unevaluated*``, ``patternProperties`` and ``propertyNames`` depend on what other
-    keywords evaluated, which a model cannot see; the check enforces them. A boolean
+    keywords evaluated, which a model cannot see; the check enforces them, and the bounds
+    of a type the schema does not declare (or of a schema without ``type``). A boolean
     ``false`` member of ``allOf``/``anyOf``/``oneOf`` becomes ``not: {}`` (same meaning,
     which the generator accepts).
     """
@@ -275,9 +276,13 @@ def for_models(schema: Any, depth: int = 0) -> Any:
     if not isinstance(schema, dict):
         return schema
     out: dict[str, Any] = {}
-    typeless = _kinds(schema) is None
+    kinds = _kinds(schema)
     for key, value in schema.items():
-        if key in STRIPPED or (typeless and key in TYPELESS_STRIPPED):
+        if key in STRIPPED or (
+            # a bound of no declared type (``maxLength`` on an array) bounds nothing in JSON
+            # Schema; the model would apply it to the list (HF table-question-answering)
+            key in TYPELESS_STRIPPED and (kinds is None or not kinds & APPLIES_TO[key])
+        ):
             continue
         if key == "$ref" and not _pointer_ref(value):
             continue

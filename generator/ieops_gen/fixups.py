@@ -173,6 +173,7 @@ class Fixups:
             del schema["format"]
         if isinstance(schema.get("required"), list):  # a repeated name means the same
             schema["required"] = list(dict.fromkeys(schema["required"]))
+            self.declare_required(schema, at)
         _name_long_enum_members(schema)
         if isinstance(schema.get("properties"), dict):
             for key in schema["properties"]:
@@ -204,6 +205,32 @@ class Fixups:
             if isinstance(schema.get(key), dict):
                 for name, sub in schema[key].items():
                     self.clean(sub, jp.join(at, key, name), depth + 1)
+
+    def declare_required(self, schema: dict[str, Any], at: str) -> None:
+        """A required name ``properties`` does not declare becomes a property of any value
+        (of ``additionalProperties``' schema when it has one).
+
+        A model keeps only the fields it declares: the key was dropped (Hugging Face's
+        fill-mask requires ``tokenStr`` beside ``token_str``), so an instance valid for the
+        schema was written back without it. Left alone where another part may declare the
+        name (``allOf``, ``anyOf``, ``oneOf``, ``patternProperties``) or where no other
+        property may exist (``additionalProperties: false``: no instance is valid).
+        """
+        props = schema.get("properties")
+        extra = schema.get("additionalProperties", True)
+        if not isinstance(props, dict) or extra is False:
+            return
+        if any(k in schema for k in ("allOf", "anyOf", "oneOf", "patternProperties")):
+            return
+        missing = [n for n in schema["required"] if isinstance(n, str) and n not in props]
+        for name in missing:
+            props[name] = copy.deepcopy(extra) if isinstance(extra, dict) else {}
+        if missing:
+            kind = "additionalProperties' schema" if isinstance(extra, dict) else "any value"
+            self.warnings.append(
+                f"{jp.join(at, 'required')}: {', '.join(map(repr, missing))} required but "
+                f"properties does not declare it: a required field of {kind}"
+            )
 
     def drop_redefined(self, parts: list[Any], at: str) -> None:
         """In ``allOf: [$ref Parent, {properties: ...}]``, keep the parent's property types.

@@ -174,7 +174,8 @@ def root_aliases(source: str, named: set[str], boundary: set[str]) -> tuple[str,
             text += "".join(row[4:] if row.startswith("    ") else row for row in rows)
         start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
         lines[start - 1 : node.end_lineno or node.lineno] = [text]
-    out = _add_typing_import("".join(lines), "TypeAlias")
+    # the last RootModel class may have gone: its import with it (ruff F401)
+    out = _drop_unused_imports(_add_typing_import("".join(lines), "TypeAlias"))
     return out, set(candidates)
 
 

@@ -2,7 +2,9 @@
 
 Documents: every OpenAPI 3.x file under ``../shared/specs`` (found relative to the repo
 root, like ``tests/generator/conftest.py``) and every top-level document in ``schemas/``.
-A new file in either place joins the sweep with no code change.
+A new file in either place joins the sweep with no code change. The Hugging Face task
+schemas (``huggingface-tasks/``, JSON Schema with no OpenAPI document) join as one
+document per task that ``hf_tasks.py`` writes into a temp dir for the session.
 
 Counts come from ``CONFORMANCE_EXAMPLES`` (hypothesis examples per operation and client,
 default 2 for CI) and ``CONFORMANCE_MAX_BYTES`` (documents larger than this are swept only
@@ -12,11 +14,14 @@ builds only documents under those prefixes (for a quick run; the table test then
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,11 +29,14 @@ from typing import Any
 
 import yaml
 
+from .hf_tasks import write_all
+
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT.parent / "shared" / "specs"
 SCHEMAS = ROOT / "schemas"
 WIRE = Path(__file__).with_name("specs")  # small documents, one per class of wire behaviour
-SKIP_FOLDERS = ("json-schema-test-suite/",)
+HF_TASKS = SPECS / "huggingface-tasks"
+SKIP_FOLDERS = ("json-schema-test-suite/", "huggingface-tasks/")
 
 
 def examples() -> int:
@@ -59,9 +67,14 @@ class Document:
         return "conf_" + "".join(c if c.isalnum() else "_" for c in stem)
 
     @property
-    def in_ci(self) -> bool:
+    def selected(self) -> bool:
+        """Under one of the ``CONFORMANCE_ONLY`` prefixes (every document when unset)."""
         only = os.environ.get("CONFORMANCE_ONLY")
-        if only and not self.rel.startswith(tuple(only.split(","))):
+        return not only or self.rel.startswith(tuple(only.split(",")))
+
+    @property
+    def in_ci(self) -> bool:
+        if not self.selected:
             return False
         if not self.rel.startswith("specs/"):
             return True
@@ -120,7 +133,20 @@ def documents() -> list[Document]:
             if not version:
                 continue
             found.append(Document(f"{label}/{rel}", path, version, path.stat().st_size))
-    return found
+    return found + hf_documents()
+
+
+def hf_documents() -> list[Document]:
+    """One OpenAPI document per Hugging Face task, written to a temp dir for the session
+    (``hf_tasks.py``); rows ``huggingface-tasks/<task>``."""
+    if not HF_TASKS.is_dir():
+        return []
+    out = Path(tempfile.mkdtemp(prefix="conformance-hf-"))
+    atexit.register(shutil.rmtree, out, True)
+    return [
+        Document(f"huggingface-tasks/{path.stem}", path, "3.1.0", path.stat().st_size)
+        for path in write_all(HF_TASKS, out)
+    ]
 
 
 def generate(doc: Document, out: Path) -> Built:

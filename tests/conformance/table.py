@@ -131,10 +131,15 @@ def render(rows: list[Row], schemathesis: dict[str, str]) -> str:
         "class of wire behaviour (parameter styles and types, object parameters in the query,",
         "redirects, no content, unset optional fields, JSON-or-SSE flags, names, #fragments,",
         "WebSocket parameters).",
-        "Two folders of `../shared/specs` hold no OpenAPI document and are not in this table:",
+        "Documents under `huggingface-tasks/` are written for the session by",
+        "`tests/conformance/hf_tasks.py` from `../shared/specs/huggingface-tasks` (JSON",
+        "Schema draft-06 files of the Hub's task inputs and outputs, no OpenAPI document):",
+        "one OpenAPI 3.1 document per task, `POST /<task>` with the input as the JSON body",
+        "and the output as the 200 answer, and the stream chunk as SSE where the task has one",
+        "(text-generation, chat-completion).",
+        "One folder of `../shared/specs` holds no OpenAPI document and is not in this table:",
         "`json-schema-test-suite/` (measured by `tests/generator/json_schema_suite.py`,",
-        "docs/json-schema.md) and `huggingface-tasks/` (JSON Schemas of the Hub's task inputs",
-        "and outputs; not swept yet: they need an operation around each input/output pair).",
+        "docs/json-schema.md).",
         "",
         f"CI pass: {len(rows)} documents; "
         f"{sum(r.operations for r in rows)} operations generated; "

@@ -38,7 +38,7 @@ wrong: int = server
 bad_option: ServerOptions = {"enable_cors": "yes"}
 """
 
-EXPECTED = [(14, "assignment"), (15, "typeddict-item")]
+EXPECTED = [(15, "assignment"), (16, "typeddict-item")]
 
 
 def test_mypy_finds_the_installed_runtime_without_mypypath(tmp_path: Path) -> None:

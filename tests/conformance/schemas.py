@@ -7,7 +7,12 @@ the ``false`` schema: the drawn values never recurse, and stay valid.
 
 Checking: every response body and SSE event is validated against the *bundled*
 ``openapi.json`` with ``openapi-schema-validator``'s OAS 3.0 or OAS 3.1 dialect (a real JSON
-Schema validator on the ``jsonschema`` library), never against our own models.
+Schema validator on the ``jsonschema`` library), never against our own models. In a 3.0
+document ``required`` reads ``readOnly``/``writeOnly`` by direction, as OAS 3.0 says: a
+required readOnly property is required in a response only, a writeOnly one in a request only
+(the library's neutral 3.0 validator skips both everywhere, which made a ``oneOf`` of a big
+and a small shape ambiguous). Their presence is not checked: "SHOULD NOT be sent" is no
+violation, and the draws, like the models, ignore both keywords.
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ from typing import Any
 import jsonschema
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
+from jsonschema.validators import extend
 from openapi_schema_validator import OAS30Validator, OAS31Validator
+from openapi_schema_validator import _keywords as oas_keywords
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4, DRAFT202012
 
@@ -191,16 +198,17 @@ class Checker:
         spec = DRAFT4 if self.v30 else DRAFT202012
         resource = Resource.from_contents(doc, default_specification=spec)
         self.registry: Registry[Any] = Registry().with_resource(DOC_URI, resource)
-        self.cls = OAS30Validator if self.v30 else OAS31Validator
-        self._validators: dict[str, Any] = {}
+        self._validators: dict[tuple[str, bool], Any] = {}
 
-    def errors(self, pointer_to_schema: str, instance: Any) -> list[str]:
-        """Messages for every way ``instance`` breaks the schema at ``pointer_to_schema``."""
-        validator = self._validators.get(pointer_to_schema)
+    def errors(self, pointer_to_schema: str, instance: Any, request: bool = False) -> list[str]:
+        """Messages for every way ``instance`` (a response's, or a ``request``'s) breaks the
+        schema at ``pointer_to_schema``."""
+        validator = self._validators.get((pointer_to_schema, request))
         if validator is None:
             ref = {"$ref": DOC_URI + "#" + pointer_to_schema}
-            validator = self.cls(ref, registry=self.registry)
-            self._validators[pointer_to_schema] = validator
+            cls = (_OAS30_REQUEST if request else _OAS30_RESPONSE) if self.v30 else OAS31Validator
+            validator = cls(ref, registry=self.registry)
+            self._validators[(pointer_to_schema, request)] = validator
         found: Iterator[jsonschema.ValidationError] = validator.iter_errors(instance)
         out = []
         for error in found:
@@ -209,6 +217,12 @@ class Checker:
             if len(out) >= 3:
                 break
         return out
+
+
+# 3.0 ``required`` by direction (the library's OAS30Read/WriteValidator also refuse a readOnly
+# property in a request and a writeOnly one in a response: a SHOULD NOT, not checked here).
+_OAS30_RESPONSE = extend(OAS30Validator, validators={"required": oas_keywords.read_required})
+_OAS30_REQUEST = extend(OAS30Validator, validators={"required": oas_keywords.write_required})
 
 
 def _nullable_anywhere(node: Any) -> Any:

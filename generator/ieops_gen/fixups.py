@@ -173,6 +173,7 @@ class Fixups:
             del schema["format"]
         if isinstance(schema.get("required"), list):  # a repeated name means the same
             schema["required"] = list(dict.fromkeys(schema["required"]))
+            _declare_required(schema)
         _name_long_enum_members(schema)
         if isinstance(schema.get("properties"), dict):
             for key in schema["properties"]:
@@ -404,6 +405,26 @@ _WRAPPED_FORMATS = {
 }  # fmt: skip
 """Formats the model layer types as something other than ``str``: a string default would not
 type-check, so such defaults are dropped with a warning."""
+
+
+def _declare_required(schema: dict[str, Any]) -> None:
+    """A required name that ``properties`` does not declare becomes a property of any value
+    (or of ``additionalProperties``' schema, which its value must fit): a model drops an
+    undeclared key, and what it then sends lacks a key the schema requires (kserve's
+    vendored OpenAI spec requires an undeclared ``items``). Left alone where another part
+    may declare it (``allOf``, ``anyOf``, ``oneOf``, ``patternProperties``) or where
+    ``additionalProperties: false`` makes the schema unsatisfiable anyway."""
+    properties = schema.get("properties")
+    if not isinstance(properties, dict) or any(
+        k in schema for k in ("allOf", "anyOf", "oneOf", "patternProperties")
+    ):
+        return
+    extra = schema.get("additionalProperties", True)
+    if extra is False:
+        return
+    for name in schema["required"]:
+        if isinstance(name, str) and name not in properties:
+            properties[name] = copy.deepcopy(extra) if isinstance(extra, dict) else {}
 
 
 def _is_object(schema: dict[str, Any]) -> bool:

@@ -33,7 +33,12 @@ def test_the_starlette_route_reads_the_variable() -> None:
     route = EndpointRoute(PATH, _app, methods=["POST"])
     assert route.path == PATH
     for raw in (b"/api-keys/org/x", None):
-        scope = {"type": "http", "method": "POST", "path": "/api-keys/org/x", "path_params": {}}
+        scope: dict[str, Any] = {
+            "type": "http",
+            "method": "POST",
+            "path": "/api-keys/org/x",
+            "path_params": {},
+        }
         if raw is not None:
             scope["raw_path"] = raw
         match, child = route.matches(scope)

@@ -193,7 +193,7 @@ class Checker:
         # 3.0.3 applies `nullable` only beside a `type`; the generated models (and the
         # vendors who write `{allOf: [$ref], nullable: true}`) read it as "or null" anywhere,
         # and so do the harness's draws: the checker reads it the same way.
-        self.doc = _nullable_anywhere(doc) if self.v30 else doc
+        self.doc = _discriminators(_nullable_anywhere(doc)) if self.v30 else doc
         doc = self.doc
         spec = DRAFT4 if self.v30 else DRAFT202012
         resource = Resource.from_contents(doc, default_specification=spec)
@@ -241,10 +241,56 @@ def _nullable_anywhere(node: Any) -> Any:
         if "null" in kinds:
             members.append({"enum": [None]})
         out = {"allOf": [out, {"anyOf": members}]} if "anyOf" in out else {**out, "anyOf": members}
+    if (
+        out.get("nullable") is True
+        and isinstance(out.get("enum"), list)
+        and None not in out["enum"]
+    ):
+        out["enum"] = [*out["enum"], None]  # portkey: "Set to null to remove periodic reset"
     if out.get("nullable") is True and "type" not in out and "$ref" not in out:
         rest = {k: v for k, v in out.items() if k != "nullable"}
         return {"anyOf": [rest, {"enum": [None]}]}
     return out
+
+
+def _discriminators(doc: dict[str, Any]) -> dict[str, Any]:
+    """The document without the 3.0 discriminators whose values name no schema: a value
+    missing from ``mapping`` implicitly names ``#/components/schemas/<value>``, and when no
+    such schema exists (portkey's ``OutputItem`` over ``FunctionToolCall``, whose ``type`` is
+    ``function_call``) the validator refuses every such value. The generated models read the
+    branches' own values; here the ``oneOf``/``anyOf`` is checked plainly, as in 3.1."""
+    names = set((doc.get("components") or {}).get("schemas") or {})
+
+    def values(branch: Any, prop: str) -> list[Any]:
+        branch = deref(doc, branch) if isinstance(branch, dict) else branch
+        found = (
+            ((branch or {}).get("properties") or {}).get(prop) if isinstance(branch, dict) else None
+        )
+        found = deref(doc, found) if isinstance(found, dict) else None
+        if not isinstance(found, dict):
+            return []
+        return list(found.get("enum") or []) + ([found["const"]] if "const" in found else [])
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+            return
+        if not isinstance(node, dict):
+            return
+        for value in node.values():
+            walk(value)
+        disc = node.get("discriminator")
+        if not isinstance(disc, dict) or not isinstance(disc.get("propertyName"), str):
+            return
+        mapping = disc.get("mapping") or {}
+        branches = node.get("oneOf") or node.get("anyOf") or []
+        wanted = [v for b in branches for v in values(b, disc["propertyName"])]
+        if any(v not in mapping and v not in names for v in wanted if isinstance(v, str)):
+            del node["discriminator"]
+
+    walk(doc)
+    return doc
 
 
 def escape(part: str) -> str:

@@ -59,3 +59,28 @@ def test_a_required_write_only_property_is_not_required_in_a_30_response() -> No
     checker = Checker(_doc(schema))
     assert checker.errors("/components/schemas/S", {}) == []
     assert checker.errors("/components/schemas/S", {}, request=True) != []
+
+
+def test_a_nullable_enum_in_a_30_document_takes_null() -> None:
+    """portkey: ``{type: string, nullable: true, enum: [monthly, weekly]}`` ("Set to null to
+    remove periodic reset"); the models and the draws read it as "or null"."""
+    checker = Checker(_doc({"type": "string", "nullable": True, "enum": ["monthly", "weekly"]}))
+    assert checker.errors("/components/schemas/S", None) == []
+    assert checker.errors("/components/schemas/S", "daily") != []
+
+
+def test_a_30_discriminator_whose_values_name_no_schema_is_an_annotation() -> None:
+    """portkey's ``OutputItem``: ``discriminator: {propertyName: type}`` with no mapping over
+    ``FunctionToolCall`` (``type: [function_call]``): the implicit mapping names the missing
+    ``#/components/schemas/function_call``, so every value "could not be resolved"."""
+    doc = _doc(
+        {"oneOf": [{"$ref": "#/components/schemas/F"}], "discriminator": {"propertyName": "type"}}
+    )
+    doc["components"]["schemas"]["F"] = {
+        "type": "object",
+        "properties": {"type": {"type": "string", "enum": ["function_call"]}},
+        "required": ["type"],
+    }
+    checker = Checker(doc)
+    assert checker.errors("/components/schemas/S", {"type": "function_call"}) == []
+    assert checker.errors("/components/schemas/S", {"type": "other"}) != []

@@ -160,6 +160,9 @@ def _check_operation(
     path_part = path.split("?", 1)[0]
     declared = {p.get("name") for p in params if p.get("in") == "path"}
     variables = set(_TEMPLATE.findall(path_part))
+    for name in sorted(v for v in variables if _TEMPLATE.findall(path_part).count(v) > 1):
+        # one parameter, two places: no route can read it (Starlette refuses the path)
+        yield where, f"path template names {{{name}}} more than once"
     for name in sorted(variables - declared):
         yield where, f"path template variable {{{name}}} has no 'in: path' parameter"
     for at, param in located:

@@ -187,10 +187,7 @@ class Document:
         return at + "/content/" + S.escape(media) + "/schema", True
 
     def declared(self, op: Any, status: int) -> bool:
-        codes = {str(c).upper() for c in (self.raw_op(op).get("responses") or {})}
-        if not codes:  # a document that declares no responses: any success will do
-            return 200 <= status < 300
-        return str(status) in codes or f"{status // 100}XX" in codes or "DEFAULT" in codes
+        return declared(self.raw_op(op).get("responses") or {}, status)
 
     # -- driving ----------------------------------------------------------------------
 
@@ -499,7 +496,9 @@ class Document:
                 body = self.model(op.body_model).model_validate(data.draw(plan["body"]))
                 if op.body_kind == "urlencoded" and _sends_nothing(body):
                     reject()
-                if plan.get("body_at") and self.checker.errors(plan["body_at"], _sent(body)):
+                if plan.get("body_at") and self.checker.errors(
+                    plan["body_at"], _sent(body), request=True
+                ):
                     # the model dropped what the schema allows (unknown properties) and
                     # what it sends breaks the schema (minProperties): a model gap
                     raise _ModelGap()
@@ -737,6 +736,17 @@ class _ModelGap(Exception):
 
 class _GiveUp(Exception):
     """Too many schema-valid values the models refuse: a model-level gap, reported."""
+
+
+def declared(responses: dict[str, Any], status: int) -> bool:
+    """Whether an operation with these ``responses`` declares ``status``. One that declares
+    no success (no ``2xx``, redirect or ``default``: langgraph's ``GET /mcp/`` lists only
+    ``405``) describes none to match: the generated route answers a normal return with
+    ``200`` and no body, and any success will do, as for an operation with no responses."""
+    codes = {str(c).upper() for c in responses}
+    if not any(c[:1] in ("2", "3") or c == "DEFAULT" for c in codes):
+        return 200 <= status < 300 or str(status) in codes or f"{status // 100}XX" in codes
+    return str(status) in codes or f"{status // 100}XX" in codes or "DEFAULT" in codes
 
 
 def _either(doc: dict[str, Any], schema: Any) -> bool:

@@ -7,7 +7,12 @@ the ``false`` schema: the drawn values never recurse, and stay valid.
 
 Checking: every response body and SSE event is validated against the *bundled*
 ``openapi.json`` with ``openapi-schema-validator``'s OAS 3.0 or OAS 3.1 dialect (a real JSON
-Schema validator on the ``jsonschema`` library), never against our own models.
+Schema validator on the ``jsonschema`` library), never against our own models. In a 3.0
+document ``required`` reads ``readOnly``/``writeOnly`` by direction, as OAS 3.0 says: a
+required readOnly property is required in a response only, a writeOnly one in a request only
+(the library's neutral 3.0 validator skips both everywhere, which made a ``oneOf`` of a big
+and a small shape ambiguous). Their presence is not checked: "SHOULD NOT be sent" is no
+violation, and the draws, like the models, ignore both keywords.
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ from typing import Any
 import jsonschema
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
+from jsonschema.validators import extend
 from openapi_schema_validator import OAS30Validator, OAS31Validator
+from openapi_schema_validator import _keywords as oas_keywords
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4, DRAFT202012
 
@@ -186,21 +193,22 @@ class Checker:
         # 3.0.3 applies `nullable` only beside a `type`; the generated models (and the
         # vendors who write `{allOf: [$ref], nullable: true}`) read it as "or null" anywhere,
         # and so do the harness's draws: the checker reads it the same way.
-        self.doc = _nullable_anywhere(doc) if self.v30 else doc
+        self.doc = _discriminators(_nullable_anywhere(doc)) if self.v30 else doc
         doc = self.doc
         spec = DRAFT4 if self.v30 else DRAFT202012
         resource = Resource.from_contents(doc, default_specification=spec)
         self.registry: Registry[Any] = Registry().with_resource(DOC_URI, resource)
-        self.cls = OAS30Validator if self.v30 else OAS31Validator
-        self._validators: dict[str, Any] = {}
+        self._validators: dict[tuple[str, bool], Any] = {}
 
-    def errors(self, pointer_to_schema: str, instance: Any) -> list[str]:
-        """Messages for every way ``instance`` breaks the schema at ``pointer_to_schema``."""
-        validator = self._validators.get(pointer_to_schema)
+    def errors(self, pointer_to_schema: str, instance: Any, request: bool = False) -> list[str]:
+        """Messages for every way ``instance`` (a response's, or a ``request``'s) breaks the
+        schema at ``pointer_to_schema``."""
+        validator = self._validators.get((pointer_to_schema, request))
         if validator is None:
             ref = {"$ref": DOC_URI + "#" + pointer_to_schema}
-            validator = self.cls(ref, registry=self.registry)
-            self._validators[pointer_to_schema] = validator
+            cls = (_OAS30_REQUEST if request else _OAS30_RESPONSE) if self.v30 else OAS31Validator
+            validator = cls(ref, registry=self.registry)
+            self._validators[(pointer_to_schema, request)] = validator
         found: Iterator[jsonschema.ValidationError] = validator.iter_errors(instance)
         out = []
         for error in found:
@@ -209,6 +217,12 @@ class Checker:
             if len(out) >= 3:
                 break
         return out
+
+
+# 3.0 ``required`` by direction (the library's OAS30Read/WriteValidator also refuse a readOnly
+# property in a request and a writeOnly one in a response: a SHOULD NOT, not checked here).
+_OAS30_RESPONSE = extend(OAS30Validator, validators={"required": oas_keywords.read_required})
+_OAS30_REQUEST = extend(OAS30Validator, validators={"required": oas_keywords.write_required})
 
 
 def _nullable_anywhere(node: Any) -> Any:
@@ -227,10 +241,56 @@ def _nullable_anywhere(node: Any) -> Any:
         if "null" in kinds:
             members.append({"enum": [None]})
         out = {"allOf": [out, {"anyOf": members}]} if "anyOf" in out else {**out, "anyOf": members}
+    if (
+        out.get("nullable") is True
+        and isinstance(out.get("enum"), list)
+        and None not in out["enum"]
+    ):
+        out["enum"] = [*out["enum"], None]  # portkey: "Set to null to remove periodic reset"
     if out.get("nullable") is True and "type" not in out and "$ref" not in out:
         rest = {k: v for k, v in out.items() if k != "nullable"}
         return {"anyOf": [rest, {"enum": [None]}]}
     return out
+
+
+def _discriminators(doc: dict[str, Any]) -> dict[str, Any]:
+    """The document without the 3.0 discriminators whose values name no schema: a value
+    missing from ``mapping`` implicitly names ``#/components/schemas/<value>``, and when no
+    such schema exists (portkey's ``OutputItem`` over ``FunctionToolCall``, whose ``type`` is
+    ``function_call``) the validator refuses every such value. The generated models read the
+    branches' own values; here the ``oneOf``/``anyOf`` is checked plainly, as in 3.1."""
+    names = set((doc.get("components") or {}).get("schemas") or {})
+
+    def values(branch: Any, prop: str) -> list[Any]:
+        branch = deref(doc, branch) if isinstance(branch, dict) else branch
+        found = (
+            ((branch or {}).get("properties") or {}).get(prop) if isinstance(branch, dict) else None
+        )
+        found = deref(doc, found) if isinstance(found, dict) else None
+        if not isinstance(found, dict):
+            return []
+        return list(found.get("enum") or []) + ([found["const"]] if "const" in found else [])
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+            return
+        if not isinstance(node, dict):
+            return
+        for value in node.values():
+            walk(value)
+        disc = node.get("discriminator")
+        if not isinstance(disc, dict) or not isinstance(disc.get("propertyName"), str):
+            return
+        mapping = disc.get("mapping") or {}
+        branches = node.get("oneOf") or node.get("anyOf") or []
+        wanted = [v for b in branches for v in values(b, disc["propertyName"])]
+        if any(v not in mapping and v not in names for v in wanted if isinstance(v, str)):
+            del node["discriminator"]
+
+    walk(doc)
+    return doc
 
 
 def escape(part: str) -> str:

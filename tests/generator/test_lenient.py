@@ -75,6 +75,19 @@ DEFECTS: dict[str, tuple[dict[str, Any], str]] = {
         },
         "parameter removed",
     ),
+    "path template naming a variable twice": (  # huggingface-hub: .../{slug}/items/{slug}
+        {
+            "paths./items/{id}/parts/{id}": {
+                "get": {
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+                    ],
+                    "responses": {"204": {"description": "none"}},
+                }
+            }
+        },
+        "operation skipped",
+    ),
     "path-level parameter not in the template": (  # one warning, however many operations
         {
             "paths./items/{id}.parameters": [

@@ -26,6 +26,7 @@ NEEDS_LENIENT = {
     "cortex-cpp/cortex.json": "$ref target not found",
     "deepgram/openapi.yml": "duplicate operationId",
     "fish-audio/openapi.json": "a path parameter must have 'required: true'",
+    "huggingface-hub/openapi.json": "path template names {slug} more than once",
     "invokeai/openapi.json": "path template variable {workflow_id} has no 'in: path' parameter",
     "langgraph-agent-server/openapi.json": "$ref target not found",
     "milvus-restful-v2/restful-api-v2.openapi.json": "response key must be a status code",

@@ -42,12 +42,41 @@ def concrete_first(path: str) -> tuple[bool, ...]:
     return tuple("{" in segment for segment in path.split("/"))
 
 
+_VARIABLE = re.compile(r"{([^{}/]*)}")
+_IDENTIFIER = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*(:[a-zA-Z_][a-zA-Z0-9_]*)?")
+
+
+def compile_template(
+    path: str,
+) -> tuple[re.Pattern[str], dict[str, Convertor[Any]], dict[str, str]]:
+    """Starlette's ``compile_path`` for any OpenAPI template: a variable that is not an
+    identifier (portkey's ``{sub-type}``) would stay literal text, so it is compiled under a
+    stand-in name; the last map gives the spec's name of each stand-in."""
+    names: dict[str, str] = {}
+
+    def stand_in(found: re.Match[str]) -> str:
+        if _IDENTIFIER.fullmatch(found.group(1)):
+            return found.group(0)
+        name = f"ieops_var_{len(names)}"
+        names[name] = found.group(1)
+        return "{" + name + "}"
+
+    regex, _, convertors = compile_path(_VARIABLE.sub(stand_in, path))
+    return regex, convertors, names
+
+
+def _named(params: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    return {names.get(k, k): v for k, v in params.items()} if names else params
+
+
 class RouteTable:
     """Endpoints by (method, path): static paths in a dict, templated ones by regex."""
 
     def __init__(self) -> None:
         self._static: dict[tuple[str, str], ASGIApp] = {}
-        self._templated: list[tuple[str, re.Pattern[str], dict[str, Convertor[Any]], ASGIApp]] = []
+        self._templated: list[
+            tuple[str, re.Pattern[str], dict[str, Convertor[Any]], dict[str, str], ASGIApp]
+        ] = []
         self._paths: dict[int, str] = {}
 
     def template(self, endpoint: ASGIApp) -> str:
@@ -59,8 +88,8 @@ class RouteTable:
         if "{" not in path:
             self._static[(method, path)] = endpoint
             return
-        regex, _, convertors = compile_path(path)
-        self._templated.append((method, regex, convertors, endpoint))
+        regex, convertors, names = compile_template(path)
+        self._templated.append((method, regex, convertors, names, endpoint))
 
     def __bool__(self) -> bool:
         return bool(self._static or self._templated)
@@ -77,7 +106,7 @@ class RouteTable:
         if endpoint is not None:
             return endpoint, None
         encoded = raw_path.decode("latin-1") if raw_path else None
-        for route_method, regex, convertors, endpoint in self._templated:
+        for route_method, regex, convertors, names, endpoint in self._templated:
             if route_method != method:
                 continue
             found = regex.match(encoded) if encoded is not None else None
@@ -92,15 +121,26 @@ class RouteTable:
                     continue
                 values = found.groupdict()
             params = {name: convertors[name].convert(value) for name, value in values.items()}
-            return endpoint, params
+            return endpoint, _named(params, names)
         return None
 
 
 class EndpointRoute(Route):
     """A Starlette route for our endpoints that, like :class:`RouteTable`, matches templated
-    paths on the raw path, so the slow path (behind user middleware) agrees with the fast."""
+    paths on the raw path, so the slow path (behind user middleware) agrees with the fast,
+    and reads every template variable as the table does (:func:`compile_template`)."""
+
+    def __init__(self, path: str, endpoint: Any, **kwargs: Any) -> None:
+        super().__init__(path, endpoint, **kwargs)
+        self.path_regex, self.param_convertors, self.names = compile_template(path)
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child = self._matches(scope)
+        if self.names and "path_params" in child:
+            child["path_params"] = _named(child["path_params"], self.names)
+        return match, child
+
+    def _matches(self, scope: Scope) -> tuple[Match, Scope]:
         raw = scope.get("raw_path")
         if scope["type"] == "http" and raw and self.param_convertors and not scope.get("root_path"):
             found = self.path_regex.match(raw.decode("latin-1"))

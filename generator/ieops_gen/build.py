@@ -354,6 +354,14 @@ class _Builder:
         content: dict[str, Any] = response.get("content") or {}
         if not content:
             return True
+        if op.status_code in BODYLESS:
+            where = jp.join("/paths", op.path, op.http_method.lower(), "responses", code)
+            message = (
+                f"a {op.status_code} response carries no content (RFC 9110): its "
+                f"{', '.join(content)} is ignored, the operation answers no body"
+            )
+            self.warnings.append(str(self.bundle.problem(where + "/content", message)))
+            return True
         json_media = files.json_media(content)
         stream = content.get(files.SSE)
         if json_media is None and stream is None and op.kind == "api":
@@ -418,6 +426,8 @@ def build(bundle: Bundle, module: str, class_name: str | None = None) -> Service
 
 
 REDIRECTS = ("301", "302", "303", "307", "308")
+BODYLESS = (204, 205)
+"""Successes that carry no content whatever the document declares for them."""
 """The statuses that send the client elsewhere with ``Location`` (not 300 or 304)."""
 
 

@@ -61,9 +61,10 @@ def test_no_content_has_no_body(built: dict[str, Built]) -> None:
     planner = Planner()
     planner.plan("delete_item", None)
     planner.plan("ping", None)
+    planner.plan("touch_item", None)
     with tempfile.TemporaryDirectory() as tmp:
         sock = Path(tmp) / "s.sock"
-        kinds = {"delete_item": "api", "ping": "api"}
+        kinds = {"delete_item": "api", "ping": "api", "touch_item": "api"}
         with (
             serving(_app(b, planner, kinds), uds=sock),
             httpx.Client(
@@ -77,6 +78,8 @@ def test_no_content_has_no_body(built: dict[str, Built]) -> None:
             assert pinged.status_code == 200
             assert pinged.content == b"" and pinged.headers["content-length"] == "0"
             assert "content-type" not in pinged.headers
+            touched = client.put("/items/x/touch")  # content declared on its 204: none sent
+            assert touched.status_code == 204 and touched.content == b""
             assert client.get("/health").status_code == 200  # same connection still good
 
 

@@ -217,7 +217,17 @@ def start(
     return {"type": "http.response.start", "status": status, "headers": headers}
 
 
+BODYLESS_STATUSES = frozenset({204, 205, 304})
+"""Statuses that carry no content (RFC 9110): bytes written after their head would be read
+as the start of the next response on the connection."""
+
+
 async def send_json(send: Send, status: int, payload: bytes, trace_id: str) -> None:
+    """A JSON body; none at all for a status that carries none (a handler's value for a
+    204 — a spec declaring content on one — is dropped, not written into the stream)."""
+    if status in BODYLESS_STATUSES:
+        await send_empty(send, status, trace_id)
+        return
     await send(start(status, JSON, trace_id, length=len(payload)))
     await send({"type": "http.response.body", "body": payload})
 
@@ -226,7 +236,7 @@ async def send_empty(send: Send, status: int, trace_id: str, *extra: tuple[bytes
     """No content: no body and no content type (``content-length: 0`` except for 204/304);
     ``extra`` headers after the ids (a redirect's ``Location``)."""
     headers = [*id_headers(trace_id), *extra]
-    if status not in (204, 304):
+    if status not in (204, 304):  # 205 says its (empty) length
         headers.append((b"content-length", b"0"))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": b""})

@@ -297,6 +297,8 @@ class ClientMethod:
         }
         if self.uses_styled:
             needs.add("from gmi_ieops.client import styled")
+        if any(expr.startswith("untyped(") for _, expr in self.query):
+            needs.add("from gmi_ieops.client import untyped")
         if self.flag:
             needs.add("from gmi_ieops.client import set_stream_flag")
         if self.fields:
@@ -404,7 +406,9 @@ def _client_methods(service: Service, models: Models) -> list[ClientMethod]:
                 args.append(Argument(param.python_name, _optional(annotation) + " = None"))
             target = {"path": path_params, "query": query, "header": headers}[param.location]
             expr = param.python_name
-            if not param.default_style:
+            if param.location == "query" and annotation.removesuffix(" | None") == "Any":
+                expr = f"untyped({param.python_name})"  # JSON text: docs/generator.md
+            elif not param.default_style:
                 expr = f"styled({param.python_name}, {pystr(param.style)}, {param.explode})"
             target.append((param.name, expr))
         upload = files_emit.client_upload(op, models, service.schemas, {a.name for a in args})

@@ -331,6 +331,12 @@ class Document:
         free, claimed = _query_objects(self.model(op.params_model), op.parameters)
         plan["free"] = free
         plan["kinds"] = _request._value_kinds(self.model(op.params_model)) if free else {}
+        shapes = _request._shapes(self.model(op.params_model)) if op.params_model else {}
+        plan["untyped"] = {
+            p.name
+            for p in op.parameters
+            if p.location == "query" and shapes.get(p.python_name, ("",))[0] == "any"
+        }
         for param in op.parameters:
             raw = raw_params[(param.name, param.location)]
             schema = raw.get("schema")
@@ -766,7 +772,8 @@ def _either(doc: dict[str, Any], schema: Any) -> bool:
 def _arriving(plan: dict[str, Any], wire: dict[str, Any], typed: Any) -> dict[str, Any]:
     """The parameters as the wire can carry them (``docs/spec-language.md``): an empty array
     or object (also once the model dropped what it does not know) in an exploded query puts
-    nothing on the wire, so the server sees no parameter; a one-item array of a
+    nothing on the wire, so the server sees no parameter (an untyped one goes as JSON text,
+    and text that is JSON arrives as JSON); a one-item array of a
     scalar-or-array parameter is its item's bytes, and an empty non-exploded one (``k=``) is
     the empty array."""
     out = dict(wire)
@@ -777,7 +784,9 @@ def _arriving(plan: dict[str, Any], wire: dict[str, Any], typed: Any) -> dict[st
             continue
         value = out[param.name]
         exploded = param.style == "deepObject" or (param.style == "form" and param.explode)
-        if param.location == "query" and exploded and _nothing(getattr(typed, param.python_name)):
+        if param.name in plan.get("untyped", ()):
+            out[param.name] = untyped(value)  # JSON text arrives as JSON (docs/generator.md)
+        elif param.location == "query" and exploded and _nothing(getattr(typed, param.python_name)):
             del out[param.name]
         elif param.location == "query" and not exploded and value == [""]:
             out[param.name] = []  # ``k=``: one empty item and no item are the same bytes

@@ -16,7 +16,9 @@ from typing import Any
 
 import httpx
 import pydantic
+import pydantic_core
 from gmi_ieops.client._wire import encode_query, styled
+from gmi_ieops.client._wire import untyped as untyped_param
 from gmi_ieops.routing._definitions import ParamLocation
 from gmi_ieops.routing._request import parse_params
 from hypothesis import given, settings
@@ -197,3 +199,26 @@ def test_the_wire_of_object_parameters() -> None:
     assert got.box == box
     assert got.deep == Deep(color="red", extra={"n": 1})
     assert got.pair == Pair(p="u", q=2)
+
+
+class Loose(pydantic.BaseModel):
+    """A parameter whose schema gives no type (``schema: {}``; huggingface-hub has dozens)."""
+
+    anything: Any = None
+    page: int | None = None
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=_json.filter(lambda v: v is not None and v != [] and v != {}), page=st.integers())
+def test_an_untyped_parameter_arrives_as_json_when_its_text_is_json(value: Any, page: int) -> None:
+    """Top-level, the same rule as an untyped value of a free-form object: a scalar goes as
+    its text, an array or object as JSON text (one key, not exploded: the server could not
+    tell them from repeated keys), and the server reads JSON when the text is JSON."""
+    got = _roundtrip(Loose, {"anything": untyped_param(value), "page": page}, {})
+    assert _wire_json(got.model_dump()["anything"]) == _wire_json(untyped(value))
+    assert got.model_dump()["page"] == page
+
+
+def _wire_json(value: Any) -> Any:
+    """Floats compared as JSON compares them (1.0 and 1 are one number on the wire)."""
+    return pydantic_core.from_json(pydantic_core.to_json(value))

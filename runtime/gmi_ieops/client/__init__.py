@@ -8,7 +8,7 @@ websockets. See docs/client.md.
 
 from ._async import AsyncBaseClient
 from ._sync import BaseClient
-from ._wire import Styled, set_stream_flag, styled
+from ._wire import Styled, Untyped, set_stream_flag, styled, untyped
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -70,6 +70,7 @@ __all__ = [
     "ServerSentEvent",
     "Styled",
     "Timeout",
+    "Untyped",
     "WebSocketClientSession",
     "WebSocketClosedError",
     "binary_body",
@@ -78,5 +79,6 @@ __all__ = [
     "form_fields",
     "set_stream_flag",
     "styled",
+    "untyped",
     "urlencoded_body",
 ]

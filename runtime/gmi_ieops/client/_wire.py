@@ -95,6 +95,19 @@ def styled(value: object, style: str, explode: bool) -> Styled | None:
     return None if value is None else Styled(value, style, explode)
 
 
+@dataclass(frozen=True, slots=True)
+class Untyped:
+    """A query value whose schema gives no type (``schema: {}``): one key, a scalar as its
+    text and an array or object as JSON text; the server reads JSON when the text is JSON."""
+
+    value: object
+
+
+def untyped(value: object) -> Untyped | None:
+    """What generated clients pass for an untyped query parameter (None: not sent)."""
+    return None if value is None else Untyped(value)
+
+
 def _plain(value: object) -> object:
     """Models as their JSON data (by alias, only the fields set); other values unchanged."""
     if isinstance(value, pydantic.BaseModel):
@@ -179,6 +192,9 @@ def encode_query(query: Mapping[str, object] | None) -> QueryPairs | None:
         return None
     pairs: QueryPairs = []
     for key, raw in query.items():
+        if isinstance(raw, Untyped):
+            pairs.append((key, _value(_plain(raw.value))))
+            continue
         style, explode, value = "form", True, raw
         if isinstance(raw, Styled):
             style, explode, value = raw.style, raw.explode, raw.value

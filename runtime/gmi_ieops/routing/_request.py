@@ -141,8 +141,10 @@ def seed_query(scope: Scope, body: Mapping[str, Any] | None, trace_id: str) -> d
     return query
 
 
-Shape = Literal["scalar", "array", "either", "object"]
-"""``either``: a union of an array and a scalar (FastAPI's ``str | list[str]``, OpenAPI's
+Shape = Literal["scalar", "array", "either", "object", "any"]
+"""``any``: untyped (``schema: {}``); in the query, JSON when the text is JSON, else the text
+(the client writes arrays and objects as JSON text), several values a list of them.
+``either``: a union of an array and a scalar (FastAPI's ``str | list[str]``, OpenAPI's
 ``anyOf: [array, string]``). One value on the wire is the scalar, several are the array:
 ``tag=x`` reads as ``"x"``, ``tag=x&tag=y`` as ``["x", "y"]``, so a one-item array arrives
 as its item (the wire cannot tell them apart)."""
@@ -190,7 +192,10 @@ def parse_params(
                 raw = _cookies(headers).get(wire)
             else:
                 raw = path.get(wire)
-            found = raw if raw is None or shape == "scalar" else _split_simple(raw, shape, explode)
+            if raw is None or shape in ("scalar", "any"):
+                found = raw  # an untyped header or path value stays its text
+            else:
+                found = _split_simple(raw, shape, explode)
         if found is not None:
             values[wire] = found
     if collector is not None:
@@ -271,6 +276,9 @@ def _from_query(
     explode: bool,
     kinds: tuple[Mapping[str, ValueKind], ValueKind | None] | None = None,
 ) -> Any:
+    if shape == "any":
+        decoded = [_decode(v, "any") for k, v in pairs if k == wire]
+        return decoded[0] if len(decoded) == 1 else decoded or None
     if shape in ("array", "either"):
         found = [v for k, v in pairs if k == wire]
         if not found:
@@ -364,7 +372,7 @@ def _kind(annotation: Any) -> ValueKind:
     if annotation is Any or annotation is object:
         return "any"
     shape = _shape(annotation)[0]
-    return "text" if shape == "scalar" else "any" if shape == "either" else "json"
+    return "text" if shape == "scalar" else "any" if shape in ("either", "any") else "json"
 
 
 @functools.lru_cache(maxsize=1024)
@@ -376,6 +384,8 @@ def _shapes(model: type[BaseModel]) -> dict[str, tuple[Shape, frozenset[str]]]:
 def _shape(annotation: Any, depth: int = 0) -> tuple[Shape, frozenset[str]]:
     if depth > 8:
         return "scalar", frozenset()
+    if annotation is Any or annotation is object:
+        return "any", frozenset()
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
         return _shape(typing.get_args(annotation)[0], depth + 1)

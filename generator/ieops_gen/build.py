@@ -426,9 +426,10 @@ def build(bundle: Bundle, module: str, class_name: str | None = None) -> Service
 
 
 REDIRECTS = ("301", "302", "303", "307", "308")
+"""The statuses that send the client elsewhere with ``Location`` (not 300 or 304)."""
+
 BODYLESS = (204, 205)
 """Successes that carry no content whatever the document declares for them."""
-"""The statuses that send the client elsewhere with ``Location`` (not 300 or 304)."""
 
 
 def _free_form(schema: Any) -> bool:

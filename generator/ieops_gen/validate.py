@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -159,8 +160,9 @@ def _check_operation(
                 yield from _check_schema(doc, param["schema"], jp.join(at, "schema"))
     path_part = path.split("?", 1)[0]
     declared = {p.get("name") for p in params if p.get("in") == "path"}
-    variables = set(_TEMPLATE.findall(path_part))
-    for name in sorted(v for v in variables if _TEMPLATE.findall(path_part).count(v) > 1):
+    named = Counter(_TEMPLATE.findall(path_part))
+    variables = set(named)
+    for name in sorted(v for v, times in named.items() if times > 1):
         # one parameter, two places: no route can read it (Starlette refuses the path)
         yield where, f"path template names {{{name}}} more than once"
     for name in sorted(variables - declared):

@@ -185,8 +185,7 @@ class Batcher(Generic[ItemT, ResultT]):
         self.stats = BatchStats()
         self._is_async = _is_async(fn)
         self._queue: deque[_Entry[ItemT, ResultT]] = deque()
-        self._running: set[asyncio.Task[None]] = set()
-        self._batches: set[_Batch] = set()
+        self._running: dict[asyncio.Task[None], _Batch] = {}
         self._dispatcher: asyncio.Task[None] | None = None
         self._wakeup: asyncio.Future[None] | None = None
         self._closing = False
@@ -204,10 +203,10 @@ class Batcher(Generic[ItemT, ResultT]):
     @property
     def stalled(self) -> bool:
         """Every runner holds a batch that has run for ``stall_after`` or longer."""
-        if self.stall_after is None or len(self._batches) < self.concurrency:
+        if self.stall_after is None or len(self._running) < self.concurrency:
             return False
         now = time.monotonic()
-        return all(now - batch.started >= self.stall_after for batch in self._batches)
+        return all(now - batch.started >= self.stall_after for batch in self._running.values())
 
     async def submit(self, item: ItemT) -> ResultT:
         """One item's result (or its exception raised)."""
@@ -281,9 +280,9 @@ class Batcher(Generic[ItemT, ResultT]):
                 batch = [self._queue.popleft() for _ in range(min(self.max_size, len(self._queue)))]
                 if batch:
                     self._last_size = len(batch)
-                    task = loop.create_task(self._run(batch))
-                    self._running.add(task)
-                    task.add_done_callback(self._running.discard)
+                    record = _Batch(len(batch), time.monotonic())
+                    task = loop.create_task(self._run(batch, record))
+                    self._running[task] = record  # until its model call returns (_run)
         finally:
             self._dispatcher = None
             self._wakeup = None
@@ -304,7 +303,7 @@ class Batcher(Generic[ItemT, ResultT]):
             finally:
                 timer.cancel()
 
-    async def _run(self, batch: list[_Entry[ItemT, ResultT]]) -> None:
+    async def _run(self, batch: list[_Entry[ItemT, ResultT]], record: _Batch) -> None:
         size = len(batch)
         if size > self.stats.largest and size > 1:
             # At most max_size such lines per process: proof that batching happens.
@@ -318,8 +317,6 @@ class Batcher(Generic[ItemT, ResultT]):
             except Exception:
                 _logger.exception("%s: the batch observer failed", self.name)
         callers = len({id(entry.caller) for entry in batch})
-        record = _Batch(size, time.monotonic())
-        self._batches.add(record)
         watchdog = None
         if self.stall_after is not None:
             loop = asyncio.get_running_loop()
@@ -334,7 +331,9 @@ class Batcher(Generic[ItemT, ResultT]):
                 entry.caller.deliver(entry.index, exc)
             return
         finally:
-            self._batches.discard(record)
+            # Out of the count as the call returns (what follows awaits nothing): a caller
+            # woken by its result already sees the batcher unstalled.
+            self._running.pop(cast("asyncio.Task[None]", asyncio.current_task()), None)
             if watchdog is not None:
                 watchdog.cancel()
             self._returned(record)

@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 from fastapi import FastAPI
 from starlette.convertors import Convertor
-from starlette.routing import Match, Route, compile_path
+from starlette.routing import PARAM_REGEX, Match, Route, compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .. import metrics
@@ -43,7 +43,6 @@ def concrete_first(path: str) -> tuple[bool, ...]:
 
 
 _VARIABLE = re.compile(r"{([^{}/]*)}")
-_IDENTIFIER = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*(:[a-zA-Z_][a-zA-Z0-9_]*)?")
 
 
 def compile_template(
@@ -55,7 +54,7 @@ def compile_template(
     names: dict[str, str] = {}
 
     def stand_in(found: re.Match[str]) -> str:
-        if _IDENTIFIER.fullmatch(found.group(1)):
+        if PARAM_REGEX.fullmatch(found.group(0)):  # what compile_path reads as a variable
             return found.group(0)
         name = f"ieops_var_{len(names)}"
         names[name] = found.group(1)

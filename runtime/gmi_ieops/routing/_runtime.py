@@ -132,7 +132,7 @@ class RouteRuntime:
 
     def stalled_routes(self) -> list[str]:
         """Batched routes whose model call has outlived ``MODEL_TIMEOUT`` (``/ready`` 503)."""
-        return sorted(route for route, batcher in self.batchers().items() if batcher.stalled)
+        return sorted({route for (route, _), batcher in self._batchers.items() if batcher.stalled})
 
     def batchers(self) -> dict[str, Batcher[Any, Any]]:
         """Route → its batcher (one per route and function; the first), for stats."""

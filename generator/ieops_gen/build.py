@@ -21,6 +21,13 @@ from .validate import BATCH_LIMITS, HTTP_METHODS
 METHOD_NAME_LENGTH = 64
 """Longer method names (from long operationIds or paths) keep their head and tail."""
 
+RESERVED_HEADERS = {
+    "accept": "content negotiation (the responses' media types)",
+    "content-type": "the request body's media type",
+    "authorization": "securitySchemes (pass the credential in the client's headers)",
+}
+"""Header parameters OpenAPI says SHALL be ignored, and what describes each instead."""
+
 
 class _Builder:
     def __init__(self, bundle: Bundle, module: str) -> None:
@@ -37,6 +44,7 @@ class _Builder:
         for name in source:
             self.renamed[name] = self.class_names.unique(names.class_name(name), sep="")
         self.warnings: list[str] = []
+        self.reserved: dict[str, list[tuple[str, str]]] = {}  # header -> (name, pointer)s
         self.fixups = fixups.Fixups(self.schemas, self.warnings, self.aliases)
         for name, schema in source.items():
             self.schemas[self.renamed[name]] = self.rewrite(copy.deepcopy(schema))
@@ -105,6 +113,7 @@ class _Builder:
                 op = self.operation(path, item, method, methods)
                 if op is not None:
                     operations.append(op)
+        self.warn_reserved()
         title = str(info.get("title", self.module))
         return Service(
             module=self.module,
@@ -123,6 +132,17 @@ class _Builder:
             openapi=self.doc,
             error_format=str(self.doc.get("x-ieops-error-format") or "ieops"),
         )
+
+    def warn_reserved(self) -> None:
+        """One warning per reserved header name, at its first use, counting the others."""
+        for lowered, uses in self.reserved.items():
+            (name, at), more = uses[0], len(uses) - 1
+            message = (
+                f"header parameter {name!r} is ignored"
+                + (f" (and {more} more like it)" if more else "")
+                + f": OpenAPI reserves it for {RESERVED_HEADERS[lowered]}"
+            )
+            self.warnings.append(str(self.bundle.problem(at, message)))
 
     def skip(self, method: str, path: str, reason: str) -> None:
         self.skipped.append(f"{method.upper()} {path}: {reason}")
@@ -191,9 +211,14 @@ class _Builder:
         self, op: Operation, item: dict[str, Any], raw: dict[str, Any], hint: str
     ) -> bool:
         merged: dict[tuple[str, str], dict[str, Any]] = {}
-        for owner in (item, raw):
-            for param in owner.get("parameters", []):
+        owners = ((item, op.pointer.rsplit("/", 1)[0]), (raw, op.pointer))
+        for owner, at in owners:  # the operation's parameters override the path item's
+            for index, param in enumerate(owner.get("parameters", [])):
                 param = refs.deref(self.doc, param)
+                if param["in"] == "header" and param["name"].lower() in RESERVED_HEADERS:
+                    uses = self.reserved.setdefault(param["name"].lower(), [])
+                    uses.append((param["name"], jp.join(at, "parameters", str(index))))
+                    continue
                 merged[(param["name"], param["in"])] = param
         if not merged:
             return True
@@ -219,8 +244,6 @@ class _Builder:
             if location == "querystring":
                 self.skip(op.http_method, op.path, "'in: querystring' parameters are not supported")
                 return False
-            if location == "path" and op.kind == "ws":
-                pass
             key = wire.unique(name) if name in properties else name
             schema = param.get("schema")
             if schema is None:

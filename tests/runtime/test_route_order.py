@@ -6,6 +6,10 @@ before ``/v1/engines/{name}/releases/latest``; the server used to route
 ``.../releases/latest`` to the first. Checked for the runtime's ``Server`` (its fast
 table and its Starlette routes) and for ``api_router`` in a FastAPI app, over drawn sets
 of overlapping templates declared in drawn orders.
+
+A segment that is partly literal (huggingface-hub's ``{slug}-{id}`` beside ``{slug}``) is
+more concrete than a bare variable: ``.../a-b/items`` goes to ``{slug}-{id}`` whichever
+route is declared first (it used to go to the first declared).
 """
 
 from __future__ import annotations
@@ -20,14 +24,31 @@ from gmi_ieops.typed import api_router
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-# Each template has three segments, each either a literal from a small set or a parameter;
-# two templates overlap when every segment pair is equal literals or has a parameter.
-_SEGMENT = st.sampled_from(["a", "b", "latest", "{p}"])
+# Each template has three segments, each a literal from a small set, a parameter, or two
+# parameters around a literal dash; two templates overlap when every segment pair can match
+# one URL segment.
+_SEGMENT = st.sampled_from(["a", "b", "latest", "{p}", "{p}-{q}"])
 
 
 def _template(parts: tuple[str, ...]) -> str:
-    named = [f"{{p{i}}}" if part == "{p}" else part for i, part in enumerate(parts)]
+    named = [
+        part.replace("{p}", f"{{p{i}}}").replace("{q}", f"{{q{i}}}") for i, part in enumerate(parts)
+    ]
     return "/" + "/".join(named)
+
+
+def _matches(part: str, segment: str) -> bool:
+    if part == "{p}":
+        return True
+    if part == "{p}-{q}":
+        head, _, tail = segment.partition("-")
+        return bool(head and tail)
+    return part == segment
+
+
+def _rank(part: str) -> int:
+    """Literal before partly literal before a bare variable."""
+    return {"{p}": 2, "{p}-{q}": 1}.get(part, 0)
 
 
 def _handler(template: str) -> Any:
@@ -39,11 +60,11 @@ def _handler(template: str) -> Any:
 
 def _expected(url: tuple[str, ...], templates: list[tuple[str, ...]]) -> str | None:
     """The most concrete template that matches: at the first segment where two matching
-    templates differ, the literal one wins."""
-    matching = [t for t in templates if all(p in ("{p}", u) for p, u in zip(t, url, strict=True))]
+    templates differ, the more literal one wins."""
+    matching = [t for t in templates if all(map(_matches, t, url))]
     if not matching:
         return None
-    best = min(matching, key=lambda t: tuple(part == "{p}" for part in t))
+    best = min(matching, key=lambda t: tuple(map(_rank, t)))
     return _template(best)
 
 
@@ -64,8 +85,13 @@ async def _get_all(app: Any, urls: list[tuple[str, ...]]) -> list[str | None]:
     return found
 
 
+def _shape(part: str) -> str:
+    """A URL segment of a template's own shape."""
+    return {"{p}": "x", "{p}-{q}": "x-y"}.get(part, part)
+
+
 _templates = st.lists(st.tuples(_SEGMENT, _SEGMENT, _SEGMENT), min_size=1, max_size=6, unique=True)
-_urls = st.lists(st.tuples(*[st.sampled_from(["a", "b", "latest", "x"])] * 3), max_size=6)
+_urls = st.lists(st.tuples(*[st.sampled_from(["a", "b", "latest", "x", "x-y"])] * 3), max_size=6)
 
 
 @settings(max_examples=150, deadline=None)
@@ -75,7 +101,7 @@ def test_the_server_matches_concrete_segments_first(
 ) -> None:
     app = Server(routers={"": _routes(templates)}).app
     urls = urls + list(templates)  # every template's own literal shape too
-    urls = [tuple("x" if p == "{p}" else p for p in u) for u in urls]
+    urls = [tuple(_shape(p) for p in u) for u in urls]
     assert asyncio.run(_get_all(app, urls)) == [_expected(u, templates) for u in urls]
 
 
@@ -86,7 +112,7 @@ def test_the_fastapi_router_matches_concrete_segments_first(
 ) -> None:
     app = FastAPI()
     app.include_router(api_router(_routes(templates)))
-    urls = [tuple("x" if p == "{p}" else p for p in u) for u in urls + list(templates)]
+    urls = [tuple(_shape(p) for p in u) for u in urls + list(templates)]
     assert asyncio.run(_get_all(app, urls)) == [_expected(u, templates) for u in urls]
 
 
@@ -101,4 +127,11 @@ def test_cortex_releases_latest() -> None:
         ("engines", "llama", "releases", "latest"),
         ("engines", "llama", "releases", "v1"),
     ]
+    assert asyncio.run(_get_all(app, urls)) == [_template(templates[1]), _template(templates[0])]
+
+
+def test_huggingface_slug_and_id() -> None:
+    templates: list[tuple[str, ...]] = [("c", "{p}", "r"), ("c", "{p}-{q}", "r")]
+    app = Server(routers={"": _routes(templates)}).app
+    urls: list[tuple[str, ...]] = [("c", "a-b", "r"), ("c", "ab", "r")]
     assert asyncio.run(_get_all(app, urls)) == [_template(templates[1]), _template(templates[0])]

@@ -33,16 +33,22 @@ WEBSOCKET = "WEBSOCKET"
 ROUTE_KEY = "ieops.route"
 """Where the fast path leaves the template of the route it matched (for metrics)."""
 
+_VARIABLE = re.compile(r"{([^{}/]*)}")
 
-def concrete_first(path: str) -> tuple[bool, ...]:
+
+def concrete_first(path: str) -> tuple[int, ...]:
     """A sort key that puts a concrete segment before a templated one: OpenAPI matches
     concrete paths before templated counterparts (``/releases/latest`` before
-    ``/releases/{version}``, whatever the declaration order). Stable sorting keeps the
-    declared order of routes that never match the same URL differently."""
-    return tuple("{" in segment for segment in path.split("/"))
+    ``/releases/{version}``, whatever the declaration order), and a segment with literal
+    text around its variables before a bare variable (``{slug}-{id}`` before ``{slug}``,
+    which would match all it does). Stable sorting keeps the declared order of the rest."""
+    return tuple(_segment_rank(segment) for segment in path.split("/"))
 
 
-_VARIABLE = re.compile(r"{([^{}/]*)}")
+def _segment_rank(segment: str) -> int:
+    if "{" not in segment:
+        return 0
+    return 2 if _VARIABLE.fullmatch(segment) else 1
 
 
 def compile_template(

@@ -1,5 +1,7 @@
-"""``encode_json`` drops unset ``None`` fields only, however deep, and only looks where one
-can be: its per-class plan must exclude exactly what a walk of every field would."""
+"""``encode_json`` drops unset ``None`` fields only, however deep (models in maps of lists,
+lists of lists: huggingface-hub's ``dict[str, list[Tag]]`` answers sent ``null``s), and
+only looks where one can be: its per-class plan must give what a walk of every value
+would."""
 
 from __future__ import annotations
 
@@ -35,6 +37,8 @@ class Branch(BaseModel):
     bag: list = []  # type: ignore[type-arg]  # a bare container may hold models
     by_key: dict[str, Leaf] = {}  # a map of models (additionalProperties: a $ref)
     maybe_map: dict[str, Leaf] | None = None
+    lists_by_key: dict[str, list[Leaf]] = {}  # huggingface-hub's tags by type
+    rows: list[list[Leaf]] = []
     count: int | None = None
 
 
@@ -48,50 +52,32 @@ class Leaves(RootModel[list[Leaf]]):
     pass
 
 
-def _full_walk(model: BaseModel) -> dict[Any, Any] | None:
-    """The reference: every field of every model looked at."""
-    if isinstance(model, RootModel):
-        root = model.root
-        if isinstance(root, BaseModel):
-            return _full_walk(root)
-        if isinstance(root, list):
-            return _list_walk(root) or None
-        return None
-    exclude: dict[Any, Any] = {}
-    for name in type(model).model_fields:
-        value = getattr(model, name)
-        if value is None:
-            if name not in model.model_fields_set:
-                exclude[name] = True
-        elif isinstance(value, BaseModel):
-            inner = _full_walk(value)
-            if inner:
-                exclude[name] = inner
-        elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
-            items = _list_walk(value)
-            if items:
-                exclude[name] = items
-        elif isinstance(value, dict):
-            entries = {
-                key: inner
-                for key, item in value.items()
-                if isinstance(item, BaseModel) and (inner := _full_walk(item))
-            }
-            if entries:
-                exclude[name] = entries
-    return exclude or None
-
-
-def _list_walk(values: list[Any]) -> dict[int, Any]:
-    return {
-        i: inner
-        for i, item in enumerate(values)
-        if isinstance(item, BaseModel) and (inner := _full_walk(item))
-    }
+class LeavesByKey(RootModel[dict[str, list[Leaf]]]):
+    pass
 
 
 def _expected(model: BaseModel) -> Any:
-    return json.loads(model.model_dump_json(by_alias=True, exclude=_full_walk(model)))
+    """The reference, built without ``exclude``: pydantic's full dump, with every ``null``
+    of an unset field removed, found by walking the model and the dump side by side
+    through every model, list and map, however nested."""
+    return _prune(model, model.model_dump(mode="json", by_alias=True))
+
+
+def _prune(value: Any, dumped: Any) -> Any:
+    if isinstance(value, RootModel):
+        return _prune(value.root, dumped)
+    if isinstance(value, BaseModel):
+        kept = {}
+        for name, field in type(value).model_fields.items():
+            key, item = field.alias or name, getattr(value, name)
+            if key in dumped and not (item is None and name not in value.model_fields_set):
+                kept[key] = _prune(item, dumped[key])
+        return kept
+    if isinstance(value, (list, tuple)):
+        return [_prune(item, out) for item, out in zip(value, dumped, strict=True)]
+    if isinstance(value, dict):
+        return {key: _prune(value[key], out) for key, out in dumped.items()}
+    return dumped
 
 
 notes = st.one_of(st.none(), st.text(max_size=3))
@@ -126,6 +112,8 @@ def branches(draw: st.DrawFn) -> Branch:
         ("bag", st.lists(leaves(), max_size=2)),
         ("by_key", st.dictionaries(st.sampled_from(["a", "b", "c"]), leaves(), max_size=3)),
         ("maybe_map", st.one_of(st.none(), st.dictionaries(st.just("k"), leaves(), max_size=1))),
+        ("lists_by_key", st.dictionaries(st.sampled_from("ab"), st.lists(leaves(), max_size=2))),
+        ("rows", st.lists(st.lists(leaves(), max_size=2), max_size=2)),
         ("count", st.one_of(st.none(), st.integers())),
     ):
         if draw(st.booleans()):
@@ -134,7 +122,14 @@ def branches(draw: st.DrawFn) -> Branch:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(branches(), plains(), st.lists(leaves(), max_size=3).map(Leaves)))
+@given(
+    st.one_of(
+        branches(),
+        plains(),
+        st.lists(leaves(), max_size=3).map(Leaves),
+        st.dictionaries(st.sampled_from("ab"), st.lists(leaves(), max_size=2)).map(LeavesByKey),
+    )
+)
 def test_encode_json_excludes_what_a_full_walk_excludes(model: BaseModel) -> None:
     assert json.loads(encode_json(model)) == _expected(model)
 
@@ -147,6 +142,8 @@ def test_unset_nones_are_left_out_and_set_ones_stay() -> None:
         "payload": 0,
         "bag": [],
         "by_key": {},
+        "lists_by_key": {},
+        "rows": [],
         "plain": {"vector": [], "index": 0, "kind": "plain"},
         "count": None,
     }

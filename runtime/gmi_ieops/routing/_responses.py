@@ -98,14 +98,7 @@ def unset_nones(model: BaseModel, depth: int = 0) -> dict[Any, Any] | None:
     if not checks or depth > 32:
         return None
     if isinstance(model, RootModel):  # exclusions apply to the root value itself
-        root = model.root
-        if isinstance(root, BaseModel):
-            return unset_nones(root, depth + 1)
-        if isinstance(root, list):
-            return _in_list(root, depth) or None
-        if isinstance(root, dict):
-            return _in_map(root, depth) or None
-        return None
+        return _within(model.root, depth)
     exclude: dict[Any, Any] = {}
     fields_set = model.__pydantic_fields_set__
     for name in checks:
@@ -113,36 +106,28 @@ def unset_nones(model: BaseModel, depth: int = 0) -> dict[Any, Any] | None:
         if value is None:
             if name not in fields_set:
                 exclude[name] = True
-        elif isinstance(value, BaseModel):
-            inner = unset_nones(value, depth + 1)
-            if inner:
-                exclude[name] = inner
-        elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
-            items = _in_list(value, depth)
-            if items:
-                exclude[name] = items
-        elif isinstance(value, dict) and value:
-            entries = _in_map(value, depth)
-            if entries:
-                exclude[name] = entries
+        elif (inner := _within(value, depth)) is not None:
+            exclude[name] = inner
     return exclude or None
 
 
-def _in_list(values: list[Any], depth: int) -> dict[int, Any]:
-    return {
-        i: inner
-        for i, item in enumerate(values)
-        if isinstance(item, BaseModel) and (inner := unset_nones(item, depth + 1))
-    }
-
-
-def _in_map(values: dict[Any, Any], depth: int) -> dict[Any, Any]:
-    """A map of models (``additionalProperties`` a schema): exclusions by key."""
-    return {
-        key: inner
-        for key, item in values.items()
-        if isinstance(item, BaseModel) and (inner := unset_nones(item, depth + 1))
-    }
+def _within(value: Any, depth: int) -> dict[Any, Any] | None:
+    """The exclusions inside one value: a model, or a list or map holding models at any
+    depth (``dict[str, list[Tag]]``). A list whose first item is neither a model nor a
+    container (a vector) is not walked."""
+    if isinstance(value, BaseModel):
+        return unset_nones(value, depth + 1)
+    if depth > 32:
+        return None
+    if isinstance(value, list | tuple):
+        if not value or not isinstance(value[0], BaseModel | list | tuple | dict):
+            return None
+        found = {i: inner for i, item in enumerate(value) if (inner := _within(item, depth + 1))}
+    elif isinstance(value, dict):
+        found = {k: inner for k, item in value.items() if (inner := _within(item, depth + 1))}
+    else:
+        return None
+    return found or None
 
 
 @functools.cache

@@ -345,9 +345,11 @@ class Fixups:
 
     def default_problem(self, schema: dict[str, Any], value: Any) -> str | None:
         """Why a default cannot be written as a Python default, or ``None`` when it can."""
-        if not self.default_fits(schema, value):
-            return "it does not fit the schema's type"
         target = self.target(schema)
+        if not self.default_fits(schema, value):
+            if isinstance(target, dict) and "type" not in target and _union(target):
+                return self.union_problem(target, value)
+            return "it does not fit the schema's type"
         if (
             target is not schema
             and is_enum(target)
@@ -365,7 +367,7 @@ class Fixups:
                 return f"format {node['format']!r} values are not plain strings"
         if value is None and not _nullable(schema) and not _nullable(target):
             return "null default on a schema that is not nullable"
-        if value is None and isinstance(target, dict) and ("oneOf" in target or "anyOf" in target):
+        if value is None and isinstance(target, dict) and _union(target):
             return "a null default on a union is implied by its optional field"
         return None
 
@@ -403,8 +405,8 @@ class Fixups:
                 kinds = "object"
             elif "enum" in target:
                 return value in target["enum"] or value is None
-            elif "oneOf" in target or "anyOf" in target:
-                return value is None  # codegen copies a union's default into every branch
+            elif _union(target):
+                return value is None or self.union_problem(target, value) is None
             else:
                 return True
         kinds = kinds if isinstance(kinds, list) else [kinds]
@@ -414,6 +416,86 @@ class Fixups:
             )
         return any(_is_type(value, kind) for kind in kinds)
 
+    def union_problem(self, union: dict[str, Any], value: Any) -> str | None:
+        """Why no member of ``union`` takes ``value`` as a Python default that type-checks
+        (``tool_choice: Mode | Named = Mode.auto``, ``limit: int | str = 5``), or ``None``."""
+        members = {
+            key: union[key] for key in ("anyOf", "oneOf") if isinstance(union.get(key), list)
+        }
+        if any(_own_class(m) for listed in members.values() for m in listed):
+            return (
+                "a member with constraints becomes a class of its own (a root model), to "
+                "which the default would be copied, where it does not type-check"
+            )
+        takers = {
+            key: sum(self.member_takes(m, value) for m in listed) for key, listed in members.items()
+        }
+        if 0 in takers.values():
+            return (
+                "no member of the union takes it as a Python default (a model, a constrained "
+                "or formatted value, or a referenced schema other than an enum is not one)"
+            )
+        if takers.get("oneOf", 1) > 1:
+            return "it is valid under more than one oneOf member, so not valid for the oneOf"
+        return None
+
+    def member_takes(self, member: Any, value: Any) -> bool:
+        """A scalar, or a list of them, for a plain inline member of its type; a value of an
+        enum, inline or referenced; anything, for an untyped member (``Any``).
+
+        """
+        target = self.target(member)
+        if not isinstance(target, dict):
+            return False
+        if target is not member:  # through a $ref
+            return is_enum(target) and value in target["enum"]
+        keys = set(target) - _ANNOTATIONS
+        if not keys & _TYPING:
+            return True
+        if "enum" in target:
+            return value in target["enum"]
+        if "const" in target:
+            return bool(value == target["const"])
+        if isinstance(value, dict) or not keys <= {"type", "items", "format", "title"}:
+            return False
+        if target.get("format") in _WRAPPED_FORMATS:
+            return False
+        kinds = target.get("type")
+        kinds = kinds if isinstance(kinds, list) else [kinds]
+        if not any(_is_type(value, kind) for kind in kinds):
+            return False
+        if not isinstance(value, list):
+            return True
+        items = target.get("items", {})
+        plain = isinstance(items, dict) and set(items) - _ANNOTATIONS <= {"type"}
+        return plain and all(self.member_takes(items, entry) for entry in value)
+
+
+def _own_class(member: Any) -> bool:
+    """Whether an inline union member becomes a root model of its own: a scalar or an array
+    with constraints (``{type: integer, minimum: 1}``), or a nested union. When a union's
+    default is kept, datamodel-code-generator copies it into such a class, where it does
+    not type-check (portkey's ``class NEpochs(RootModel[int]): root: ... = "auto"``)."""
+    if not isinstance(member, dict) or "$ref" in member:
+        return False
+    if _union(member):
+        return True
+    own = set(member) - _ANNOTATIONS - {"type", "items", "format", "title", "enum", "const"}
+    return bool(own) and not own & {"properties", "additionalProperties", "allOf"}
+
+
+_ANNOTATIONS = frozenset(
+    {"description", "examples", "example", "deprecated", "$comment", "readOnly", "writeOnly"}
+)
+"""Keywords that change neither a member's Python type nor whether it becomes a class."""
+
+_TYPING = frozenset(
+    {
+        "type", "enum", "const", "properties", "additionalProperties", "items", "prefixItems",
+        "oneOf", "anyOf", "allOf", "not", "$ref",
+    }
+)  # fmt: skip
+"""Keywords that give a schema a Python type; a member with none of them is ``Any``."""
 
 _META = frozenset(
     {
@@ -474,6 +556,10 @@ def _is_type(value: Any, kind: Any) -> bool:
     if kind == "integer" and isinstance(value, float):
         return value.is_integer()
     return isinstance(value, checks[kind])
+
+
+def _union(schema: dict[str, Any]) -> bool:
+    return "oneOf" in schema or "anyOf" in schema
 
 
 def is_enum(schema: Any) -> bool:

@@ -406,7 +406,7 @@ def _client_methods(service: Service, models: Models) -> list[ClientMethod]:
                 args.append(Argument(param.python_name, _optional(annotation) + " = None"))
             target = {"path": path_params, "query": query, "header": headers}[param.location]
             expr = param.python_name
-            if param.location == "query" and annotation.removesuffix(" | None") == "Any":
+            if param.location == "query" and "Any" in _union_members(annotation):
                 expr = f"untyped({param.python_name})"  # JSON text: docs/generator.md
             elif not param.default_style:
                 expr = f"styled({param.python_name}, {pystr(param.style)}, {param.explode})"
@@ -743,3 +743,19 @@ def _routes_imports(service: Service) -> _Imports:
     for statement in ROUTES_IMPORTS:
         routes.add(statement)
     return routes
+
+
+def _union_members(annotation: str) -> list[str]:
+    """The top-level members of an annotation's union (``bool | Any | None``): a parameter
+    that takes ``Any`` is untyped on the wire, whatever its other members."""
+    members: list[str] = []
+    depth = start = 0
+    for i, char in enumerate(annotation):
+        if char in "[(":
+            depth += 1
+        elif char in "])":
+            depth -= 1
+        elif depth == 0 and annotation.startswith(" | ", i):
+            members.append(annotation[start:i])
+            start = i + 3
+    return [*members, annotation[start:]]

@@ -87,3 +87,19 @@ def test_one_free_form_object_beside_others_does_not_warn(
 ) -> None:
     spec = _spec(tmp_path, {"name": "filters", "in": "query", "schema": FREE}, second)
     assert _free(run(spec, "g")) == []
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {},
+        {"anyOf": [{"type": "boolean"}, {}]},  # huggingface-hub's includeInvitees
+        {"anyOf": [{"type": "array", "items": {"type": "string"}}, {}]},
+        {"oneOf": [{"type": "object", "properties": {"a": {"type": "string"}}}, {}]},
+    ],
+)
+def test_a_parameter_that_takes_anything_is_written_untyped(tmp_path: Path, schema: Any) -> None:
+    """Any member that is untyped makes the parameter untyped on the wire: JSON text for an
+    array or object, as the server reads it (``routing/_request.py``'s ``any`` shape)."""
+    result = run(_spec(tmp_path, {"name": "value", "in": "query", "schema": schema}), "api")
+    assert '"value": untyped(value),' in result.files["api/client.py"]

@@ -206,17 +206,29 @@ class Loose(pydantic.BaseModel):
 
     anything: Any = None
     page: int | None = None
+    # a union with an untyped member takes anything: untyped too (huggingface-hub's
+    # ``includeInvitees: anyOf [boolean, {}]``; an array member read it as a list of texts)
+    flag: bool | Any = False
+    expand: list[str] | Any | None = None
+
+
+_untyped_values = _json.filter(lambda v: v is not None and v != [] and v != {})
 
 
 @settings(max_examples=200, deadline=None)
-@given(value=_json.filter(lambda v: v is not None and v != [] and v != {}), page=st.integers())
-def test_an_untyped_parameter_arrives_as_json_when_its_text_is_json(value: Any, page: int) -> None:
+@given(value=_untyped_values, flag=_untyped_values, expand=_untyped_values, page=st.integers())
+def test_an_untyped_parameter_arrives_as_json_when_its_text_is_json(
+    value: Any, flag: Any, expand: Any, page: int
+) -> None:
     """Top-level, the same rule as an untyped value of a free-form object: a scalar goes as
     its text, an array or object as JSON text (one key, not exploded: the server could not
     tell them from repeated keys), and the server reads JSON when the text is JSON."""
-    got = _roundtrip(Loose, {"anything": untyped_param(value), "page": page}, {})
-    assert _wire_json(got.model_dump()["anything"]) == _wire_json(untyped(value))
-    assert got.model_dump()["page"] == page
+    sent = {"anything": value, "flag": flag, "expand": expand}
+    got = _roundtrip(Loose, {**{k: untyped_param(v) for k, v in sent.items()}, "page": page}, {})
+    dumped = got.model_dump()
+    for name, one in sent.items():
+        assert _wire_json(dumped[name]) == _wire_json(untyped(one)), name
+    assert dumped["page"] == page
 
 
 def _wire_json(value: Any) -> Any:

@@ -392,6 +392,8 @@ def _shape(annotation: Any, depth: int = 0) -> tuple[Shape, frozenset[str]]:
     if origin is typing.Union or origin is types.UnionType:
         shapes = [_shape(a, depth + 1) for a in typing.get_args(annotation) if a is not type(None)]
         kinds = {kind for kind, _ in shapes}
+        if "any" in kinds:  # a union that takes anything (``bool | Any``) is untyped
+            return "any", frozenset()
         if "array" in kinds and kinds & {"scalar", "either"}:
             return "either", frozenset()
         return next((found for found in shapes if found[0] != "scalar"), ("scalar", frozenset()))

@@ -833,8 +833,6 @@ def _unclaimed(value: Any, claimed: tuple[set[str], tuple[str, ...]]) -> bool:
         return True
     return not any(k in names or (k.startswith(prefixes) and k.endswith("]")) for k in value)
 
-    return value
-
 
 def _free_arriving(plan: dict[str, Any], wire: dict[str, Any], out: dict[str, Any]) -> None:
     """Every free-form exploded object's keys arrive in the first one; untyped values that

@@ -147,7 +147,8 @@ Shape = Literal["scalar", "array", "either", "object", "any"]
 ``either``: a union of an array and a scalar (FastAPI's ``str | list[str]``, OpenAPI's
 ``anyOf: [array, string]``). One value on the wire is the scalar, several are the array:
 ``tag=x`` reads as ``"x"``, ``tag=x&tag=y`` as ``["x", "y"]``, so a one-item array arrives
-as its item (the wire cannot tell them apart)."""
+as its item (the wire cannot tell them apart). A union of an object with scalars or arrays
+is read by those (its object member would be keys no other parameter claims)."""
 
 
 def parse_params(
@@ -349,10 +350,10 @@ def _object_kinds(annotation: Any, depth: int = 0) -> tuple[dict[str, ValueKind]
     if origin is typing.Annotated:
         return _object_kinds(typing.get_args(annotation)[0], depth + 1)
     if origin is typing.Union or origin is types.UnionType:
-        for arg in typing.get_args(annotation):
-            if arg is not type(None) and _shape(arg)[0] == "object":
-                return _object_kinds(arg, depth + 1)
-        return {}, None
+        members = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+        if not all(_shape(arg)[0] == "object" for arg in members):
+            return {}, None  # also a scalar or an array (``str | dict[str, str]``): not exploded
+        return _object_kinds(members[0], depth + 1)
     if origin is dict or annotation is dict:
         args = typing.get_args(annotation)
         return {}, _kind(args[1] if len(args) == 2 else Any)
@@ -394,6 +395,9 @@ def _shape(annotation: Any, depth: int = 0) -> tuple[Shape, frozenset[str]]:
         kinds = {kind for kind, _ in shapes}
         if "any" in kinds:  # a union that takes anything (``bool | Any``) is untyped
             return "any", frozenset()
+        if "object" in kinds and len(kinds) > 1:  # read by its other members (see above)
+            shapes = [found for found in shapes if found[0] != "object"]
+            kinds.discard("object")
         if "array" in kinds and kinds & {"scalar", "either"}:
             return "either", frozenset()
         return next((found for found in shapes if found[0] != "scalar"), ("scalar", frozenset()))

@@ -31,7 +31,7 @@ from typing import Any
 
 import httpx
 import pydantic
-from gmi_ieops.client._wire import render_path, styled
+from gmi_ieops.client._wire import render_path, simple, styled
 from gmi_ieops.routing import _request
 from gmi_ieops.routing._dispatch import compile_template, concrete_first
 from hypothesis import HealthCheck, Phase, given, reject, settings
@@ -364,8 +364,6 @@ class Document:
                 param.location, _query_safe
             )
             strategy = strategy.filter(safe)
-            if op.response_model and op.response_media and param.name.lower() == "accept":
-                strategy = st.none()  # JSON or a file: the method's form sets Accept
             if param.required and param.location in ("query", "header"):
                 # an empty array (or object) serialises to nothing in every OpenAPI style:
                 # on the wire it is the parameter's absence, which a required one cannot be
@@ -377,6 +375,8 @@ class Document:
             plan["params"].append((param, strategy))
             if _either(self.doc, schema):
                 plan.setdefault("either", set()).add(param.name)
+            if _scalar_kinds(self.doc, schema) - {"null"} > {"string"}:
+                plan.setdefault("texts", set()).add(param.name)
         if op.body_kind in ("form", "binary"):
             self.prepare_files(op, plan)
         elif op.body_model:
@@ -767,8 +767,8 @@ def declared(responses: dict[str, Any], status: int) -> bool:
     return str(status) in codes or f"{status // 100}XX" in codes or "DEFAULT" in codes
 
 
-def _either(doc: dict[str, Any], schema: Any) -> bool:
-    """A parameter schema that is an array or a scalar (``anyOf: [array, string]``)."""
+def _kinds(doc: dict[str, Any], schema: Any) -> set[str]:
+    """The JSON types a parameter schema or its union's members name."""
     schema = S.deref(doc, schema) or {}
     kinds: set[str] = set()
     types = schema.get("type")
@@ -778,7 +778,20 @@ def _either(doc: dict[str, Any], schema: Any) -> bool:
             member = S.deref(doc, member) or {}
             if isinstance(member.get("type"), str):
                 kinds.add(member["type"])
+    return kinds
+
+
+def _either(doc: dict[str, Any], schema: Any) -> bool:
+    """A parameter schema that is an array or a scalar (``anyOf: [array, string]``)."""
+    kinds = _kinds(doc, schema)
     return "array" in kinds and bool(kinds & {"string", "integer", "number", "boolean"})
+
+
+def _scalar_kinds(doc: dict[str, Any], schema: Any) -> set[str]:
+    """The kinds of a parameter that is only scalars (else empty): with a string among
+    several (letta's ``offset: oneOf [string, number]``), the wire's text is the string."""
+    kinds = _kinds(doc, schema)
+    return kinds if kinds <= {"string", "integer", "number", "boolean", "null"} else set()
 
 
 def _arriving(plan: dict[str, Any], wire: dict[str, Any], typed: Any) -> dict[str, Any]:
@@ -802,6 +815,8 @@ def _arriving(plan: dict[str, Any], wire: dict[str, Any], typed: Any) -> dict[st
             del out[param.name]
         elif param.location == "query" and not exploded and value == [""]:
             out[param.name] = []  # ``k=``: one empty item and no item are the same bytes
+        elif param.name in plan.get("texts", ()) and not isinstance(value, str):
+            out[param.name] = simple(value)  # only text travels: the string member takes it
         elif param.name in either:
             if isinstance(value, list) and len(value) == 1:
                 out[param.name] = value = value[0]

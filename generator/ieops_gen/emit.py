@@ -406,7 +406,7 @@ def _client_methods(service: Service, models: Models) -> list[ClientMethod]:
                 args.append(Argument(param.python_name, _optional(annotation) + " = None"))
             target = {"path": path_params, "query": query, "header": headers}[param.location]
             expr = param.python_name
-            if param.location == "query" and "Any" in _union_members(annotation):
+            if param.location == "query" and _untyped_on_the_wire(annotation, models):
                 expr = f"untyped({param.python_name})"  # JSON text: docs/generator.md
             elif not param.default_style:
                 expr = f"styled({param.python_name}, {pystr(param.style)}, {param.explode})"
@@ -745,9 +745,19 @@ def _routes_imports(service: Service) -> _Imports:
     return routes
 
 
+def _untyped_on_the_wire(annotation: str, models: Models) -> bool:
+    """A query parameter that takes anything (``bool | Any``), or a union of an object with
+    scalars or arrays (``list[str] | str | dict[str, str]``): one key, arrays and objects as
+    JSON text (the server's ``any`` and ``mixed`` shapes, ``routing/_request.py``)."""
+    members = [m for m in _union_members(annotation) if m != "None"]
+    if "Any" in members:
+        return True
+    objects = [m for m in members if m.startswith("dict[") or models.all_fields(m) is not None]
+    return bool(objects) and len(objects) < len(members)
+
+
 def _union_members(annotation: str) -> list[str]:
-    """The top-level members of an annotation's union (``bool | Any | None``): a parameter
-    that takes ``Any`` is untyped on the wire, whatever its other members."""
+    """The top-level members of an annotation's union (``bool | Any | None``)."""
     members: list[str] = []
     depth = start = 0
     for i, char in enumerate(annotation):

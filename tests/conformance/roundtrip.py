@@ -39,7 +39,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException, Unsatisfiable
 from ieops_gen import media as files_media
 
-from tests.support.query_oracle import untyped
+from tests.support.query_oracle import container, untyped
 
 from . import generic
 from . import schemas as S
@@ -335,11 +335,14 @@ class Document:
         plan["free"] = free
         plan["kinds"] = _request._value_kinds(self.model(op.params_model)) if free else {}
         shapes = _request._shapes(self.model(op.params_model)) if op.params_model else {}
-        plan["untyped"] = {
-            p.name
-            for p in op.parameters
-            if p.location == "query" and shapes.get(p.python_name, ("",))[0] == "any"
-        }
+        plan["untyped"], plan["mixed"] = (
+            {
+                p.name
+                for p in op.parameters
+                if p.location == "query" and shapes.get(p.python_name, ("",))[0] == shape
+            }
+            for shape in ("any", "mixed")
+        )
         # the templates the server tries before this one (its order: concrete_first, then
         # declared), and this one's own
         ops = self.service.operations
@@ -811,6 +814,8 @@ def _arriving(plan: dict[str, Any], wire: dict[str, Any], typed: Any) -> dict[st
         exploded = param.style == "deepObject" or (param.style == "form" and param.explode)
         if param.name in plan.get("untyped", ()):
             out[param.name] = untyped(value)  # JSON text arrives as JSON (docs/generator.md)
+        elif param.name in plan.get("mixed", ()):
+            out[param.name] = container(value)  # an array's or object's text arrives as one
         elif param.location == "query" and exploded and _nothing(getattr(typed, param.python_name)):
             del out[param.name]
         elif param.location == "query" and not exploded and value == [""]:

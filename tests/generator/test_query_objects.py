@@ -96,6 +96,14 @@ def test_one_free_form_object_beside_others_does_not_warn(
         {"anyOf": [{"type": "boolean"}, {}]},  # huggingface-hub's includeInvitees
         {"anyOf": [{"type": "array", "items": {"type": "string"}}, {}]},
         {"oneOf": [{"type": "object", "properties": {"a": {"type": "string"}}}, {}]},
+        # an object beside scalars or arrays (huggingface-hub's owner): mixed
+        {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}, FREE]},
+        {
+            "anyOf": [
+                {"type": "string"},
+                {"type": "object", "properties": {"a": {"type": "string"}}},
+            ]
+        },
     ],
 )
 def test_a_parameter_that_takes_anything_is_written_untyped(tmp_path: Path, schema: Any) -> None:
@@ -103,3 +111,16 @@ def test_a_parameter_that_takes_anything_is_written_untyped(tmp_path: Path, sche
     array or object, as the server reads it (``routing/_request.py``'s ``any`` shape)."""
     result = run(_spec(tmp_path, {"name": "value", "in": "query", "schema": schema}), "api")
     assert '"value": untyped(value),' in result.files["api/client.py"]
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "string"},
+        {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]},
+        {"type": "object", "additionalProperties": {"type": "string"}},
+    ],
+)
+def test_a_typed_parameter_is_written_by_its_style(tmp_path: Path, schema: Any) -> None:
+    result = run(_spec(tmp_path, {"name": "value", "in": "query", "schema": schema}), "api")
+    assert '"value": value,' in result.files["api/client.py"]

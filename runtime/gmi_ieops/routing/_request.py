@@ -141,14 +141,15 @@ def seed_query(scope: Scope, body: Mapping[str, Any] | None, trace_id: str) -> d
     return query
 
 
-Shape = Literal["scalar", "array", "either", "object", "any"]
+Shape = Literal["scalar", "array", "either", "object", "any", "mixed"]
 """``any``: untyped (``schema: {}``); in the query, JSON when the text is JSON, else the text
 (the client writes arrays and objects as JSON text), several values a list of them.
 ``either``: a union of an array and a scalar (FastAPI's ``str | list[str]``, OpenAPI's
 ``anyOf: [array, string]``). One value on the wire is the scalar, several are the array:
 ``tag=x`` reads as ``"x"``, ``tag=x&tag=y`` as ``["x", "y"]``, so a one-item array arrives
-as its item (the wire cannot tell them apart). A union of an object with scalars or arrays
-is read by those (its object member would be keys no other parameter claims)."""
+as its item (the wire cannot tell them apart). ``mixed``: a union of an object with scalars
+or arrays (huggingface-hub's ``owner``): in the query an array or object is JSON text (one
+key; exploded, its keys could be any parameter's), a scalar its text."""
 
 
 def parse_params(
@@ -193,7 +194,7 @@ def parse_params(
                 raw = _cookies(headers).get(wire)
             else:
                 raw = path.get(wire)
-            if raw is None or shape in ("scalar", "any"):
+            if raw is None or shape in ("scalar", "any", "mixed"):
                 found = raw  # an untyped header or path value stays its text
             else:
                 found = _split_simple(raw, shape, explode)
@@ -260,7 +261,7 @@ def _decode(text: str, kind: ValueKind) -> Any:
     JSON for an array or object one (OpenAPI defines no form for nested values: the client
     writes them as JSON text); for an untyped one, JSON when the text is JSON, else the
     text (so ``n=5`` reads as 5 and ``s=abc`` as ``"abc"``)."""
-    if kind == "text":
+    if kind == "text" or (kind == "container" and text[:1] not in ("[", "{")):
         return text
     try:
         return from_json(text, allow_inf_nan=False)
@@ -277,8 +278,9 @@ def _from_query(
     explode: bool,
     kinds: tuple[Mapping[str, ValueKind], ValueKind | None] | None = None,
 ) -> Any:
-    if shape == "any":
-        decoded = [_decode(v, "any") for k, v in pairs if k == wire]
+    if shape in ("any", "mixed"):
+        kind: ValueKind = "any" if shape == "any" else "container"
+        decoded = [_decode(v, kind) for k, v in pairs if k == wire]
         return decoded[0] if len(decoded) == 1 else decoded or None
     if shape in ("array", "either"):
         found = [v for k, v in pairs if k == wire]
@@ -328,10 +330,11 @@ def _pairs_to_dict(parts: list[str]) -> dict[str, str]:
     return dict(zip(parts[0::2], parts[1::2], strict=False))
 
 
-ValueKind = Literal["text", "json", "any"]
+ValueKind = Literal["text", "json", "any", "container"]
 """How an object parameter's value is read from an exploded or deepObject query: ``text``
 (a scalar: the string, for pydantic to convert), ``json`` (an array or object: JSON text),
-``any`` (untyped: JSON when it parses, else the string)."""
+``any`` (untyped: JSON when it parses, else the string); ``container`` (a ``mixed``
+parameter: JSON when it is an array's or object's text, else the string)."""
 
 
 @functools.lru_cache(maxsize=1024)
@@ -373,6 +376,8 @@ def _kind(annotation: Any) -> ValueKind:
     if annotation is Any or annotation is object:
         return "any"
     shape = _shape(annotation)[0]
+    if shape == "mixed":
+        return "container"
     return "text" if shape == "scalar" else "any" if shape in ("either", "any") else "json"
 
 
@@ -395,9 +400,8 @@ def _shape(annotation: Any, depth: int = 0) -> tuple[Shape, frozenset[str]]:
         kinds = {kind for kind, _ in shapes}
         if "any" in kinds:  # a union that takes anything (``bool | Any``) is untyped
             return "any", frozenset()
-        if "object" in kinds and len(kinds) > 1:  # read by its other members (see above)
-            shapes = [found for found in shapes if found[0] != "object"]
-            kinds.discard("object")
+        if "object" in kinds and len(kinds) > 1:
+            return "mixed", frozenset()
         if "array" in kinds and kinds & {"scalar", "either"}:
             return "either", frozenset()
         return next((found for found in shapes if found[0] != "scalar"), ("scalar", frozenset()))

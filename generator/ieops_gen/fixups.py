@@ -441,9 +441,7 @@ class Fixups:
 
     def member_takes(self, member: Any, value: Any) -> bool:
         """A scalar, or a list of them, for a plain inline member of its type; a value of an
-        enum, inline or referenced; anything, for an untyped member (``Any``).
-
-        """
+        enum, inline or referenced; anything, for an untyped member (``Any``)."""
         target = self.target(member)
         if not isinstance(target, dict):
             return False
@@ -481,7 +479,7 @@ def _own_class(member: Any) -> bool:
     if _union(member):
         return True
     own = set(member) - _ANNOTATIONS - {"type", "items", "format", "title", "enum", "const"}
-    return bool(own) and not own & {"properties", "additionalProperties", "allOf"}
+    return bool(own) and not own & {"properties", "additionalProperties", "required", "allOf"}
 
 
 _ANNOTATIONS = frozenset(

@@ -533,7 +533,7 @@ class Document:
         for param, _ in plan["params"]:
             value = getattr(typed, param.python_name)
             case["expected"][param.python_name] = getattr(arrives, param.python_name)
-            if param.name in wire and param.location != "cookie":
+            if param.name in wire:
                 case["args"][param.python_name] = value
         for param, _ in plan["params"]:
             if op.response_model and op.response_media and param.name.lower() == "accept":

@@ -39,7 +39,7 @@ from ieops_gen import media as files_media
 
 from tests.support.query_oracle import untyped
 
-from . import generic
+from . import budget, generic
 from . import schemas as S
 from .corpus import Built, examples
 from .serving import Capture, serving
@@ -304,7 +304,10 @@ class Document:
                         rep.mismatches.append(f"{where}: {problem[:400]}")
 
         try:
-            one()
+            with budget.cpu_budget(budget.seconds(), lambda: not rep.cases):
+                one()
+        except budget.OutOfTime:
+            rep.skipped = f"no case drawn within {budget.seconds():g} s of CPU"
         except _GiveUp:
             rep.skipped = f"the models refused {rep.rejected} schema-valid values"
         except Unsatisfiable:

@@ -127,6 +127,8 @@ def render(rows: list[Row], schemathesis: dict[str, str]) -> str:
         "(2 examples per operation form and client; documents up to 150 kB); the soak is",
         "`CONFORMANCE_EXAMPLES=50 CONFORMANCE_MAX_BYTES=0 python -m pytest -m conformance",
         "tests/conformance`; `CONFORMANCE_ONLY=wire/,schemas/` builds only those documents.",
+        "An operation form whose first case takes more than `CONFORMANCE_FORM_CPU` seconds",
+        "of CPU to draw (default 300) is not driven (`tests/conformance/budget.py`).",
         "Documents under `wire/` are `tests/conformance/specs/`: one small document per",
         "class of wire behaviour (parameter styles and types, cookies, object parameters in",
         "the query, redirects, no content, HEAD beside GET, unset optional fields, JSON-or-SSE",

@@ -436,7 +436,7 @@ class Fixups:
             elif "enum" in target:
                 return value in target["enum"] or value is None
             elif "oneOf" in target or "anyOf" in target:
-                return value is None  # codegen copies a union's default into every branch
+                return value is None or _plain_union_default(target, value)
             else:
                 return True
         kinds = kinds if isinstance(kinds, list) else [kinds]
@@ -490,6 +490,38 @@ def _nullable(schema: Any) -> bool:
         return True
     branches = schema.get("oneOf", []) + schema.get("anyOf", [])
     return isinstance(branches, list) and any(_nullable(b) for b in branches)
+
+
+_PLAIN_BRANCH_KEYS = frozenset({"type", "items", "title", "description", "nullable"})
+"""What a union branch may hold for a default to be written: a constrained branch becomes a
+root model of its own, which datamodel-code-generator gives the default too (then the
+field's plain default does not type-check as that class)."""
+
+
+def _plain_union_default(union: dict[str, Any], value: Any) -> bool:
+    """A scalar default that fits one branch of a union of plain types (FastAPI's
+    ``x: bool | None = False`` is ``anyOf: [{type: boolean}, {type: null}]``): the model
+    layer writes it as the field's default (``inplace: bool | None = False``). A branch
+    with a ``$ref``, ``enum``, ``const``, ``format`` or a constraint (a class, a member, a
+    wrapped type or a root model the plain value would not type-check as) keeps the
+    default out."""
+    branches = union.get("anyOf") or union.get("oneOf")
+    if not isinstance(branches, list) or isinstance(value, (list, dict)):
+        return False
+    kinds: list[str] = []
+    for branch in branches:
+        if not isinstance(branch, dict) or not isinstance(branch.get("type"), str):
+            return False
+        if set(branch) - _PLAIN_BRANCH_KEYS:
+            return False
+        if branch["type"] == "array" and not _plain_items(branch.get("items")):
+            return False
+        kinds.append(branch["type"])
+    return any(_is_type(value, kind) for kind in kinds if kind not in ("array", "object"))
+
+
+def _plain_items(items: Any) -> bool:
+    return isinstance(items, dict) and not set(items) - _PLAIN_BRANCH_KEYS and "items" not in items
 
 
 def _is_type(value: Any, kind: Any) -> bool:

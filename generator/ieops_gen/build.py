@@ -377,10 +377,11 @@ class _Builder:
         content: dict[str, Any] = response.get("content") or {}
         if not content:
             return True
-        if op.status_code in BODYLESS:
+        if op.status_code in BODYLESS or op.http_method == "HEAD":
             where = jp.join("/paths", op.path, op.http_method.lower(), "responses", code)
+            what = "a HEAD" if op.http_method == "HEAD" else f"a {op.status_code}"
             message = (
-                f"a {op.status_code} response carries no content (RFC 9110): its "
+                f"{what} response carries no content (RFC 9110): its "
                 f"{', '.join(content)} is ignored, the operation answers no body"
             )
             self.warnings.append(str(self.bundle.problem(where + "/content", message)))

@@ -219,7 +219,6 @@ def args_doc(op: Operation, fields: list[tuple[str, str | None]] | None = None) 
             else f"The {p.location} parameter ``{p.name}``.",
         )
         for p in op.parameters
-        if p.location != "cookie" or fields is None
     ]
     entries += [(name, " ".join(text.split())) for name, text in fields or [] if text]
     if not entries:
@@ -299,6 +298,8 @@ class ClientMethod:
             needs.add("from gmi_ieops.client import styled")
         if any(expr.startswith("untyped(") for _, expr in self.query):
             needs.add("from gmi_ieops.client import untyped")
+        if any(expr.startswith("cookie_header(") for _, expr in self.headers):
+            needs.add("from gmi_ieops.client import cookie_header")
         if self.flag:
             needs.add("from gmi_ieops.client import set_stream_flag")
         if self.fields:
@@ -396,21 +397,25 @@ def _client_methods(service: Service, models: Models) -> list[ClientMethod]:
         path_params: list[tuple[str, str]] = []
         query: list[tuple[str, str]] = []
         headers: list[tuple[str, str]] = []
+        cookies: list[tuple[str, str]] = []
         for param in op.parameters:
-            if param.location == "cookie":
-                continue
             annotation = fields[param.python_name].annotation
             if param.required:
                 args.append(Argument(param.python_name, annotation))
             else:
                 args.append(Argument(param.python_name, _optional(annotation) + " = None"))
-            target = {"path": path_params, "query": query, "header": headers}[param.location]
+            target = {"path": path_params, "query": query, "header": headers, "cookie": cookies}[
+                param.location
+            ]
             expr = param.python_name
             if param.location == "query" and _untyped_on_the_wire(annotation, models):
                 expr = f"untyped({param.python_name})"  # JSON text: docs/generator.md
             elif not param.default_style:
                 expr = f"styled({param.python_name}, {pystr(param.style)}, {param.explode})"
             target.append((param.name, expr))
+        if cookies:  # one header for all (docs/generator.md)
+            pairs = ", ".join(f"{pystr(name)}: {expr}" for name, expr in cookies)
+            headers.append(("Cookie", f"cookie_header({{{pairs}}})"))
         upload = files_emit.client_upload(op, models, service.schemas, {a.name for a in args})
         args.extend(Argument(name, annotation) for name, annotation in upload.arguments)
         args.sort(key=lambda a: "=" in a.annotation)  # required keywords first, for readers

@@ -189,6 +189,8 @@ class Fixups:
         if isinstance(schema.get("allOf"), list):
             self.drop_redefined(schema["allOf"], at)
             self.drop_inherited_required(schema, at)
+        if isinstance(schema.get("discriminator"), dict):
+            self.drop_optional_discriminator(schema, at)
         if "default" in schema:
             reason = self.default_problem(schema, schema["default"])
             if reason:
@@ -205,6 +207,36 @@ class Fixups:
             if isinstance(schema.get(key), dict):
                 for name, sub in schema[key].items():
                     self.clean(sub, jp.join(at, key, name), depth + 1)
+
+    def drop_optional_discriminator(self, schema: dict[str, Any], at: str) -> None:
+        """A discriminator whose property some branch does not require: dropped.
+
+        FastAPI writes ``type: Literal["hf"] = "hf"`` as ``{const: hf, default: hf}``, not
+        required (invokeai's ``ModelInstallJob.source``). A value without the property is
+        valid for the schema, and a discriminated union refuses it ("Unable to extract
+        tag"); without the discriminator the union is tried branch by branch, and the
+        ``const`` of each branch still tells them apart.
+        """
+        prop = schema["discriminator"].get("propertyName")
+        branches = schema.get("oneOf") or schema.get("anyOf")
+        if not isinstance(prop, str) or not isinstance(branches, list):
+            return
+        lacking = []
+        for index, branch in enumerate(branches):
+            _, required = self.flat_properties(self.target(branch), 0)
+            if prop not in required:
+                ref = branch.get("$ref") if isinstance(branch, dict) else None
+                lacking.append(ref.rsplit("/", 1)[-1] if isinstance(ref, str) else str(index))
+        if lacking:
+            del schema["discriminator"]
+            shown = ", ".join(lacking[:3]) + (
+                f" and {len(lacking) - 3} more" if len(lacking) > 3 else ""
+            )
+            self.warnings.append(
+                f"{jp.join(at, 'discriminator')}: dropped: {shown} does not require "
+                f"{prop!r} (a value without it is valid for the schema); the union is tried "
+                "branch by branch"
+            )
 
     def declare_required(self, schema: dict[str, Any], at: str) -> None:
         """A required name ``properties`` does not declare becomes a property of any value
@@ -454,7 +486,7 @@ class Fixups:
             return value in target["enum"]
         if "const" in target:
             return bool(value == target["const"])
-        if isinstance(value, dict) or not keys <= {"type", "items", "format", "title"}:
+        if isinstance(value, dict) or not keys <= {"type", "items", "format", "title", "nullable"}:
             return False
         if target.get("format") in _WRAPPED_FORMATS:
             return False
@@ -478,7 +510,11 @@ def _own_class(member: Any) -> bool:
         return False
     if _union(member):
         return True
-    own = set(member) - _ANNOTATIONS - {"type", "items", "format", "title", "enum", "const"}
+    own = (
+        set(member)
+        - _ANNOTATIONS
+        - {"type", "items", "format", "title", "enum", "const", "nullable"}
+    )
     return bool(own) and not own & {"properties", "additionalProperties", "required", "allOf"}
 
 

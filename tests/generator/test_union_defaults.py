@@ -11,8 +11,10 @@ always kept), and once through ruff and ``mypy --strict`` with a user program.
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
+import tempfile
 import types
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ieops_gen.pipeline import run
+from ieops_gen.write import write_tree
 
 from .conftest import generated_package, lint
 
@@ -185,3 +188,78 @@ def test_union_defaults_pass_ruff_and_mypy_and_apply(generated: Path) -> None:
 
     use.check()
     sys.modules.pop("use", None)
+
+
+_BRANCHES = {
+    "boolean": {"type": "boolean"},
+    "integer": {"type": "integer"},
+    "number": {"type": "number"},
+    "string": {"type": "string"},
+    "numbers": {"type": "array", "items": {"type": "number"}},
+}
+_VALUES: dict[str, Any] = {"boolean": False, "integer": 0, "number": 3.5, "string": "fp16"}
+_ROOT = Path(tempfile.mkdtemp(prefix="udef-"))
+_count = [0]
+
+
+def _generate(
+    schema: dict[str, Any], components: dict[str, Any] | None = None
+) -> tuple[Any, list[str]]:
+    _count[0] += 1
+    name = f"udef{_count[0]}"
+    doc = {
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/x": {
+                "post": {
+                    "operationId": "x",
+                    "parameters": [{"name": "p", "in": "query", "schema": schema}],
+                    "requestBody": {
+                        "content": {
+                            "application/json": {
+                                "schema": {"type": "object", "properties": {"f": schema}}
+                            }
+                        }
+                    },
+                    "responses": {"204": {"description": "none"}},
+                }
+            }
+        },
+        "components": {"schemas": components or {}},
+    }
+    (_ROOT / f"{name}.json").write_text(json.dumps(doc))
+    result = run(_ROOT / f"{name}.json", name)
+    write_tree(_ROOT / name, result.files)
+    sys.path.insert(0, str(_ROOT))
+    try:
+        return importlib.import_module(f"{name}.{name}.models"), result.warnings
+    finally:
+        sys.path.remove(str(_ROOT))
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    kinds=st.lists(st.sampled_from(sorted(_BRANCHES)), min_size=1, max_size=3, unique=True),
+    nullable=st.booleans(),
+    value=st.sampled_from(sorted(_VALUES)),
+)
+def test_a_scalar_default_of_a_plain_union_is_kept(
+    kinds: list[str], nullable: bool, value: str
+) -> None:
+    """FastAPI writes ``x: bool | None = False`` as ``anyOf: [{type: boolean}, {type:
+    null}], default: false`` (invokeai's ``inplace``, ``crop_visible``): the default of a
+    query parameter and of a body field alike."""
+    branches = [_BRANCHES[k] for k in kinds] + ([{"type": "null"}] if nullable else [])
+    if len(branches) < 2:
+        branches.append({"type": "null"})
+    default = _VALUES[value]
+    models, warnings = _generate({"anyOf": branches, "default": default})
+    fits = value in kinds or (value == "integer" and "number" in kinds)
+    params = next(getattr(models, n) for n in dir(models) if n.endswith("Params"))
+    body = next(getattr(models, n) for n in dir(models) if n.endswith("Request"))
+    for model, field in ((params, "p"), (body, "f")):
+        got = model.model_fields[field].default
+        assert got == (default if fits else None), (kinds, value, got)
+    dropped = [w for w in warnings if "ignored" in w and "default" in w]
+    assert bool(dropped) == (not fits), warnings

@@ -8,7 +8,7 @@ websockets. See docs/client.md.
 
 from ._async import AsyncBaseClient
 from ._sync import BaseClient
-from ._wire import Styled, Untyped, set_stream_flag, styled, untyped
+from ._wire import Styled, Untyped, cookie_header, set_stream_flag, styled, untyped
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -75,6 +75,7 @@ __all__ = [
     "WebSocketClosedError",
     "binary_body",
     "body_from_fields",
+    "cookie_header",
     "form_body",
     "form_fields",
     "set_stream_flag",

@@ -129,6 +129,30 @@ def simple(value: object, explode: bool = False) -> str:
     return _scalar(value)
 
 
+def cookie_header(values: Mapping[str, object]) -> str | None:
+    """The ``Cookie`` header for a call's cookie parameters (``None``: none is set, no header).
+
+    Each value is its ``style: form`` text (arrays and objects comma-joined, as ``simple``),
+    quoted the way ``http.cookies`` writes and the server's ``SimpleCookie`` reads back
+    (``;``, ``"``, ``\\``, spaces and commas inside a quoted string). A cookie is ASCII
+    (RFC 6265): other text is refused here rather than sent as something else.
+    """
+    from http.cookies import SimpleCookie
+
+    parts: list[str] = []
+    for name, value in values.items():
+        if isinstance(value, Styled):
+            text = simple(value.value, value.explode)
+        elif value is None:
+            continue
+        else:
+            text = simple(value, explode=True)
+        if not text.isascii():
+            raise ValueError(f"cookie parameter {name!r}: only ASCII text can go in a cookie")
+        parts.append(f"{name}={SimpleCookie().value_encode(text)[1]}")
+    return "; ".join(parts) or None
+
+
 @functools.lru_cache(maxsize=1024)
 def _template(template: str) -> tuple[tuple[str, ...], tuple[str, ...], frozenset[str]]:
     """(literal parts, parameter names, name set): ``re.split`` alternates literal, name."""

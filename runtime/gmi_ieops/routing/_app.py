@@ -172,6 +172,7 @@ class Server:
                 raise ValueError(f"two routes for {key[1]} {path}")
             seen.add(key)
             routes.append(self._route(path, route))
+        _explicit_head(routes, seen)
         app.router.routes.extend(routes)
         app.fast_routes = self._fast_routes(routes)
         app.access_log = env.log.access
@@ -365,3 +366,17 @@ async def _unhandled_exception_handler(request: Request, exc: Exception) -> Resp
 
 
 __all__ = ["Server", "ServerOptions"]
+
+
+def _explicit_head(routes: list[BaseRoute], declared: set[tuple[str, str]]) -> None:
+    """Starlette answers ``HEAD`` on every ``GET`` route; where the spec declares its own
+    ``HEAD`` operation on the path (invokeai's image and video files), that one answers it:
+    the ``GET`` route gives ``HEAD`` up, on the fast table and in Starlette's router alike."""
+    for route in routes:
+        if (
+            isinstance(route, Route)
+            and route.methods
+            and "GET" in route.methods
+            and (route.path, "HEAD") in declared
+        ):
+            route.methods.discard("HEAD")

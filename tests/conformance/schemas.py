@@ -3,7 +3,8 @@
 Drawing: ``hypothesis-jsonschema`` speaks JSON Schema drafts 4-7, so an OpenAPI 3.0/3.1
 schema is translated first (``$ref``s inlined, 3.0 ``nullable`` as a ``null`` type,
 ``prefixItems`` as tuple ``items``, annotations dropped). A recursive ``$ref`` is cut with
-the ``false`` schema: the drawn values never recurse, and stay valid.
+the ``false`` schema: the drawn values never recurse, and stay valid. A schema with no
+``type`` is drawn as the models read it: ``properties`` make an object, ``items`` an array.
 
 Checking: every response body and SSE event is validated against the *bundled*
 ``openapi.json`` with ``openapi-schema-validator``'s OAS 3.0 or OAS 3.1 dialect (a real JSON
@@ -17,6 +18,7 @@ violation, and the draws, like the models, ignore both keywords.
 
 from __future__ import annotations
 
+import base64
 import copy
 from collections.abc import Iterator
 from typing import Any
@@ -53,7 +55,10 @@ _ANNOTATIONS = {
     "$dynamicAnchor",
     "default",
 }
-_FORMATS = {"date-time", "date", "time", "email", "uuid", "ipv4", "ipv6", "hostname"}
+# the formats the models assert (``uri`` is ``AnyUrl``, ``byte`` base64 bytes): drawn as
+# such, not as any string, which the models refuse
+_FORMATS = {"date-time", "date", "time", "email", "uuid", "ipv4", "ipv6", "hostname", "uri", "byte"}
+_CUSTOM_FORMATS = {"byte": st.binary(max_size=48).map(lambda b: base64.b64encode(b).decode())}
 _MAX_DEPTH = 24
 
 
@@ -164,8 +169,15 @@ def _convert(doc: dict[str, Any], node: Any, v30: bool, stack: tuple[str, ...], 
             continue
         else:
             out[key] = copy.deepcopy(value)
-    if "prefixItems" in node and "items" in node and "additionalItems" in out:
-        pass
+    if "type" not in node:
+        # What the models make of a schema with no type (datamodel-code-generator's reading,
+        # docs/json-schema.md "the typeless-object habit"): properties make an object
+        # (OpenAI's OpenAIFile, Model), items an array. Drawn otherwise, null or a list is
+        # schema-valid but refused by the model, and the operation is never driven.
+        if isinstance(node.get("properties"), dict):
+            out["type"] = "object"
+        elif "items" in node or "prefixItems" in node:
+            out["type"] = "array"
     if v30 and node.get("nullable") is True:
         kinds = out.get("type")
         if isinstance(kinds, str):
@@ -182,7 +194,7 @@ def _convert(doc: dict[str, Any], node: Any, v30: bool, stack: tuple[str, ...], 
 def strategy(doc: dict[str, Any], schema: Any, **kwargs: Any) -> st.SearchStrategy[Any]:
     """Values valid for ``schema`` (an OpenAPI schema inside ``doc``)."""
     converted = drawable(doc, schema if schema is not None else {})
-    return from_schema(converted, **kwargs)
+    return from_schema(converted, custom_formats=_CUSTOM_FORMATS, **kwargs)
 
 
 class Checker:

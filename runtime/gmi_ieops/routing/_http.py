@@ -51,7 +51,7 @@ from ._responses import (
 )
 from ._runtime import RouteRuntime
 from ._streams import aclose, as_async_iterator
-from ._uploads import Received, receive_upload
+from ._uploads import FormSpec, Received, receive_upload
 
 _logger = log.get_logger("handler")
 
@@ -102,7 +102,8 @@ class HTTPEndpoint:
         self.no_content = route.response_media is None and (
             route.empty_response or (route.typed and route.response_model is None)
         )
-        self.stream_field = _field_for(route.request_model, route.stream_flag)
+        fields = route.upload.fields_model if isinstance(route.upload, FormSpec) else None
+        self.stream_field = _field_for(route.request_model or fields, route.stream_flag)
         # JSON or a binary type for one status (docs/files.md): the result and Accept decide.
         self.offers: tuple[str, ...] | None = (
             ("application/json", route.response_media)
@@ -284,6 +285,10 @@ class HTTPEndpoint:
             for name in route.params_model.model_fields:
                 candidates[name] = getattr(params, name)
         target = self.handler
+        # JSON or SSE for one upload (OpenAI's /audio/transcriptions): chosen as for a JSON
+        # body, by Accept or by the stream flag among the form's fields.
+        if self.stream_handler is not None and self._wants_stream(headers, candidates.get("body")):
+            target = self.stream_handler
         if target.signature.accepts("context"):
             candidates["context"] = RequestContext(
                 trace_id, Request(scope), client_gone=_not_gone, pool_runner=self.runtime.run_sync

@@ -1,0 +1,63 @@
+"""The harness draws values as the generated models read the schema (``schemas.drawable``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import AnyUrl, Base64Bytes, TypeAdapter
+
+from .schemas import drawable, strategy
+
+# OpenAI's OpenAIFile and Model: properties and required, no ``type``; the models make an
+# object of them (datamodel-code-generator reads ``properties`` so, and ``items`` as an array).
+_TYPELESS = {
+    "properties": {"id": {"type": "string"}, "bytes": {"type": "integer"}},
+    "required": ["id"],
+}
+_DOC: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {"title": "t", "version": "1"},
+    "paths": {},
+    "components": {"schemas": {"File": _TYPELESS}},
+}
+
+
+def test_a_typeless_schema_with_properties_or_items_is_drawn_as_the_models_read_it() -> None:
+    assert drawable(_DOC, {"$ref": "#/components/schemas/File"})["type"] == "object"
+    assert drawable(_DOC, {"items": {"type": "string"}})["type"] == "array"
+    assert drawable(_DOC, {"prefixItems": [{"type": "string"}]})["type"] == "array"
+
+
+def test_a_schema_with_a_type_or_nothing_to_read_is_left_alone() -> None:
+    typed = drawable(_DOC, {"type": ["object", "null"], "properties": {}})
+    assert typed["type"] == ["object", "null"]
+    assert "type" not in drawable(_DOC, {"anyOf": [{"type": "string"}], "required": ["a"]})
+    assert drawable(_DOC, {}) == {}
+
+
+@settings(max_examples=25, database=None, suppress_health_check=list(HealthCheck), deadline=None)
+@given(st.data())
+def test_typeless_objects_draw_only_objects(data: st.DataObject) -> None:
+    value = data.draw(strategy(_DOC, {"$ref": "#/components/schemas/File"}))
+    assert isinstance(value, dict) and isinstance(value["id"], str)
+
+
+@settings(max_examples=25, database=None, suppress_health_check=list(HealthCheck), deadline=None)
+@given(st.data())
+def test_a_uri_is_drawn_as_a_url_the_models_accept(data: st.DataObject) -> None:
+    """``format: uri`` is a ``pydantic.AnyUrl`` in the models (OpenAI's web search
+    ``find_in_page.url``): any string drawn for it was refused, and the operations using it
+    never driven."""
+    value = data.draw(strategy(_DOC, {"type": "string", "format": "uri"}))
+    AnyUrl(value)
+
+
+@settings(max_examples=25, database=None, suppress_health_check=list(HealthCheck), deadline=None)
+@given(st.data())
+def test_a_byte_string_is_drawn_as_base64_the_models_accept(data: st.DataObject) -> None:
+    """``format: byte`` is base64 bytes in the models (kubeflow's ``proto_value``)."""
+    value = data.draw(strategy(_DOC, {"type": "string", "format": "byte", "maxLength": 40}))
+    assert len(value) <= 40
+    TypeAdapter(Base64Bytes).validate_python(value)

@@ -55,10 +55,25 @@ _ANNOTATIONS = {
     "$dynamicAnchor",
     "default",
 }
-# the formats the models assert (``uri`` is ``AnyUrl``, ``byte`` base64 bytes): drawn as
-# such, not as any string, which the models refuse
-_FORMATS = {"date-time", "date", "time", "email", "uuid", "ipv4", "ipv6", "hostname", "uri", "byte"}
-_CUSTOM_FORMATS = {"byte": st.binary(max_size=48).map(lambda b: base64.b64encode(b).decode())}
+# the formats the models assert (``uri`` is ``AnyUrl``, ``byte`` base64 bytes, ``uuid`` a
+# UUID, ``duration`` a timedelta): drawn as such, not as any string, which the models refuse
+# (hypothesis-jsonschema draws any string for a format it does not know)
+_CUSTOM_FORMATS = {
+    "byte": st.binary(max_size=48).map(lambda b: base64.b64encode(b).decode()),
+    "uuid": st.uuids().map(str),
+    "duration": st.integers(0, 10**6).map(lambda seconds: f"PT{seconds}S"),
+}
+_FORMATS = {
+    "date-time",
+    "date",
+    "time",
+    "email",
+    "ipv4",
+    "ipv6",
+    "hostname",
+    "uri",
+    *_CUSTOM_FORMATS,
+}
 _MAX_DEPTH = 24
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+import ipaddress
+import uuid
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import AnyUrl, Base64Bytes, TypeAdapter
+from pydantic import AnyUrl, AwareDatetime, Base64Bytes, TypeAdapter
 
 from .schemas import drawable, strategy
 
@@ -61,3 +65,23 @@ def test_a_byte_string_is_drawn_as_base64_the_models_accept(data: st.DataObject)
     value = data.draw(strategy(_DOC, {"type": "string", "format": "byte", "maxLength": 40}))
     assert len(value) <= 40
     TypeAdapter(Base64Bytes).validate_python(value)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "annotation"),
+    [
+        ("uuid", uuid.UUID),  # assemblyai's transcript ids: every answer was refused
+        ("duration", datetime.timedelta),
+        ("date", datetime.date),
+        ("date-time", AwareDatetime),
+        ("ipv4", ipaddress.IPv4Address),
+        ("ipv6", ipaddress.IPv6Address),
+    ],
+)
+@settings(max_examples=15, database=None, suppress_health_check=list(HealthCheck), deadline=None)
+@given(data=st.data())
+def test_a_formatted_string_is_drawn_as_the_models_type_accepts(
+    fmt: str, annotation: Any, data: st.DataObject
+) -> None:
+    value = data.draw(strategy(_DOC, {"type": "string", "format": fmt}))
+    TypeAdapter(annotation).validate_python(value)

@@ -11,7 +11,6 @@ always kept), and once through ruff and ``mypy --strict`` with a user program.
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 import tempfile
@@ -25,7 +24,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ieops_gen.pipeline import run
-from ieops_gen.write import write_tree
 
 from .conftest import generated_package, lint
 
@@ -56,15 +54,18 @@ COMPONENTS = {
 }
 
 
-def _document(field: dict[str, Any]) -> dict[str, Any]:
+def _models(field: dict[str, Any]) -> tuple[Any, list[str]]:
+    """The models module of a document with ``field`` as a query parameter (``QParams``)
+    and as a body property (``QRequest``), and the generator's warnings."""
     body = {"type": "object", "properties": {"field": field}}
-    return {
+    document = {
         "openapi": "3.1.0",
         "info": {"title": "t", "version": "1"},
         "paths": {
             "/q": {
                 "post": {
                     "operationId": "q",
+                    "parameters": [{"name": "field", "in": "query", "schema": field}],
                     "requestBody": {"content": {"application/json": {"schema": body}}},
                     "responses": {"204": {"description": "done"}},
                 }
@@ -72,6 +73,13 @@ def _document(field: dict[str, Any]) -> dict[str, Any]:
         },
         "components": {"schemas": COMPONENTS},
     }
+    spec = Path(tempfile.mkdtemp(prefix="union-default-")) / "api.json"
+    spec.write_text(json.dumps(document))
+    result = run(spec, "api")
+    module = types.ModuleType("union_default_models")
+    sys.modules[module.__name__] = module  # pydantic resolves annotations there
+    exec(compile(result.files["api/models.py"], "models.py", "exec"), module.__dict__)
+    return module, result.warnings
 
 
 def _plainly_takes(member: dict[str, Any], value: Any) -> bool:
@@ -94,19 +102,11 @@ def _plainly_takes(member: dict[str, Any], value: Any) -> bool:
     default=st.sampled_from(DEFAULTS),
 )
 def test_a_union_default_is_kept_exactly_when_a_member_takes_it(
-    tmp_path_factory: pytest.TempPathFactory,
-    members: list[dict[str, Any]],
-    keyword: str,
-    default: Any,
+    members: list[dict[str, Any]], keyword: str, default: Any
 ) -> None:
     field = {keyword: members, "default": default}
-    spec = tmp_path_factory.mktemp("union") / "api.json"
-    spec.write_text(json.dumps(_document(field)))
-    result = run(spec, "api")
-    dropped = [w for w in result.warnings if "/properties/field: default" in w]
-    module = types.ModuleType("union_default_models")
-    sys.modules[module.__name__] = module  # pydantic resolves annotations there
-    exec(compile(result.files["api/models.py"], "models.py", "exec"), module.__dict__)
+    module, warnings = _models(field)
+    dropped = [w for w in warnings if "QRequest/properties/field: default" in w]
     value = module.QRequest().model_dump(mode="json")["field"]
     schema = json.loads(
         json.dumps({**field, "$defs": COMPONENTS}).replace("#/components/schemas/", "#/$defs/")
@@ -198,44 +198,6 @@ _BRANCHES = {
     "numbers": {"type": "array", "items": {"type": "number"}},
 }
 _VALUES: dict[str, Any] = {"boolean": False, "integer": 0, "number": 3.5, "string": "fp16"}
-_ROOT = Path(tempfile.mkdtemp(prefix="udef-"))
-_count = [0]
-
-
-def _generate(
-    schema: dict[str, Any], components: dict[str, Any] | None = None
-) -> tuple[Any, list[str]]:
-    _count[0] += 1
-    name = f"udef{_count[0]}"
-    doc = {
-        "openapi": "3.1.0",
-        "info": {"title": "t", "version": "1"},
-        "paths": {
-            "/x": {
-                "post": {
-                    "operationId": "x",
-                    "parameters": [{"name": "p", "in": "query", "schema": schema}],
-                    "requestBody": {
-                        "content": {
-                            "application/json": {
-                                "schema": {"type": "object", "properties": {"f": schema}}
-                            }
-                        }
-                    },
-                    "responses": {"204": {"description": "none"}},
-                }
-            }
-        },
-        "components": {"schemas": components or {}},
-    }
-    (_ROOT / f"{name}.json").write_text(json.dumps(doc))
-    result = run(_ROOT / f"{name}.json", name)
-    write_tree(_ROOT / name, result.files)
-    sys.path.insert(0, str(_ROOT))
-    try:
-        return importlib.import_module(f"{name}.{name}.models"), result.warnings
-    finally:
-        sys.path.remove(str(_ROOT))
 
 
 @settings(max_examples=12, deadline=None)
@@ -254,12 +216,10 @@ def test_a_scalar_default_of_a_plain_union_is_kept(
     if len(branches) < 2:
         branches.append({"type": "null"})
     default = _VALUES[value]
-    models, warnings = _generate({"anyOf": branches, "default": default})
+    models, warnings = _models({"anyOf": branches, "default": default})
     fits = value in kinds or (value == "integer" and "number" in kinds)
-    params = next(getattr(models, n) for n in dir(models) if n.endswith("Params"))
-    body = next(getattr(models, n) for n in dir(models) if n.endswith("Request"))
-    for model, field in ((params, "p"), (body, "f")):
-        got = model.model_fields[field].default
+    for model in (models.QParams, models.QRequest):
+        got = model.model_fields["field"].default
         assert got == (default if fits else None), (kinds, value, got)
     dropped = [w for w in warnings if "ignored" in w and "default" in w]
     assert bool(dropped) == (not fits), warnings

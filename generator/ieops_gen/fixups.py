@@ -467,9 +467,23 @@ class Fixups:
                 "no member of the union takes it as a Python default (a model, a constrained "
                 "or formatted value, or a referenced schema other than an enum is not one)"
             )
-        if takers.get("oneOf", 1) > 1:
+        if sum(self.member_accepts(m, value) for m in members.get("oneOf", [])) > 1:
             return "it is valid under more than one oneOf member, so not valid for the oneOf"
         return None
+
+    def member_accepts(self, member: Any, value: Any) -> bool:
+        """Whether ``value`` may be valid under ``member`` (its JSON type or enum, or any
+        value for an untyped member): a wider test than :meth:`member_takes`, for ``oneOf``."""
+        target = self.target(member)
+        if not isinstance(target, dict) or self.member_takes(member, value):
+            return isinstance(target, dict)
+        if "enum" in target:
+            return value in target["enum"]
+        if target.get("format") in _WRAPPED_FORMATS:  # asserted, as in the models
+            return False
+        kinds = target.get("type")
+        kinds = kinds if isinstance(kinds, list) else [kinds]
+        return any(_is_type(value, kind) for kind in kinds)
 
     def member_takes(self, member: Any, value: Any) -> bool:
         """A scalar, or a list of them, for a plain inline member of its type; a value of an

@@ -475,8 +475,10 @@ class Fixups:
         """Whether ``value`` may be valid under ``member`` (its JSON type or enum, or any
         value for an untyped member): a wider test than :meth:`member_takes`, for ``oneOf``."""
         target = self.target(member)
-        if not isinstance(target, dict) or self.member_takes(member, value):
-            return isinstance(target, dict)
+        if not isinstance(target, dict):
+            return False
+        if self.member_takes(member, value):
+            return True
         if "enum" in target:
             return value in target["enum"]
         if target.get("format") in _WRAPPED_FORMATS:  # asserted, as in the models

@@ -11,7 +11,7 @@ import copy
 import json
 from typing import Any, cast
 
-from . import fixups, names, refs
+from . import declared_errors, fixups, names, refs
 from . import media as files
 from . import pointer as jp
 from .ir import Location, Operation, Parameter, Service
@@ -45,6 +45,8 @@ class _Builder:
             self.renamed[name] = self.class_names.unique(names.class_name(name), sep="")
         self.warnings: list[str] = []
         self.reserved: dict[str, list[tuple[str, str]]] = {}  # header -> (name, pointer)s
+        self.error_problems: dict[str, list[str]] = {}  # warning -> pointers (first shown)
+        self.error_validators: declared_errors.Validators = {}
         self.fixups = fixups.Fixups(self.schemas, self.warnings, self.aliases)
         for name, schema in source.items():
             self.schemas[self.renamed[name]] = self.rewrite(copy.deepcopy(schema))
@@ -114,6 +116,8 @@ class _Builder:
                 if op is not None:
                     operations.append(op)
         self.warn_reserved()
+        self.warn_error_bodies()
+        error_format = self.error_format(operations)
         title = str(info.get("title", self.module))
         return Service(
             module=self.module,
@@ -130,7 +134,7 @@ class _Builder:
             schemas=self.schemas,
             aliases=self.aliases,
             openapi=self.doc,
-            error_format=str(self.doc.get("x-ieops-error-format") or "ieops"),
+            error_format=error_format,
         )
 
     def warn_reserved(self) -> None:
@@ -205,7 +209,40 @@ class _Builder:
             return None
         if not self.response(op, raw, hint, methods):
             return None
+        if self.doc.get("x-ieops-error-format") is None:  # else the author chose
+            self.declared_errors(op, raw, where)
         return op
+
+    def declared_errors(self, op: Operation, raw: dict[str, Any], where: str) -> None:
+        """How the runtime's own errors are written for ``op``: in the bodies it declares
+        where the seed's envelope does not fit them (``declared_errors``)."""
+        fitted = declared_errors.fit(self.doc, raw, where, self.error_validators)
+        op.error_format = "openai" if fitted.openai else None
+        op.error_shapes = fitted.shapes
+        op.error_body_names = fitted.names
+        op.declares_errors = fitted.declared
+        for at, message in fitted.problems:
+            self.error_problems.setdefault(message, []).append(at)
+
+    def warn_error_bodies(self) -> None:
+        """One warning per error body the runtime's errors cannot be written in."""
+        for message, places in self.error_problems.items():
+            more = len(places) - 1
+            text = message + (f" (and {more} more like it)" if more else "")
+            self.warnings.append(str(self.bundle.problem(places[0], text)))
+
+    def error_format(self, operations: list[Operation]) -> str:
+        """``x-ieops-error-format``, else OpenAI's where it fits the bodies every operation
+        declares (then it is the service's, its client's too), else the seed's."""
+        chosen = self.doc.get("x-ieops-error-format")
+        if chosen is not None:
+            return str(chosen)
+        declaring = [op for op in operations if op.declares_errors]
+        if declaring and all(op.error_format == "openai" for op in declaring):
+            for op in declaring:
+                op.error_format = None
+            return "openai"
+        return "ieops"
 
     def parameters(
         self, op: Operation, item: dict[str, Any], raw: dict[str, Any], hint: str

@@ -20,7 +20,7 @@ from typing import Any
 
 import jinja2
 
-from . import files_emit
+from . import declared_errors, files_emit, names
 from .errors import GenerationError
 from .escape import AuditError, audit, comment, docstring, literal, normalise_strings, wrap
 from .formatter import format_module
@@ -622,6 +622,7 @@ def render(service: Service, models: Models, package: str) -> dict[str, str]:
         "package": package,
         "imports": _service_imports(methods),
         "routes_imports": _routes_imports(service),
+        "declared_errors": _declared_errors(service),
         "has_stream": any(m.is_stream for m in methods),
         "has_ws": any(op.kind == "ws" for op in service.operations),
         "no_content": any(
@@ -747,7 +748,88 @@ def _routes_imports(service: Service) -> _Imports:
         routes.add("from gmi_ieops.handler import RouterKind")
     for statement in ROUTES_IMPORTS:
         routes.add(statement)
+    shapes = [op.error_shapes for op in service.operations if op.error_shapes]
+    if shapes:
+        routes.add("from gmi_ieops.typed import DeclaredErrors")
+        text = " ".join(_shape_source(shape) for shape in shapes)
+        for name in ("ErrorField", "ErrorType"):
+            if name + "." in text or name + "(" in text:
+                routes.add(f"from gmi_ieops.typed import {name}")
     return routes
+
+
+@dataclass
+class _DeclaredErrors:
+    """The constants of ``routes.py`` for declared error bodies: each body (named for its
+    component), each ``DeclaredErrors`` of them, and what each route takes."""
+
+    constants: list[tuple[str, str, str]] = field(default_factory=list)  # name, value, doc
+    of: dict[int, str] = field(default_factory=dict)  # operation index -> error_format=
+
+
+def _declared_errors(service: Service) -> _DeclaredErrors:
+    """One constant per distinct body and per distinct set of them, in order of first use."""
+    out = _DeclaredErrors()
+    bodies: dict[str, str] = {}  # source -> constant
+    formats: dict[str, list[str]] = {}  # source -> the labels of its operations
+    chosen: dict[int, str] = {}
+    for index, op in enumerate(service.operations):
+        if op.error_format is not None and not op.error_shapes:
+            chosen[index] = pystr(op.error_format)
+        if not op.error_shapes:
+            continue
+        entries = []
+        for key, shape in op.error_shapes.items():
+            if shape is None:
+                entries.append(f"{pystr(key)}: None")
+                continue
+            source = _shape_source(shape)
+            if source not in bodies:
+                stem = names.snake(op.error_body_names.get(key, "error_body")).upper()
+                stem = stem if stem.endswith("BODY") else stem + "_BODY"
+                stem = stem if stem.isidentifier() else "ERROR_BODY"
+                uses = sum(1 for n in bodies.values() if n == stem or n.startswith(stem + "_"))
+                name = f"{stem}_{uses + 1}" if uses else stem
+                bodies[source] = name
+                component = op.error_body_names.get(key)
+                doc = (
+                    f"The error body of ``{component}``."
+                    if component
+                    else f"The error body {op.label} declares for ``{key}``."
+                )
+                out.constants.append((name, source, doc))
+            entries.append(f"{pystr(key)}: {bodies[source]}")
+        source = "DeclaredErrors({" + ", ".join(entries) + "})"
+        formats.setdefault(source, []).append(op.label)
+        chosen[index] = source
+    named: dict[str, str] = {}
+    for number, (source, labels) in enumerate(formats.items(), start=1):
+        name = "DECLARED_ERRORS" if len(formats) == 1 else f"DECLARED_ERRORS_{number}"
+        who = labels[0] if len(labels) == 1 else f"{labels[0]} and {len(labels) - 1} more"
+        doc = f"The runtime's own errors of {who}, in the bodies declared for them."
+        out.constants.append((name, source, doc))
+        named[source] = name
+    out.of = {index: named.get(source, source) for index, source in chosen.items()}
+    return out
+
+
+def _shape_source(value: Any) -> str:
+    """Python source of a declared error body (``declared_errors.Slot`` as the runtime's)."""
+    if isinstance(value, declared_errors.Slot):
+        if value.name != "TYPE":
+            return f"ErrorField.{value.name}"
+        args = []
+        if value.values:
+            args.append(_shape_source(dict(value.values)))
+        if value.otherwise is not None:
+            args.append(f"otherwise={pystr(value.otherwise)}")
+        return f"ErrorType({', '.join(args)})"
+    if isinstance(value, dict):
+        items = ", ".join(f"{pystr(k)}: {_shape_source(v)}" for k, v in value.items())
+        return "{" + items + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_shape_source(v) for v in value) + "]"
+    return pyvalue(value)
 
 
 def _untyped_on_the_wire(annotation: str, models: Models) -> bool:

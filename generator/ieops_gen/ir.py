@@ -80,6 +80,15 @@ class Operation:
     form_styles: dict[str, tuple[str, bool]] = field(default_factory=dict)
     """``encoding.<name>`` ``(style, explode)`` of a urlencoded body, by wire name."""
     response_media: str | None = None
+    error_format: str | None = None
+    """``"openai"``: OpenAI's error format fits the bodies this operation declares (and not
+    the service's; ``declared_errors``)."""
+    error_shapes: dict[str, Any] = field(default_factory=dict)
+    """The declared error bodies the runtime's errors are written in, by response key
+    (``DeclaredErrors``); ``None`` for a key the seed's envelope fits."""
+    error_body_names: dict[str, str] = field(default_factory=dict)
+    """The component each of ``error_shapes`` was read from (names its constant)."""
+    declares_errors: bool = False
     """A binary or text response; with ``response_model`` too, JSON or this type by Accept."""
 
     @property
@@ -118,4 +127,5 @@ class Service:
     aliases: dict[str, str]
     openapi: dict[str, Any]
     error_format: str = "ieops"
-    """How the service's errors are written: root ``x-ieops-error-format``."""
+    """How the service's errors are written: root ``x-ieops-error-format``, else
+    ``"openai"`` where that fits the error bodies its operations declare."""

@@ -57,6 +57,21 @@ def test_envelope_wins_over_defaults() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("body", "message", "type_"),
+    [
+        (b'{"error": "empty input", "error_type": "Validation"}', "empty input", "Validation"),
+        (b'{"error": "InvalidArgument", "message": "bad k"}', "bad k", "http_422"),
+        (b'{"detail": "no such model"}', "no such model", "http_422"),
+    ],
+)
+def test_declared_error_bodies_are_read(body: bytes, message: str, type_: str) -> None:
+    """The bodies a spec declares, as the server writes them (``DeclaredErrors``): TGI's
+    ``{"error", "error_type"}``, a message beside an ``error`` word, FastAPI's ``detail``."""
+    err = error_from_response(httpx.Response(422, content=body), "sent")
+    assert (type(err), err.message, err.type) == (RequestValidationError, message, type_)
+
+
 def test_gateway_timeout_is_both() -> None:
     err = error_from_response(
         httpx.Response(504, json={"message": "slow", "type": "timeout_error"}), None

@@ -169,6 +169,21 @@ class Document:
             code = codes[0] if codes else None
         if code is None:
             return None, False
+        return self.content_pointer(op, code, media_kind)
+
+    def error_pointer(self, op: Any, status: int) -> str | None:
+        """The pointer to the JSON schema an error status is answered with, if declared
+        (the status, its class, else ``default`` beside a declared success)."""
+        responses = self.raw_op(op).get("responses") or {}
+        keys = (str(status), f"{status // 100}XX", "default")
+        key = next((k for k in keys if k in responses), None)
+        if key is None or (key == "default" and not any(str(k)[:1] == "2" for k in responses)):
+            return None
+        return self.content_pointer(op, key, "json")[0]
+
+    def content_pointer(self, op: Any, code: str, media_kind: str) -> tuple[str | None, bool]:
+        """(pointer to the schema of response ``code``'s ``media_kind``, has content)."""
+        responses = self.raw_op(op).get("responses") or {}
         at = op.pointer + "/responses/" + S.escape(code)
         node = responses[code]
         for _ in range(8):
@@ -222,8 +237,13 @@ class Document:
                 client = self.mods["client"].Client(url, http_client=http, retries=0)
                 aclient = self.mods["client"].AsyncClient(url, http_client=ahttp, retries=0)
                 try:
+                    probed: set[str] = set()
                     for cm in methods:
-                        report.ops.append(self.drive(cm, client, aclient, loop))
+                        rep = self.drive(cm, client, aclient, loop)
+                        if cm.op.label not in probed and _takes_json(cm.op):
+                            probed.add(cm.op.label)
+                            rep.mismatches.extend(self.probe_errors(cm.op, http))
+                        report.ops.append(rep)
                 finally:
                     loop.run_until_complete(ahttp.aclose())
                     loop.close()
@@ -242,6 +262,32 @@ class Document:
             }
             report.fuzz = run_fuzz(self.built, self.planner, app.app, driven - failed)
         return report
+
+    def probe_errors(self, op: Any, http: httpx.Client) -> list[str]:
+        """A malformed JSON body, answered by the runtime itself (400, or 422 for a path
+        or query parameter it checks first): the error body must be the one the operation
+        declares for that status (``gmi_ieops.typed.DeclaredErrors``), and the connection
+        stays usable."""
+        path = re.sub(r"\{[^}/]+\}", "1", op.path)
+        response = http.request(
+            op.http_method,
+            "http://localhost" + path,
+            content=b'{"malformed": ',
+            headers={"content-type": "application/json"},
+        )
+        if response.status_code < 400:
+            return []
+        pointer = self.error_pointer(op, response.status_code)
+        if pointer is None:
+            return []
+        try:
+            body = response.json()
+        except ValueError:
+            return [f"error {response.status_code}: not JSON: {response.text[:120]!r}"]
+        errors = self.checker.errors(pointer, body)
+        if errors:
+            return [f"error {response.status_code} {body!r:.160} breaks {pointer}: {errors[0]}"]
+        return []
 
     def drive(
         self, cm: Any, client: Any, aclient: Any, loop: asyncio.AbstractEventLoop
@@ -315,12 +361,12 @@ class Document:
             rep.skipped = f"the models refused {rep.rejected} schema-valid values"
         except Unsatisfiable:
             if not rep.cases:
-                rep.skipped = "no schema-valid example the models accept"
+                rep.skipped = self.none_accepted(plan)
         except HypothesisException as exc:
             if not rep.cases and rep.draws > _DRAW_BUDGET * examples():
                 # the budget's rejection drew nothing where earlier draws drew: hypothesis
                 # calls that inconsistent (FlakyStrategyDefinition); it is the budget's end
-                rep.skipped = "no schema-valid example the models accept"
+                rep.skipped = self.none_accepted(plan)
             else:
                 rep.skipped = f"hypothesis: {type(exc).__name__}: {str(exc)[:200]}"
         except Exception as exc:
@@ -329,6 +375,15 @@ class Document:
             else:
                 rep.mismatches.append(f"harness: {type(exc).__name__}: {str(exc)[:300]}")
         return rep
+
+    def none_accepted(self, plan: dict[str, Any]) -> str:
+        """Why no case was drawn: the request body's schema admits no value at all (a
+        ``type`` that contradicts every ``oneOf`` member, closed ``allOf`` members that
+        forbid each other's properties; the generator warns), else a model gap."""
+        schema = plan.get("body_schema")
+        if schema is not None and S.admits_nothing(self.doc, schema):
+            return "its request body's schema admits no JSON value"
+        return "no schema-valid example the models accept"
 
     def prepare(self, cm: Any, form: str) -> dict[str, Any]:
         op = cm.op
@@ -391,7 +446,8 @@ class Document:
             media = _json_media(content)
             if media is None and op.body_kind == "urlencoded":
                 media = next(m for m in content if files_media.base(m) == files_media.URLENCODED)
-            plan["body"] = S.strategy(self.doc, content[media].get("schema") if media else {})
+            plan["body_schema"] = content[media].get("schema") if media else {}
+            plan["body"] = S.strategy(self.doc, plan["body_schema"])
             raw_body = self.raw_op(op).get("requestBody") or {}
             at = raw_body["$ref"][1:] if isinstance(raw_body.get("$ref"), str) else None
             at = at or op.pointer + "/requestBody"
@@ -760,6 +816,11 @@ class _ModelGap(Exception):
 
 class _GiveUp(Exception):
     """Too many schema-valid values the models refuse: a model-level gap, reported."""
+
+
+def _takes_json(op: Any) -> bool:
+    """An HTTP operation whose body is JSON (the one a malformed body can probe)."""
+    return op.kind != "ws" and op.body_model is not None and op.body_kind == "json"
 
 
 def declared(responses: dict[str, Any], status: int) -> bool:

@@ -26,6 +26,7 @@ from typing import Any
 import jsonschema
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
+from hypothesis_jsonschema._canonicalise import FALSEY, canonicalish
 from jsonschema.validators import extend
 from openapi_schema_validator import OAS30Validator, OAS31Validator
 from openapi_schema_validator import _keywords as oas_keywords
@@ -154,6 +155,8 @@ def _convert(doc: dict[str, Any], node: Any, v30: bool, stack: tuple[str, ...], 
                 out[key] = _convert(doc, value, v30, stack, depth + 1)
         elif key in ("allOf", "anyOf", "oneOf") and isinstance(value, list):
             out[key] = [_convert(doc, v, v30, stack, depth + 1) for v in value]
+            if key != "allOf":
+                out[key] = _tagged(doc, node.get("discriminator"), value, out[key])
         elif key == "prefixItems" and isinstance(value, list):
             out["items"] = [_convert(doc, v, v30, stack, depth + 1) for v in value]
             extra = node.get("items", True)
@@ -203,6 +206,58 @@ def _convert(doc: dict[str, Any], node: Any, v30: bool, stack: tuple[str, ...], 
             out["enum"] = [*out["enum"], None]
         if kinds is None:
             return {"anyOf": [out, {"type": "null"}]}
+    return out
+
+
+def _tagged(doc: dict[str, Any], disc: Any, branches: list[Any], converted: list[Any]) -> list[Any]:
+    """The branches of a discriminated union, each with its property held to the values
+    that name it (``mapping``, else the component's own name), as OpenAPI reads a
+    discriminator and the models do (a pydantic tagged union refuses any other value).
+    Drawn without it, Pinecone's ``Embedding`` got random ``vector_type`` strings, valid for
+    both plain-string branches, and the models refused every answer. A branch that holds
+    the property to its own values already is left as it is."""
+    if not isinstance(disc, dict) or not isinstance(disc.get("propertyName"), str):
+        return converted
+    prop = disc["propertyName"]
+    mapping = disc.get("mapping") if isinstance(disc.get("mapping"), dict) else {}
+    out = []
+    for raw, branch in zip(branches, converted, strict=True):
+        ref = raw.get("$ref") if isinstance(raw, dict) else None
+        target = deref(doc, raw) if isinstance(raw, dict) else None
+        own = (
+            ((target or {}).get("properties") or {}).get(prop) if isinstance(target, dict) else None
+        )
+        own = deref(doc, own) if isinstance(own, dict) else own
+        if not isinstance(ref, str) or (
+            isinstance(own, dict) and ("enum" in own or "const" in own)
+        ):
+            out.append(branch)
+            continue
+        name = ref.rsplit("/", 1)[-1]
+        tags = [k for k, v in mapping.items() if v in (ref, name)]
+        if not tags and ref.startswith("#/components/schemas/"):
+            tags = [name]
+        out.append({"allOf": [branch, {"properties": {prop: {"enum": tags}}}]} if tags else branch)
+    return out
+
+
+def admits_nothing(doc: dict[str, Any], schema: Any) -> bool:
+    """Whether no JSON value is valid for ``schema``: hypothesis-jsonschema's reading, with
+    a ``type`` beside ``oneOf``/``anyOf`` carried into each member first (canonicalish
+    does not: Voyage's ``input`` is ``type: object`` and ``oneOf: [string, array]``)."""
+    return canonicalish(_typed_members(drawable(doc, schema))) == FALSEY
+
+
+def _typed_members(node: Any, depth: int = 0) -> Any:
+    if isinstance(node, list):
+        return [_typed_members(item, depth + 1) for item in node]
+    if not isinstance(node, dict) or depth > _MAX_DEPTH:
+        return node
+    out = {k: _typed_members(v, depth + 1) for k, v in node.items()}
+    if "type" in out:
+        for key in ("oneOf", "anyOf"):
+            if isinstance(out.get(key), list):
+                out[key] = [{"allOf": [{"type": out["type"]}, m]} for m in out[key]]
     return out
 
 

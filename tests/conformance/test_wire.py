@@ -200,3 +200,43 @@ def test_optional_bodies_are_drawn_present_and_absent(built: dict[str, Built]) -
     ]
     required = [o for o in report.ops if o.label.endswith(" /notes")]
     assert required and all(o.no_body == 0 and o.cases for o in required)
+
+
+def test_runtime_errors_are_written_in_the_declared_bodies(built: dict[str, Built]) -> None:
+    """``wire/errors.yaml``: each operation declares its error body in one of the corpus'
+    styles; the runtime's own 422 and 400 are written in it where it is declared for their
+    status, else in the runtime's envelope."""
+    b = _built(built, "wire/errors.yaml")
+    names = ("generate", "generate_stream", "add_pet", "create_index", "create_thread")
+    kinds = {name: "api" for name in (*names, "add_item")} | {"generate_stream": "sse"}
+    with tempfile.TemporaryDirectory() as tmp:
+        sock = Path(tmp) / "s.sock"
+        with (
+            serving(_app(b, Planner(), kinds), uds=sock),
+            httpx.Client(
+                transport=httpx.HTTPTransport(uds=str(sock)), base_url="http://w"
+            ) as client,
+        ):
+
+            def error(path: str, body: Any, status: int) -> Any:
+                answer = client.post(path, json=body)
+                assert answer.status_code == status, (path, answer.text)
+                return answer.json()
+
+            for path in ("/generate", "/generate_stream"):  # TGI's, its enum spelled
+                tgi = error(path, {}, 422)
+                assert set(tgi) == {"error", "error_type"} and tgi["error_type"] == "validation"
+                assert "inputs" in tgi["error"]
+            pet = error("/pets", {"tag": "x"}, 422)  # a petstore's `default`
+            assert set(pet) == {"code", "message"} and pet["code"] == 422
+            index = error("/indexes", {"dimension": 0}, 422)  # Pinecone's, under 4XX
+            assert set(index) == {"status", "error"} and index["status"] == 422
+            assert index["error"]["code"] == "UNKNOWN" and index["error"]["message"]
+            message = error("/threads", {"metadata": 5}, 422)  # LangGraph's bare string
+            assert isinstance(message, str) and "metadata" in message
+            fastapi = error("/items", {}, 422)  # the envelope fits FastAPI's: kept
+            assert fastapi["type"] == "validation_error" and fastapi["details"]
+            malformed = client.post(
+                "/generate", content=b"{", headers={"content-type": "application/json"}
+            )  # 400 is not declared there: the envelope
+            assert malformed.status_code == 400 and malformed.json()["type"] == "invalid_json"

@@ -1,10 +1,13 @@
 """Typed errors: one base class, one subclass per thing a caller reacts to differently.
 
-The server's error envelope is ``{"message", "type", "trace_id"}`` (+ ``details`` on 422),
-or, for services that declare OpenAI's format, ``{"error": {"message", "type", "param",
-"code"}}`` (``code`` then holds the runtime's type): both are decoded, whatever the client's
-service declares. The HTTP status picks the class of a plain response, the type picks it
-for SSE error frames and WebSocket error messages, which have no status of their own.
+The server's error body is its envelope ``{"message", "type", "trace_id"}`` (+ ``details``
+on 422); OpenAI's ``{"error": {"message", "type", "param", "code"}}`` for services that
+declare that format (``code`` then holds the runtime's type); or the body the spec declares
+for the status, whose ``message`` / ``error`` / ``detail`` string and ``type`` /
+``error_type`` are read (TGI's ``{"error", "error_type"}``), else its text is the message.
+All are decoded, whatever the client's service declares. The HTTP status picks the class
+of a plain response, the type picks it for SSE error frames and WebSocket error messages,
+which have no status of their own.
 """
 
 from __future__ import annotations
@@ -236,9 +239,10 @@ def _envelope(payload: Any) -> tuple[str | None, str | None, str | None, Any]:
             details,
         )
     message = payload.get("message")
-    if message is None and isinstance(payload.get("detail"), str):  # plain Starlette errors
-        message = payload["detail"]
-    type_ = payload.get("type")
+    for other in ("error", "detail"):  # TGI's {"error", "error_type"}; plain Starlette errors
+        if message is None and isinstance(payload.get(other), str):
+            message = payload[other]
+    type_ = payload.get("type", payload.get("error_type"))
     trace_id = payload.get("trace_id")
     return (
         str(message) if message is not None else None,

@@ -8,7 +8,13 @@ from ._definitions import BatchConfig, HTTPMethod, RouterConfig, RouterDef, Rout
 from ._errors import RequestError
 from ._fastapi_router import FastRoute, api_router
 from ._forms import UrlencodedSpec
-from ._responses import error_body, format_error_response
+from ._responses import (
+    DeclaredErrors,
+    ErrorField,
+    ErrorType,
+    error_body,
+    format_error_response,
+)
 from ._runtime import RouteRuntime
 from ._service import load_openapi, require_operations, unimplemented_operations
 from ._uploads import BinarySpec, FilePart, FormSpec, UploadFile
@@ -19,6 +25,9 @@ __all__ = [
     "BinaryBody",
     "BinarySpec",
     "CallableKind",
+    "DeclaredErrors",
+    "ErrorField",
+    "ErrorType",
     "FastRoute",
     "FilePart",
     "FormSpec",

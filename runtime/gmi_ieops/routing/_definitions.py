@@ -12,7 +12,7 @@ from pydantic import BaseModel
 if TYPE_CHECKING:
     from ._forms import UrlencodedSpec
     from ._uploads import UploadSpec
-from ._responses import error_format
+from ._responses import ErrorFormat, error_format
 
 ParamLocation = Literal["path", "query", "header", "cookie"]
 
@@ -95,8 +95,9 @@ class RouterConfig:
     timeout: float | None = None
     """Seconds; ``None`` means ``MODEL_TIMEOUT``."""
     sse_headers: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SSE_HEADERS))
-    error_format: str | None = None
-    """How errors are written (``"ieops"``, the seed's, or ``"openai"``), for routes that do
+    error_format: str | ErrorFormat | None = None
+    """How errors are written (``"ieops"``, the seed's, ``"openai"``, or a format such as
+    :class:`~gmi_ieops.typed.DeclaredErrors`), for routes that do
     not say and for the app's own errors (404s); ``None``: the routes' common format, else
     ``"ieops"`` (see docs/runtime.md)."""
 
@@ -151,8 +152,9 @@ class RouterDef:
     batch: BatchConfig | None = None
     """Batch concurrent calls (``context.batch``); the route is then admitted by the
     items its batcher queues, not by in-flight request slots."""
-    error_format: str | None = None
-    """How this route's errors are written (``"ieops"`` or ``"openai"``); ``None``: the
+    error_format: str | ErrorFormat | None = None
+    """How this route's errors are written (``"ieops"``, ``"openai"`` or a format such as
+    :class:`~gmi_ieops.typed.DeclaredErrors`); ``None``: the
     server's (``RouterConfig.error_format``). Generated routes carry their spec's."""
 
     def __post_init__(self) -> None:

@@ -24,6 +24,9 @@ Formats:
 
 - ``ieops`` (default, seed-compatible): ``{"message", "type", "trace_id"}`` (+ ``details``),
   422 for validation errors, ``event: error`` frames.
+- ``declared`` (:class:`DeclaredErrors`, built by ``ieops-gen``): the body the operation
+  declares for the status (TGI's ``{"error", "error_type"}``, a petstore's ``{"code",
+  "message"}``...), filled with the error's message, type, status, trace id and details.
 - ``openai``: ``{"error": {"message", "type", "param", "code"}}``, 400 for validation
   errors, failed streams end with ``data: {"error": {...}}`` (what the official clients
   raise from). ``code`` is the runtime's own error type (``validation_error``,
@@ -33,11 +36,13 @@ Formats:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import enum
 import functools
 import json
 import re
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
@@ -399,12 +404,91 @@ _FIELD = re.compile(r"^[a-z_][a-z0-9_]*$")
 _TYPE_TAGS = frozenset({"str", "int", "float", "bool", "list", "dict", "none", "bytes"})
 
 
+class ErrorField(enum.Enum):
+    """A value of the runtime's error that a declared error body holds (:class:`DeclaredErrors`)."""
+
+    MESSAGE = "message"
+    STATUS = "status"  # the HTTP status, an integer
+    TRACE_ID = "trace_id"
+    DETAILS = "details"  # what failed validation (pydantic's errors), else []
+
+
+@dataclasses.dataclass(frozen=True)
+class ErrorType:
+    """The runtime's error type (``validation_error``, ``overloaded``...) as a declared body
+    spells it: ``values`` maps it to a member of the declared enum, ``otherwise`` stands for
+    the rest; without either it is written as it is."""
+
+    values: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    otherwise: str | None = None
+
+    def of(self, error_type: str) -> str:
+        return self.values.get(error_type) or self.otherwise or error_type
+
+
+ErrorShape = Mapping[str, Any] | ErrorField
+"""A declared error body: JSON values, with :class:`ErrorField` and :class:`ErrorType`
+where the error's own values go, and nested shapes; or a bare :class:`ErrorField` (a body
+that is only the message, as LangGraph's)."""
+
+
+class DeclaredErrors(ErrorFormat):
+    """Errors written in the bodies the operation declares for their status.
+
+    ``shapes`` is keyed as OpenAPI keys responses: a status (``"422"``), a class
+    (``"4XX"``) or ``"default"``, looked up in that order. A status with no shape, or a
+    shape of ``None`` (the spec declares a body that the seed's envelope fits), is written
+    in the seed's envelope. ``ieops-gen`` builds one for a spec whose error bodies the seed's
+    envelope does not fit (docs/generator.md, "Declared error bodies").
+    """
+
+    name = "declared"
+
+    def __init__(self, shapes: Mapping[str, ErrorShape | None]) -> None:
+        self.shapes = dict(shapes)
+
+    def shape(self, status: int) -> ErrorShape | None:
+        for key in (str(status), f"{status // 100}XX", "default"):
+            if key in self.shapes:
+                return self.shapes[key]
+        return None
+
+    def body(self, info: ErrorInfo, trace_id: str | None) -> Any:
+        shape = self.shape(self.status(info))
+        if shape is None:
+            return super().body(info, trace_id)
+        return _fill(shape, info, trace_id or current_trace_id.get() or "")
+
+    def __repr__(self) -> str:
+        return f"DeclaredErrors({self.shapes!r})"
+
+
+def _fill(shape: Any, info: ErrorInfo, trace_id: str) -> Any:
+    """``shape`` with the error's values in its :class:`ErrorField` and :class:`ErrorType`
+    places."""
+    if isinstance(shape, ErrorField):
+        return {
+            ErrorField.MESSAGE: info.message,
+            ErrorField.STATUS: info.status,
+            ErrorField.TRACE_ID: trace_id,
+            ErrorField.DETAILS: info.details if info.details is not None else [],
+        }[shape]
+    if isinstance(shape, ErrorType):
+        return shape.of(info.error_type)
+    if isinstance(shape, Mapping):
+        return {key: _fill(item, info, trace_id) for key, item in shape.items()}
+    return shape
+
+
 FORMATS: dict[str, ErrorFormat] = {f.name: f for f in (ErrorFormat(), OpenAIErrorFormat())}
 SEED = FORMATS[DEFAULT]
 
 
-def error_format(name: str | None) -> ErrorFormat:
-    """The format called ``name`` (``None``: the default); an unknown name is refused."""
+def error_format(name: str | ErrorFormat | None) -> ErrorFormat:
+    """The format called ``name`` (``None``: the default), or ``name`` when it is one; an
+    unknown name is refused."""
+    if isinstance(name, ErrorFormat):
+        return name
     try:
         return FORMATS[name or DEFAULT]
     except KeyError:
@@ -473,8 +557,12 @@ __all__ = [
     "SEED",
     "STARTUP_FAILED",
     "Close",
+    "DeclaredErrors",
     "ErrorBody",
+    "ErrorField",
     "ErrorFormat",
+    "ErrorShape",
+    "ErrorType",
     "OpenAIErrorFormat",
     "data_frame",
     "encode_json",

@@ -2,10 +2,11 @@
 
 ``ieops-gen`` writes ``routes.py`` (and, for schemas pydantic cannot express, ``models.py``)
 against these names: the per-router runtime, the FastAPI router builder, the checks of a
-service against its OpenAPI document, the upload specs of typed routes and the JSON Schema
-check. A handler author imports ``gmi_ieops.handler`` (the seed API, ``RequestContext``, the
-WebSocket session, the upload and file types); only one who writes typed routes by hand, as
-``ieops-gen`` would (docs/typed-routes.md), needs this module. Keeping the two apart is what
+service against its OpenAPI document, the error bodies a spec declares, the upload specs
+of typed routes and the JSON Schema check. A handler author imports ``gmi_ieops.handler``
+(the seed API, ``RequestContext``, the WebSocket session, the upload and file types); only
+one who writes typed routes by hand, as ``ieops-gen`` would (docs/typed-routes.md), needs
+this module. Keeping the two apart is what
 lets ``gmi_ieops.handler`` stay the seed's surface.
 
 Like ``gmi_ieops.handler`` each name is imported on first access (PEP 562), so importing
@@ -23,6 +24,9 @@ from .. import _lazy
 if TYPE_CHECKING:
     from ..routing import (
         BinarySpec,
+        DeclaredErrors,
+        ErrorField,
+        ErrorType,
         FastRoute,
         FilePart,
         FormSpec,
@@ -38,6 +42,9 @@ if TYPE_CHECKING:
 _ROUTING = "..routing"
 _LAZY: dict[str, str] = {
     "BinarySpec": _ROUTING,
+    "DeclaredErrors": _ROUTING,
+    "ErrorField": _ROUTING,
+    "ErrorType": _ROUTING,
     "FastRoute": _ROUTING,
     "FilePart": _ROUTING,
     "FormSpec": _ROUTING,
@@ -57,6 +64,9 @@ if not TYPE_CHECKING:  # the type checker reads the imports above, and flags a t
 
 __all__ = [
     "BinarySpec",
+    "DeclaredErrors",
+    "ErrorField",
+    "ErrorType",
     "FastRoute",
     "FilePart",
     "FormSpec",

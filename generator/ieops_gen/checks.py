@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from .fixups import DROPPED_DISCRIMINATOR
 from .refs import references
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -369,7 +370,32 @@ def _convert(schema: Any, ref_prefix: str, depth: int = 0) -> Any:
             out[key] = {n: _convert(s, ref_prefix, depth + 1) for n, s in value.items()}
         else:
             out[key] = _convert(value, ref_prefix, depth + 1)
+    _tag_branches(out, schema.get("discriminator", schema.get(DROPPED_DISCRIMINATOR)), ref_prefix)
     return _from_openapi30(out)
+
+
+def _tag_branches(out: dict[str, Any], disc: Any, ref_prefix: str) -> None:
+    """A discriminator as OpenAPI reads it: a value that carries the property is held to
+    the branch its value names (``mapping``, else the component's name). JSON Schema
+    ignores the keyword, and branches that differ only by it all matched: kubeflow's
+    ``Artifact`` refused every artifact as "valid under more than one" ``oneOf`` member."""
+    if not isinstance(disc, dict) or not isinstance(disc.get("propertyName"), str):
+        return
+    prop = disc["propertyName"]
+    mapping = disc["mapping"] if isinstance(disc.get("mapping"), dict) else {}
+    for key in ("oneOf", "anyOf"):
+        branches = out.get(key)
+        if not isinstance(branches, list):
+            continue
+        for index, branch in enumerate(branches):
+            ref = branch.get("$ref") if isinstance(branch, dict) else None
+            if not isinstance(ref, str) or not ref.startswith("#/$defs/"):
+                continue
+            name = _unescape(ref[len("#/$defs/") :])
+            spelled = (ref_prefix + ref[len("#/$defs/") :], name)
+            tags = [tag for tag, target in mapping.items() if target in spelled] or [name]
+            held = {"properties": {prop: {"enum": tags}}}
+            branches[index] = {"allOf": [branch, held]}
 
 
 def _from_openapi30(schema: dict[str, Any]) -> dict[str, Any]:

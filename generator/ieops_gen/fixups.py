@@ -98,6 +98,9 @@ CODE_KEY_PREFIXES = ("x-python", "x-is-", "x-datamodel-code-generator", "x-enum-
 NEEDS_PACKAGE = {"email": "email-validator", "idn-email": "email-validator"}
 """Formats whose pydantic types need a package the generated code does not depend on."""
 
+DROPPED_DISCRIMINATOR = "x-ieops-discriminator"
+"""Where a discriminator the models cannot use is kept for the JSON Schema check."""
+
 FIELD_NAME_LENGTH = 48
 """Longer property names become shorter field names (the wire name stays the alias)."""
 
@@ -191,6 +194,8 @@ class Fixups:
             self.drop_inherited_required(schema, at)
         if isinstance(schema.get("discriminator"), dict):
             self.drop_optional_discriminator(schema, at)
+        if "type" in schema:
+            self.warn_contradicting_type(schema, at)
         if "default" in schema:
             reason = self.default_problem(schema, schema["default"])
             if reason:
@@ -207,6 +212,27 @@ class Fixups:
             if isinstance(schema.get(key), dict):
                 for name, sub in schema[key].items():
                     self.clean(sub, jp.join(at, key, name), depth + 1)
+
+    def warn_contradicting_type(self, schema: dict[str, Any], at: str) -> None:
+        """A ``type`` that none of the ``oneOf``/``anyOf`` members' types allows: no value is
+        valid for the schema (Voyage's ``input``: ``type: object``, ``oneOf: [string,
+        array]``). The models read the members, as the author meant; said at the pointer,
+        as a client or validator that reads the document refuses every value."""
+        outer = _type_names(schema)
+        for key in ("oneOf", "anyOf"):
+            members = schema.get(key)
+            if outer is None or not isinstance(members, list) or not members:
+                continue
+            kinds = [_type_names(self.target(m)) for m in members]
+            if any(k is None for k in kinds):
+                continue  # an untyped member takes any type
+            if not any(_overlap(outer, k) for k in kinds if k is not None):
+                found = sorted({name for k in kinds if k is not None for name in k})
+                self.warnings.append(
+                    f"{at}: type {schema['type']!r} allows none of its {key} members' types "
+                    f"({', '.join(found)}): no value is valid for the schema; the models "
+                    f"read the {key} alone"
+                )
 
     def drop_optional_discriminator(self, schema: dict[str, Any], at: str) -> None:
         """A discriminator whose property some branch does not require: dropped.
@@ -228,7 +254,9 @@ class Fixups:
                 ref = branch.get("$ref") if isinstance(branch, dict) else None
                 lacking.append(ref.rsplit("/", 1)[-1] if isinstance(ref, str) else str(index))
         if lacking:
-            del schema["discriminator"]
+            # kept aside for the JSON Schema check (checks.py): a value that carries the
+            # tag is still held to the branch it names, so the branches stay exclusive
+            schema[DROPPED_DISCRIMINATOR] = schema.pop("discriminator")
             shown = ", ".join(lacking[:3]) + (
                 f" and {len(lacking) - 3} more" if len(lacking) > 3 else ""
             )
@@ -576,6 +604,25 @@ def _through_ref(schema: Any) -> bool:
         return True
     branches = schema.get("allOf")
     return isinstance(branches, list) and len(branches) == 1 and _through_ref(branches[0])
+
+
+def _type_names(schema: Any) -> set[str] | None:
+    """The JSON types a schema's ``type`` names, with ``null`` for 3.0's ``nullable``
+    (``None``: it names none it can read)."""
+    kind = schema.get("type") if isinstance(schema, dict) else None
+    if isinstance(kind, str):
+        names = {kind}
+    elif isinstance(kind, list) and kind and all(isinstance(k, str) for k in kind):
+        names = set(kind)
+    else:
+        return None
+    return names | {"null"} if schema.get("nullable") is True else names
+
+
+def _overlap(one: set[str], other: set[str]) -> bool:
+    """Whether a value can have a type of both (an integer is a number)."""
+    widen = {"integer": {"integer", "number"}, "number": {"number", "integer"}}
+    return any(widen.get(k, {k}) & other for k in one)
 
 
 def _nullable(schema: Any) -> bool:

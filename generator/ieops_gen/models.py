@@ -142,6 +142,9 @@ def generate(service: Service, header: str, enums: str = "enum") -> Models:
                 enum_field_as_literal=LiteralType.All if enums == "literal" else None,
                 use_single_value_enum_as_const=True,
                 strict_nullable=True,
+                # format: byte is base64 of any bytes: Base64Bytes (the default, Base64Str,
+                # also decodes them as UTF-8 and refused the rest)
+                type_mappings=["string+byte=binary"],
                 aliases={name: name + "_" for name in AMBIGUOUS} | service.aliases,
                 output=output_path,
                 emit_model_metadata=metadata_path,

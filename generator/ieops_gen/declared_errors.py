@@ -126,27 +126,28 @@ def fit(
             fitted.shapes[key] = None
             continue
         why: list[str] = []
-        fitted.shapes[key] = next(
+        shape = next(
             (
-                shape
-                for shape in _shapes(doc, schema, 0, why)
-                if all(valid(render(shape, status, kind)) for status, kind in errors)
+                candidate
+                for candidate in _shapes(doc, schema, 0, why)
+                if all(valid(render(candidate, status, kind)) for status, kind in errors)
             ),
             _NOTHING,
         )
-        name = _component(responses[key], schema)
-        if name is not None:
-            fitted.names[key] = name
-        if fitted.shapes[key] is _NOTHING:
-            del fitted.shapes[key]
-            reason = why[0] if why else "no body made of an error's values is valid for it"
-            fitted.problems.append(
-                (
-                    f"{where}/responses/{_escape(key)}",
-                    f"the runtime's own errors cannot be written in this error body ({reason}): "
-                    'they keep its envelope {"message", "type", "trace_id"}',
-                )
+        if shape is not _NOTHING:
+            fitted.shapes[key] = shape
+            name = _component(responses[key], schema)
+            if name is not None:
+                fitted.names[key] = name
+            continue
+        reason = why[0] if why else "no body made of an error's values is valid for it"
+        fitted.problems.append(
+            (
+                f"{where}/responses/{_escape(key)}",
+                f"the runtime's own errors cannot be written in this error body ({reason}): "
+                'they keep its envelope {"message", "type", "trace_id"}',
             )
+        )
     if all(shape is None for shape in fitted.shapes.values()):
         fitted.shapes = {}
     return fitted
@@ -167,13 +168,9 @@ def _openai_fits(declared: list[tuple[str, Any, Callable[[Any], bool]]], keys: l
     """Whether OpenAI's format (``gmi_ieops``' ``"openai"``: 400 for a validation error,
     ``{"error": {"message", "type", "param", "code"}}``) fits every declared body that one
     of its errors lands in, and lands in one at least."""
-    sent = [(400 if status == 422 else status, kind) for status, kind in RUNTIME_ERRORS]
     checked = 0
     for key, _, valid in declared:
-        errors = [(status, kind) for status, kind in sent if _picks(status, keys) == key]
-        if key.isdigit() and not errors:
-            errors = [(int(key), "http_error")]  # a status a handler raises itself
-        for status, kind in errors:
+        for status, kind in _errors_at(key, keys, openai=True):
             if not valid(_openai_body(status, kind)):
                 return False
             checked += 1
@@ -239,9 +236,11 @@ def _error_key(key: str, responses: dict[str, Any]) -> bool:
     return key.isdigit() and key[:1] in ("4", "5")
 
 
-def _errors_at(key: str, keys: list[str]) -> list[tuple[int, str]]:
-    """The runtime's errors answered under ``key``, and a status a handler raises itself."""
-    picked = [(status, kind) for status, kind in RUNTIME_ERRORS if _picks(status, keys) == key]
+def _errors_at(key: str, keys: list[str], openai: bool = False) -> list[tuple[int, str]]:
+    """The runtime's errors answered under ``key`` (with OpenAI's statuses: 400 for a
+    validation error), and a status a handler raises itself."""
+    sent = [(400 if openai and s == 422 else s, kind) for s, kind in RUNTIME_ERRORS]
+    picked = [(status, kind) for status, kind in sent if _picks(status, keys) == key]
     if key.isdigit() and not picked:
         picked.append((int(key), "http_error"))
     return picked

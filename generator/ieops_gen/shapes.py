@@ -5,6 +5,10 @@ Two things datamodel-code-generator does literally that users trip over:
 * an ``enum`` that lists ``null`` becomes an Enum with a ``NoneType_None = None`` member;
   :func:`split_nullable_enums` rewrites such schemas to "enum of the other values, or
   null" so the Enum holds only real values and the field reads ``FinishReason | None``;
+* a nullable map or array (3.0's ``nullable: true``, 3.1's ``type: [object, "null"]``)
+  inside an array or a map lost its ``null`` (3.0) or its value type (3.1:
+  ``dict[str, Any]``); :func:`split_nullable_enums` writes those as "the container, or
+  null" too (LoRAX's ``top_logprobs``: ``list[dict[str, float] | None]``);
 * each member of an inline ``oneOf``/``anyOf`` that carries constraints becomes its own
   root model (``Input``, ``Input1``), so ``input=["a"]`` does not type-check;
   :func:`inline_root_models` puts those models' annotations back into the fields that
@@ -78,7 +82,8 @@ def _nullable_enum(schema: Any) -> bool:
 
 def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
     out = dict(schema)
-    out["enum"] = [v for v in schema["enum"] if v is not None]
+    if isinstance(schema.get("enum"), list):
+        out["enum"] = [v for v in schema["enum"] if v is not None]
     kind = schema.get("type")
     if isinstance(kind, list):
         kinds = [k for k in kind if k != "null"]
@@ -101,11 +106,25 @@ def _rewrite(node: Any, nullable: set[str]) -> Any:
         if "anyOf" in siblings:  # keep both: all of (ref or null) and the sibling anyOf
             return {**siblings, "allOf": [either, *siblings.get("allOf", [])]}
         return {**either, **siblings}
-    if _nullable_enum(node):
+    if _nullable_enum(node) or _nullable_container(node):
         outer = {k: node[k] for k in OUTER_KEYWORDS if k in node}
         inner = {k: v for k, v in _without_null(node).items() if k not in outer}
         return {"anyOf": [inner, {"type": "null"}], **outer}
     return node
+
+
+def _nullable_container(schema: dict[str, Any]) -> bool:
+    """A map (an object without properties) or an array that may also be null."""
+    kind = schema.get("type")
+    kinds = set(kind) if isinstance(kind, list) else {kind}
+    if schema.get("nullable") is not True and "null" not in kinds:
+        return False
+    rest = kinds - {"null", None}
+    if rest == {"array"}:
+        return True
+    return rest == {"object"} and not any(
+        k in schema for k in ("properties", "allOf", "anyOf", "oneOf", "enum", "const")
+    )
 
 
 def _rewrite_keyword(key: str, value: Any, nullable: set[str]) -> Any:

@@ -6,15 +6,12 @@
 from __future__ import annotations
 
 import base64
-import importlib
 import json
-import sys
-from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ieops_gen.pipeline import run
-from ieops_gen.write import write_tree
+
+from tests.support.generated import models_of
 
 _DOC = {
     "openapi": "3.0.3",
@@ -35,16 +32,6 @@ _DOC = {
 }
 
 
-def _models(tmp: Path) -> object:
-    (tmp / "b.json").write_text(json.dumps(_DOC))
-    write_tree(tmp / "b", run(tmp / "b.json", "b").files)
-    sys.path.insert(0, str(tmp))
-    try:
-        return importlib.import_module("b.b.models")
-    finally:
-        sys.path.remove(str(tmp))
-
-
 _MODELS: list[object] = []
 
 
@@ -52,7 +39,8 @@ _MODELS: list[object] = []
 @given(data=st.binary(max_size=64))
 def test_any_bytes_round_trip(tmp_path_factory: object, data: bytes) -> None:
     if not _MODELS:
-        _MODELS.append(_models(tmp_path_factory.mktemp("byte")))  # type: ignore[attr-defined]
+        root = tmp_path_factory.mktemp("byte")  # type: ignore[attr-defined]
+        _MODELS.append(models_of(root, "byte_format", _DOC))
     models = _MODELS[0]
     text = base64.b64encode(data).decode()
     value = models.Value.model_validate({"proto_value": text})  # type: ignore[attr-defined]

@@ -22,6 +22,8 @@ from hypothesis import strategies as st
 from ieops_gen.pipeline import run
 from ieops_gen.write import write_tree
 
+from tests.support.generated import models_of
+
 
 def _branch(tag: str, field: str, required: bool) -> dict[str, Any]:
     return {
@@ -137,13 +139,7 @@ def _kubeflow(tmp: Path) -> Any:
             },
         },
     }
-    (tmp / "kf.json").write_text(json.dumps(doc))
-    write_tree(tmp / "kf", run(tmp / "kf.json", "kf").files)
-    sys.path.insert(0, str(tmp))
-    try:
-        return importlib.import_module("kf.kf.models")
-    finally:
-        sys.path.remove(str(tmp))
+    return models_of(tmp, "kf_artifacts", doc)
 
 
 def test_a_dropped_discriminator_still_tells_tagged_branches_apart(tmp_path: Path) -> None:

@@ -219,7 +219,7 @@ def _tagged(doc: dict[str, Any], disc: Any, branches: list[Any], converted: list
     if not isinstance(disc, dict) or not isinstance(disc.get("propertyName"), str):
         return converted
     prop = disc["propertyName"]
-    mapping = disc.get("mapping") if isinstance(disc.get("mapping"), dict) else {}
+    mapping = disc["mapping"] if isinstance(disc.get("mapping"), dict) else {}
     out = []
     for raw, branch in zip(branches, converted, strict=True):
         ref = raw.get("$ref") if isinstance(raw, dict) else None

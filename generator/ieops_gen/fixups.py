@@ -188,6 +188,7 @@ class Fixups:
         if schema.get("type") == "array" and "items" not in schema and "prefixItems" not in schema:
             schema["items"] = {}
         if isinstance(schema.get("allOf"), list):
+            self.warn_closed_parts(schema, at)
             self.flatten_conflicting_bases(schema, at)
         if isinstance(schema.get("allOf"), list):
             self.drop_redefined(schema["allOf"], at)
@@ -212,6 +213,38 @@ class Fixups:
             if isinstance(schema.get(key), dict):
                 for name, sub in schema[key].items():
                     self.clean(sub, jp.join(at, key, name), depth + 1)
+
+    def warn_closed_parts(self, schema: dict[str, Any], at: str) -> None:
+        """An ``allOf`` part (or the schema itself) closed by ``additionalProperties:
+        false`` while another part requires a property it does not declare: no value is
+        valid, as JSON Schema closes each part to its own ``properties`` (AssemblyAI's
+        ``TranscriptParams``: one part requires ``audio_url``, the other, closed, does not
+        declare it). The models read one object closed to all the parts' properties, as the
+        author meant (``unevaluatedProperties: false`` says it); said at the pointer."""
+        parts = [self.target(p) for p in schema["allOf"]]
+        labelled = [(f"allOf/{i}", p) for i, p in enumerate(parts)] + [("itself", schema)]
+        for name, closed in labelled:
+            if not isinstance(closed, dict) or closed.get("additionalProperties") is not False:
+                continue
+            if closed.get("patternProperties"):
+                continue
+            own = set(closed.get("properties") or {})
+            needed = [
+                n
+                for other_name, other in labelled
+                if other is not closed
+                for n in self.flat_properties(other, 0)[1]
+                if isinstance(n, str) and n not in own
+            ]
+            if needed:
+                shown = ", ".join(repr(n) for n in dict.fromkeys(needed))
+                self.warnings.append(
+                    f"{at}: {'the schema' if name == 'itself' else name} is closed "
+                    f"(additionalProperties: false) to properties another part requires "
+                    f"({shown}): no value is valid for the schema; the models read one object "
+                    "closed to all the parts' properties"
+                )
+                return
 
     def warn_contradicting_type(self, schema: dict[str, Any], at: str) -> None:
         """A ``type`` that none of the ``oneOf``/``anyOf`` members' types allows: no value is

@@ -195,6 +195,8 @@ class Fixups:
             self.drop_inherited_required(schema, at)
         if isinstance(schema.get("discriminator"), dict):
             self.drop_optional_discriminator(schema, at)
+        if isinstance(schema.get("discriminator"), dict):
+            self.warn_unnamed_tags(schema, at)
         if "type" in schema:
             self.warn_contradicting_type(schema, at)
         if "default" in schema:
@@ -297,6 +299,41 @@ class Fixups:
                 f"{jp.join(at, 'discriminator')}: dropped: {shown} does not require "
                 f"{prop!r} (a value without it is valid for the schema); the union is tried "
                 "branch by branch"
+            )
+
+    def warn_unnamed_tags(self, schema: dict[str, Any], at: str) -> None:
+        """A branch's tag value that the ``mapping`` lacks and that names no schema: OpenAPI
+        reads an unmapped value as a schema's name, so a validator that reads the
+        discriminator refuses every value of that branch (OpenAI's ``LockedStatus``, whose
+        ``type`` is ``locked``, no mapping). The models read the branches' own values, as
+        the author meant; said at the pointer."""
+        prop = schema["discriminator"].get("propertyName")
+        mapping = schema["discriminator"].get("mapping")
+        mapped = set(mapping) if isinstance(mapping, dict) else set()
+        branches = schema.get("oneOf") or schema.get("anyOf")
+        if not isinstance(prop, str) or not isinstance(branches, list):
+            return
+        unnamed: list[str] = []
+        for branch in branches:
+            own = self.flat_properties(self.target(branch), 0)[0].get(prop)
+            own = self.target(own)
+            values = (
+                [own["const"]]
+                if isinstance(own, dict) and "const" in own
+                else own.get("enum")
+                if isinstance(own, dict)
+                else None
+            )
+            for value in values if isinstance(values, list) else ():
+                if isinstance(value, str) and value not in mapped and value not in self.schemas:
+                    unnamed.append(value)
+        if unnamed:
+            shown = ", ".join(repr(v) for v in unnamed[:3])
+            more = f" and {len(unnamed) - 3} more" if len(unnamed) > 3 else ""
+            self.warnings.append(
+                f"{jp.join(at, 'discriminator')}: {prop!r} values {shown}{more} are not in its "
+                "mapping and name no schema (OpenAPI reads an unmapped value as a schema's "
+                "name): the models read the branches' own values"
             )
 
     def declare_required(self, schema: dict[str, Any], at: str) -> None:

@@ -275,7 +275,7 @@ class Checker:
         # 3.0.3 applies `nullable` only beside a `type`; the generated models (and the
         # vendors who write `{allOf: [$ref], nullable: true}`) read it as "or null" anywhere,
         # and so do the harness's draws: the checker reads it the same way.
-        self.doc = _discriminators(_nullable_anywhere(doc)) if self.v30 else doc
+        self.doc = unnamed_discriminators_dropped(_nullable_anywhere(doc)) if self.v30 else doc
         doc = self.doc
         spec = DRAFT4 if self.v30 else DRAFT202012
         resource = Resource.from_contents(doc, default_specification=spec)
@@ -335,12 +335,14 @@ def _nullable_anywhere(node: Any) -> Any:
     return out
 
 
-def _discriminators(doc: dict[str, Any]) -> dict[str, Any]:
-    """The document without the 3.0 discriminators whose values name no schema: a value
+def unnamed_discriminators_dropped(doc: dict[str, Any]) -> dict[str, Any]:
+    """The document without the discriminators whose values name no schema: a value
     missing from ``mapping`` implicitly names ``#/components/schemas/<value>``, and when no
     such schema exists (portkey's ``OutputItem`` over ``FunctionToolCall``, whose ``type`` is
-    ``function_call``) the validator refuses every such value. The generated models read the
-    branches' own values; here the ``oneOf``/``anyOf`` is checked plainly, as in 3.1."""
+    ``function_call``; OpenAI's ``LockedStatus``, whose ``type`` is ``locked``) a validator
+    that reads discriminators refuses every such value (the 3.0 one, schemathesis' check
+    in both versions). The generated models read the branches' own values; here the
+    ``oneOf``/``anyOf`` is checked plainly, as the 3.1 validator does. Changed in place."""
     names = set((doc.get("components") or {}).get("schemas") or {})
 
     def values(branch: Any, prop: str) -> list[Any]:

@@ -89,3 +89,43 @@ def test_closed_parts_that_forbid_what_another_requires(
     else:
         (warning,) = warnings
         assert f"input: {closed} is closed" in warning and "'audio_url'" in warning
+
+
+def _status(tag: str) -> dict[str, Any]:
+    return {"type": "object", "required": ["type"], "properties": {"type": {"const": tag}}}
+
+
+@pytest.mark.parametrize(
+    ("mapping", "warned"),
+    [
+        (None, "'locked'"),  # OpenAI's ChatKit thread status: no mapping, consts no names
+        ({"locked": "#/components/schemas/Locked"}, None),
+    ],
+)
+def test_tag_values_that_name_no_schema(
+    tmp_path: Path, mapping: dict[str, str] | None, warned: str | None
+) -> None:
+    discriminator: dict[str, Any] = {"propertyName": "type"}
+    if mapping:
+        discriminator["mapping"] = mapping
+    field = {"oneOf": [{"$ref": "#/components/schemas/Locked"}], "discriminator": discriminator}
+    spec = tmp_path / "api.json"
+    doc = {
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {},
+        "components": {
+            "schemas": {
+                "Thread": {"type": "object", "properties": {"status": field}},
+                "Locked": _status("locked"),
+            }
+        },
+    }
+    spec.write_text(json.dumps(doc))
+    warnings = [w for w in run(spec, "api").warnings if "name no schema" in w]
+    if warned is None:
+        assert warnings == []
+    else:
+        (warning,) = warnings
+        assert "/components/schemas/Thread/properties/status/discriminator" in warning
+        assert warned in warning

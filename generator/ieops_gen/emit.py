@@ -615,14 +615,15 @@ def render(service: Service, models: Models, package: str) -> dict[str, str]:
     env = _environment()
     methods = _methods(service, models)
     client_methods = _client_methods(service, models)
+    declared = _declared_errors(service)
     context: dict[str, Any] = {
         "header": header(service.source),
         "service": service,
         "methods": methods,
         "package": package,
         "imports": _service_imports(methods),
-        "routes_imports": _routes_imports(service),
-        "declared_errors": _declared_errors(service),
+        "routes_imports": _routes_imports(service, declared),
+        "declared_errors": declared,
         "has_stream": any(m.is_stream for m in methods),
         "has_ws": any(op.kind == "ws" for op in service.operations),
         "no_content": any(
@@ -736,7 +737,7 @@ ROUTES_IMPORTS = (
 """What every ``routes.py`` imports."""
 
 
-def _routes_imports(service: Service) -> _Imports:
+def _routes_imports(service: Service, declared: _DeclaredErrors) -> _Imports:
     """``routes.py``: the models of every operation, the service class, the route specs."""
     routes = _Imports(models={m for op in service.operations for m in op.models})
     routes.local.append(f"from .service import {service.class_name}")
@@ -748,13 +749,8 @@ def _routes_imports(service: Service) -> _Imports:
         routes.add("from gmi_ieops.handler import RouterKind")
     for statement in ROUTES_IMPORTS:
         routes.add(statement)
-    shapes = [op.error_shapes for op in service.operations if op.error_shapes]
-    if shapes:
-        routes.add("from gmi_ieops.typed import DeclaredErrors")
-        text = " ".join(_shape_source(shape) for shape in shapes)
-        for name in ("ErrorField", "ErrorType"):
-            if name + "." in text or name + "(" in text:
-                routes.add(f"from gmi_ieops.typed import {name}")
+    for name in sorted(declared.imports):
+        routes.add(f"from gmi_ieops.typed import {name}")
     return routes
 
 
@@ -765,6 +761,7 @@ class _DeclaredErrors:
 
     constants: list[tuple[str, str, str]] = field(default_factory=list)  # name, value, doc
     of: dict[int, str] = field(default_factory=dict)  # operation index -> error_format=
+    imports: set[str] = field(default_factory=set)  # the gmi_ieops.typed names they use
 
 
 def _declared_errors(service: Service) -> _DeclaredErrors:
@@ -798,8 +795,10 @@ def _declared_errors(service: Service) -> _DeclaredErrors:
                     else f"The error body {op.label} declares for ``{key}``."
                 )
                 out.constants.append((name, source, doc))
+                out.imports |= _runtime_names(shape)
             entries.append(f"{pystr(key)}: {bodies[source]}")
         source = "DeclaredErrors({" + ", ".join(entries) + "})"
+        out.imports.add("DeclaredErrors")
         formats.setdefault(source, []).append(op.label)
         chosen[index] = source
     named: dict[str, str] = {}
@@ -811,6 +810,14 @@ def _declared_errors(service: Service) -> _DeclaredErrors:
         named[source] = name
     out.of = {index: named.get(source, source) for index, source in chosen.items()}
     return out
+
+
+def _runtime_names(value: Any) -> set[str]:
+    """The ``gmi_ieops.typed`` names :func:`_shape_source` writes for ``value``."""
+    if isinstance(value, declared_errors.Slot):
+        return {"ErrorType" if value.name == "TYPE" else "ErrorField"}
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return set().union(*(_runtime_names(item) for item in items))
 
 
 def _shape_source(value: Any) -> str:

@@ -11,7 +11,7 @@ import copy
 import json
 from typing import Any, cast
 
-from . import declared_errors, fixups, names, refs
+from . import declared_errors, fixups, names, refs, served
 from . import media as files
 from . import pointer as jp
 from .ir import Location, Operation, Parameter, Service
@@ -118,6 +118,7 @@ class _Builder:
         self.warn_reserved()
         self.warn_error_bodies()
         error_format = self.error_format(operations)
+        served.read_as_the_models_do(self.doc)  # the models have taken their copies
         title = str(info.get("title", self.module))
         return Service(
             module=self.module,

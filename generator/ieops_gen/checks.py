@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from . import served
 from .fixups import DROPPED_DISCRIMINATOR
 from .refs import references
 
@@ -330,10 +331,13 @@ def document(schemas: dict[str, Any], names: list[str], ref_prefix: str) -> str:
         for ref in refs(schemas[name]):
             if ref.startswith(ref_prefix):
                 stack.append(_unescape(ref[len(ref_prefix) :].split("/")[0]))
-    defs = {
-        name: _convert(schemas[name], ref_prefix)
-        for name in sorted(wanted, key=list(schemas).index)
-    }
+    # read as the models read them (:mod:`.served`): the check refused every value of a
+    # schema that admits none; the copies are closed under their $refs
+    meant = {name: copy.deepcopy(schemas[name]) for name in sorted(wanted, key=list(schemas).index)}
+    holder = {"openapi": "3.1.0", "components": {"schemas": meant}}
+    if ref_prefix == "#/components/schemas/":
+        served.read_as_the_models_do(holder)
+    defs = {name: _convert(schema, ref_prefix) for name, schema in meant.items()}
     return json.dumps(
         {"$schema": DIALECT, "$defs": defs}, ensure_ascii=False, separators=(",", ":")
     )

@@ -222,9 +222,25 @@ class Fixups:
         valid, as JSON Schema closes each part to its own ``properties`` (AssemblyAI's
         ``TranscriptParams``: one part requires ``audio_url``, the other, closed, does not
         declare it). The models read one object closed to all the parts' properties, as the
-        author meant (``unevaluatedProperties: false`` says it); said at the pointer."""
+        author meant (``unevaluatedProperties: false`` says it, :mod:`.served`); said at
+        the pointer."""
+        found = self.closed_parts(schema)
+        if found:
+            name, needed = found[0]
+            shown = ", ".join(repr(n) for n in needed)
+            self.warnings.append(
+                f"{at}: {'the schema' if name == 'itself' else name} is closed "
+                f"(additionalProperties: false) to properties another part requires "
+                f"({shown}): no value is valid for the schema; the models and the served "
+                "openapi.json read one object closed to all the parts' properties"
+            )
+
+    def closed_parts(self, schema: dict[str, Any]) -> list[tuple[str, list[str]]]:
+        """Each part of ``schema``'s ``allOf`` (``allOf/<i>``) or ``itself`` closed to a
+        property another part requires, with the names it refuses."""
         parts = [self.target(p) for p in schema["allOf"]]
         labelled = [(f"allOf/{i}", p) for i, p in enumerate(parts)] + [("itself", schema)]
+        found: list[tuple[str, list[str]]] = []
         for name, closed in labelled:
             if not isinstance(closed, dict) or closed.get("additionalProperties") is not False:
                 continue
@@ -239,20 +255,26 @@ class Fixups:
                 if isinstance(n, str) and n not in own
             ]
             if needed:
-                shown = ", ".join(repr(n) for n in dict.fromkeys(needed))
-                self.warnings.append(
-                    f"{at}: {'the schema' if name == 'itself' else name} is closed "
-                    f"(additionalProperties: false) to properties another part requires "
-                    f"({shown}): no value is valid for the schema; the models read one object "
-                    "closed to all the parts' properties"
-                )
-                return
+                found.append((name, list(dict.fromkeys(needed))))
+        return found
 
     def warn_contradicting_type(self, schema: dict[str, Any], at: str) -> None:
         """A ``type`` that none of the ``oneOf``/``anyOf`` members' types allows: no value is
         valid for the schema (Voyage's ``input``: ``type: object``, ``oneOf: [string,
-        array]``). The models read the members, as the author meant; said at the pointer,
-        as a client or validator that reads the document refuses every value."""
+        array]``). The models and the served document (:mod:`.served`) read the members, as
+        the author meant; said at the pointer."""
+        found = self.contradicting_type(schema)
+        if found is not None:
+            key, kinds = found
+            self.warnings.append(
+                f"{at}: type {schema['type']!r} allows none of its {key} members' types "
+                f"({', '.join(kinds)}): no value is valid for the schema; the models and the "
+                f"served openapi.json read the {key} alone"
+            )
+
+    def contradicting_type(self, schema: dict[str, Any]) -> tuple[str, list[str]] | None:
+        """The keyword (``oneOf``/``anyOf``) none of whose members' types ``schema``'s
+        ``type`` allows, with the types they name; ``None`` when there is none."""
         outer = _type_names(schema)
         for key in ("oneOf", "anyOf"):
             members = schema.get(key)
@@ -262,12 +284,8 @@ class Fixups:
             if any(k is None for k in kinds):
                 continue  # an untyped member takes any type
             if not any(_overlap(outer, k) for k in kinds if k is not None):
-                found = sorted({name for k in kinds if k is not None for name in k})
-                self.warnings.append(
-                    f"{at}: type {schema['type']!r} allows none of its {key} members' types "
-                    f"({', '.join(found)}): no value is valid for the schema; the models "
-                    f"read the {key} alone"
-                )
+                return key, sorted({name for k in kinds if k is not None for name in k})
+        return None
 
     def drop_optional_discriminator(self, schema: dict[str, Any], at: str) -> None:
         """A discriminator whose property some branch does not require: dropped.
@@ -306,15 +324,30 @@ class Fixups:
         reads an unmapped value as a schema's name, so a validator that reads the
         discriminator refuses every value of that branch (OpenAI's ``LockedStatus``, whose
         ``type`` is ``locked``, no mapping). The models read the branches' own values, as
-        the author meant; said at the pointer."""
+        the author meant, and the served document maps them (:mod:`.served`); said at the
+        pointer."""
+        unnamed = [value for _, value in self.unnamed_tags(schema)]
+        if unnamed:
+            prop = schema["discriminator"]["propertyName"]
+            shown = ", ".join(repr(v) for v in unnamed[:3])
+            more = f" and {len(unnamed) - 3} more" if len(unnamed) > 3 else ""
+            self.warnings.append(
+                f"{jp.join(at, 'discriminator')}: {prop!r} values {shown}{more} are not in its "
+                "mapping and name no schema (OpenAPI reads an unmapped value as a schema's "
+                "name): the models read the branches' own values"
+            )
+
+    def unnamed_tags(self, schema: dict[str, Any]) -> list[tuple[int, str]]:
+        """``(branch index, tag value)`` for each value of a branch's tag property that the
+        discriminator's ``mapping`` lacks and that names no schema."""
         prop = schema["discriminator"].get("propertyName")
         mapping = schema["discriminator"].get("mapping")
         mapped = set(mapping) if isinstance(mapping, dict) else set()
         branches = schema.get("oneOf") or schema.get("anyOf")
         if not isinstance(prop, str) or not isinstance(branches, list):
-            return
-        unnamed: list[str] = []
-        for branch in branches:
+            return []
+        unnamed: list[tuple[int, str]] = []
+        for index, branch in enumerate(branches):
             own = self.flat_properties(self.target(branch), 0)[0].get(prop)
             own = self.target(own)
             values = (
@@ -326,15 +359,8 @@ class Fixups:
             )
             for value in values if isinstance(values, list) else ():
                 if isinstance(value, str) and value not in mapped and value not in self.schemas:
-                    unnamed.append(value)
-        if unnamed:
-            shown = ", ".join(repr(v) for v in unnamed[:3])
-            more = f" and {len(unnamed) - 3} more" if len(unnamed) > 3 else ""
-            self.warnings.append(
-                f"{jp.join(at, 'discriminator')}: {prop!r} values {shown}{more} are not in its "
-                "mapping and name no schema (OpenAPI reads an unmapped value as a schema's "
-                "name): the models read the branches' own values"
-            )
+                    unnamed.append((index, value))
+        return unnamed
 
     def declare_required(self, schema: dict[str, Any], at: str) -> None:
         """A required name ``properties`` does not declare becomes a property of any value

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import checks
+from . import checks, fixups
 from .errors import GenerationError
 from .escape import lines as source_lines
 from .escape import normalise_strings
@@ -233,6 +233,18 @@ def _with_checks(service: Service, source: str, chosen: dict[str, str]) -> str:
         }
         for n, s in schemas.items()
     }
+    # a class whose closed base carries a check gets its own, read as one object: the
+    # inherited one refused the properties the class adds (AssemblyAI's TranscriptParams)
+    reader = fixups.Fixups(schemas, [], {})
+    for n, s in schemas.items():
+        if (
+            n not in found
+            and targets[n] & set(found)
+            and isinstance(s, dict)
+            and isinstance(s.get("allOf"), list)
+            and reader.closed_parts(s)
+        ):
+            found[n] = "allOf"
     for _ in range(len(schemas)):
         unenforced = {n for n in found if n not in models or n in params}
         grown = {n: "$ref" for n in schemas if n not in found and targets[n] & unenforced}

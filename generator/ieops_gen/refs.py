@@ -104,21 +104,27 @@ def _declared(doc: dict[str, Any], schema: Any, depth: int) -> Iterator[tuple[st
 
 def references(node: Any, at: str = "") -> Iterator[tuple[dict[str, Any], str]]:
     """Every mapping that holds a reference ``$ref``, with its pointer, in document order."""
-    yield from _walk(node, at, names=False)
+    yield from _walk(node, at, names=False, every=False)
 
 
-def _walk(value: Any, where: str, names: bool) -> Iterator[tuple[dict[str, Any], str]]:
+def objects(node: Any, at: str = "") -> Iterator[tuple[dict[str, Any], str]]:
+    """Every mapping of the grammar (schemas, operations, ...), outside instance data and
+    extensions, with its pointer, in document order."""
+    yield from _walk(node, at, names=False, every=True)
+
+
+def _walk(value: Any, where: str, names: bool, every: bool) -> Iterator[tuple[dict[str, Any], str]]:
     if isinstance(value, list):
         for index, sub in enumerate(value):
-            yield from _walk(sub, jp.join(where, index), False)
+            yield from _walk(sub, jp.join(where, index), False, every)
         return
     if not isinstance(value, dict):
         return
     if names:
         for key, sub in value.items():
-            yield from _walk(sub, jp.join(where, key), False)
+            yield from _walk(sub, jp.join(where, key), False, every)
         return
-    if isinstance(value.get("$ref"), str):
+    if every or isinstance(value.get("$ref"), str):
         yield value, where
     for key, sub in value.items():
         if key == "$ref" or key in DATA_KEYWORDS:
@@ -131,4 +137,4 @@ def _walk(value: Any, where: str, names: bool) -> Iterator[tuple[dict[str, Any],
                     if isinstance(example, dict) and isinstance(example.get("$ref"), str):
                         yield example, jp.join(where, key, name)
             continue  # a schema's examples: a list of instances
-        yield from _walk(sub, jp.join(where, key), key in NAME_MAPS)
+        yield from _walk(sub, jp.join(where, key), key in NAME_MAPS, every)

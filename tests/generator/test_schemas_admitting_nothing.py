@@ -14,8 +14,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+import jsonschema
+import pydantic
 import pytest
 from ieops_gen.pipeline import run
+
+from tests.support.generated import models_of
 
 
 def _warnings(
@@ -44,7 +48,7 @@ def test_a_type_no_member_allows_is_said_at_its_pointer(tmp_path: Path) -> None:
     field = {"type": "object", "oneOf": [{"$ref": "#/components/schemas/Text"}, {"type": "array"}]}
     (warning,) = _warnings(tmp_path, field)
     assert "/components/schemas/Request/properties/input: type 'object'" in warning
-    assert "(array, string)" in warning and "the models read the oneOf alone" in warning
+    assert "(array, string)" in warning and "read the oneOf alone" in warning
 
 
 @pytest.mark.parametrize(
@@ -129,3 +133,93 @@ def test_tag_values_that_name_no_schema(
         (warning,) = warnings
         assert "/components/schemas/Thread/properties/status/discriminator" in warning
         assert warned in warning
+
+
+def _served(tmp_path: Path, schemas: dict[str, Any], version: str = "3.1.0") -> dict[str, Any]:
+    """The bundled ``openapi.json`` the generated server serves for ``schemas``."""
+    spec = tmp_path / "api.json"
+    doc = {"openapi": version, "info": {"title": "t", "version": "1"}, "paths": {}}
+    spec.write_text(json.dumps({**doc, "components": {"schemas": schemas}}))
+    served: dict[str, Any] = json.loads(run(spec, "api").files["api/openapi.json"])
+    return served
+
+
+def _valid(doc: dict[str, Any], name: str, value: Any) -> bool:
+    """Whether ``value`` is valid for component ``name`` (JSON Schema 2020-12, as 3.1)."""
+    root = {**doc["components"], "$ref": f"#/schemas/{name}"}
+    text = json.dumps(root).replace('"#/components/', '"#/')
+    return bool(jsonschema.Draft202012Validator(json.loads(text)).is_valid(value))
+
+
+def test_the_served_document_reads_a_contradicting_type_as_the_models_do(tmp_path: Path) -> None:
+    """Clients and validators read the served document: it must admit what the server
+    takes (Voyage's ``input``: a string or a list, the ``type: object`` beside dropped)."""
+    field = {"type": "object", "oneOf": [{"$ref": "#/components/schemas/Text"}, {"type": "array"}]}
+    request = {"type": "object", "properties": {"input": field}}
+    served = _served(tmp_path, {"Request": request, "Text": {"type": "string"}})
+    assert _valid(served, "Request", {"input": "a"}) and _valid(served, "Request", {"input": []})
+    assert not _valid(served, "Request", {"input": {}})
+
+
+@pytest.mark.parametrize("by_ref", [True, False])
+def test_the_served_document_closes_allof_parts_as_one_object(tmp_path: Path, by_ref: bool) -> None:
+    """AssemblyAI's ``TranscriptParams``: the closed part opened, the whole closed to every
+    part's properties (``unevaluatedProperties``); the part itself, used alone, stays closed."""
+    options = {"$ref": "#/components/schemas/Options"} if by_ref else _OPTIONS
+    schemas = {"Params": {"allOf": [options, _AUDIO]}, "Options": _OPTIONS}
+    served = _served(tmp_path, schemas)
+    assert _valid(served, "Params", {"audio_url": "u", "language": "en"})
+    assert not _valid(served, "Params", {"audio_url": "u", "other": 1})
+    assert not _valid(served, "Params", {"language": "en"})
+    assert not _valid(served, "Options", {"audio_url": "u"})  # shared: still closed
+
+
+def test_the_served_document_maps_tag_values_that_name_no_schema(tmp_path: Path) -> None:
+    """OpenAI's ChatKit statuses: each branch's own tag value is mapped to the branch, so a
+    validator that reads the discriminator finds the branch the models pick."""
+    field = {
+        "oneOf": [{"$ref": "#/components/schemas/Locked"}, {"$ref": "#/components/schemas/Open"}],
+        "discriminator": {"propertyName": "type", "mapping": {"open": "#/components/schemas/Open"}},
+    }
+    schemas = {
+        "Thread": {"type": "object", "properties": {"status": field}},
+        "Locked": _status("locked"),
+        "Open": _status("open"),
+    }
+    served = _served(tmp_path, schemas)
+    discriminator = served["components"]["schemas"]["Thread"]["properties"]["status"]
+    assert discriminator["discriminator"]["mapping"] == {
+        "open": "#/components/schemas/Open",
+        "locked": "#/components/schemas/Locked",
+    }
+
+
+@pytest.mark.parametrize("version", ["3.0.3", "3.1.0"])
+def test_models_with_a_json_schema_check_read_them_as_meant(tmp_path: Path, version: str) -> None:
+    """A model whose tree needs the JSON Schema check (``uniqueItems`` here) validates with
+    the same reading: the check refused every ``TranscriptParams`` (its closed part) and
+    every status whose tag names no schema (held to the class name)."""
+    tags = {"type": "array", "items": {"type": "string"}, "uniqueItems": True}
+    options = {**_OPTIONS, "properties": {"language": {}, "tags": tags}}
+    status = {
+        "oneOf": [{"$ref": "#/components/schemas/Locked"}],
+        "discriminator": {"propertyName": "type"},
+    }
+    field = {"type": "object", "oneOf": [{"type": "string"}, tags]}
+    schemas = {
+        "Params": {"allOf": [{"$ref": "#/components/schemas/Options"}, _AUDIO]},
+        "Options": options,
+        "Thread": {"type": "object", "properties": {"status": status, "tags": tags}},
+        "Locked": _status("locked"),
+        "Embed": {"type": "object", "properties": {"input": field}},
+    }
+    doc = {"openapi": version, "info": {"title": "t", "version": "1"}, "paths": {}}
+    models = models_of(tmp_path, "api", {**doc, "components": {"schemas": schemas}})
+    models.Params.model_validate({"audio_url": "u", "language": "en", "tags": ["a"]})
+    with pytest.raises(pydantic.ValidationError):
+        models.Params.model_validate({"audio_url": "u", "other": 1})
+    with pytest.raises(pydantic.ValidationError):
+        models.Params.model_validate({"audio_url": "u", "tags": ["a", "a"]})
+    models.Thread.model_validate({"status": {"type": "locked"}, "tags": ["a"]})
+    models.Embed.model_validate({"input": ["a", "b"]})
+    models.Embed.model_validate({"input": "a"})

@@ -334,9 +334,7 @@ def document(schemas: dict[str, Any], names: list[str], ref_prefix: str) -> str:
     # read as the models read them (:mod:`.served`): the check refused every value of a
     # schema that admits none; the copies are closed under their $refs
     meant = {name: copy.deepcopy(schemas[name]) for name in sorted(wanted, key=list(schemas).index)}
-    holder = {"openapi": "3.1.0", "components": {"schemas": meant}}
-    if ref_prefix == "#/components/schemas/":
-        served.read_as_the_models_do(holder)
+    served.read_as_the_models_do({"openapi": "3.1.0", "components": {"schemas": meant}})
     defs = {name: _convert(schema, ref_prefix) for name, schema in meant.items()}
     return json.dumps(
         {"$schema": DIALECT, "$defs": defs}, ensure_ascii=False, separators=(",", ":")

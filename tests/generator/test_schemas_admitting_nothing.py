@@ -22,26 +22,24 @@ from ieops_gen.pipeline import run
 from tests.support.generated import models_of
 
 
+def _document(schemas: dict[str, Any], version: str = "3.1.0") -> dict[str, Any]:
+    """An OpenAPI document with no paths and these component ``schemas``."""
+    info = {"title": "t", "version": "1"}
+    return {"openapi": version, "info": info, "paths": {}, "components": {"schemas": schemas}}
+
+
+def _run(tmp_path: Path, doc: dict[str, Any]) -> Any:
+    spec = tmp_path / "api.json"
+    spec.write_text(json.dumps(doc))
+    return run(spec, "api")
+
+
 def _warnings(
     tmp_path: Path, field: dict[str, Any], version: str = "3.1.0", about: str = "allows none"
 ) -> list[str]:
-    spec = tmp_path / "api.json"
-    spec.write_text(
-        json.dumps(
-            {
-                "openapi": version,
-                "info": {"title": "t", "version": "1"},
-                "paths": {},
-                "components": {
-                    "schemas": {
-                        "Request": {"type": "object", "properties": {"input": field}},
-                        "Text": {"type": "string"},
-                    }
-                },
-            }
-        )
-    )
-    return [w for w in run(spec, "api").warnings if about in w]
+    request = {"type": "object", "properties": {"input": field}}
+    doc = _document({"Request": request, "Text": {"type": "string"}}, version)
+    return [w for w in _run(tmp_path, doc).warnings if about in w]
 
 
 def test_a_type_no_member_allows_is_said_at_its_pointer(tmp_path: Path) -> None:
@@ -113,20 +111,10 @@ def test_tag_values_that_name_no_schema(
     if mapping:
         discriminator["mapping"] = mapping
     field = {"oneOf": [{"$ref": "#/components/schemas/Locked"}], "discriminator": discriminator}
-    spec = tmp_path / "api.json"
-    doc = {
-        "openapi": "3.1.0",
-        "info": {"title": "t", "version": "1"},
-        "paths": {},
-        "components": {
-            "schemas": {
-                "Thread": {"type": "object", "properties": {"status": field}},
-                "Locked": _status("locked"),
-            }
-        },
-    }
-    spec.write_text(json.dumps(doc))
-    warnings = [w for w in run(spec, "api").warnings if "name no schema" in w]
+    doc = _document(
+        {"Thread": {"type": "object", "properties": {"status": field}}, "Locked": _status("locked")}
+    )
+    warnings = [w for w in _run(tmp_path, doc).warnings if "name no schema" in w]
     if warned is None:
         assert warnings == []
     else:
@@ -137,10 +125,8 @@ def test_tag_values_that_name_no_schema(
 
 def _served(tmp_path: Path, schemas: dict[str, Any], version: str = "3.1.0") -> dict[str, Any]:
     """The bundled ``openapi.json`` the generated server serves for ``schemas``."""
-    spec = tmp_path / "api.json"
-    doc = {"openapi": version, "info": {"title": "t", "version": "1"}, "paths": {}}
-    spec.write_text(json.dumps({**doc, "components": {"schemas": schemas}}))
-    served: dict[str, Any] = json.loads(run(spec, "api").files["api/openapi.json"])
+    files = _run(tmp_path, _document(schemas, version)).files
+    served: dict[str, Any] = json.loads(files["api/openapi.json"])
     return served
 
 
@@ -213,8 +199,7 @@ def test_models_with_a_json_schema_check_read_them_as_meant(tmp_path: Path, vers
         "Locked": _status("locked"),
         "Embed": {"type": "object", "properties": {"input": field}},
     }
-    doc = {"openapi": version, "info": {"title": "t", "version": "1"}, "paths": {}}
-    models = models_of(tmp_path, "api", {**doc, "components": {"schemas": schemas}})
+    models = models_of(tmp_path, "api", _document(schemas, version))
     models.Params.model_validate({"audio_url": "u", "language": "en", "tags": ["a"]})
     with pytest.raises(pydantic.ValidationError):
         models.Params.model_validate({"audio_url": "u", "other": 1})

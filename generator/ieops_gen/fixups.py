@@ -95,8 +95,29 @@ CODE_KEY_PREFIXES = ("x-python", "x-is-", "x-datamodel-code-generator", "x-enum-
 """Extensions datamodel-code-generator reads as code instructions: dropped with a warning."""
 
 
-NEEDS_PACKAGE = {"email": "email-validator", "idn-email": "email-validator"}
+NEEDS_PACKAGE = {
+    "email": "email-validator",
+    "idn-email": "email-validator",
+    "ulid": "python-ulid",
+}
 """Formats whose pydantic types need a package the generated code does not depend on."""
+
+TYPED_FORMATS = {
+    "integer": frozenset({"int32", "int64"}),
+    "number": frozenset({"float", "double"}),
+    "string": frozenset(
+        {"date", "date-time", "time", "duration", "uuid", "uri", "hostname", "ipv4", "ipv6"}
+        | {"byte", "binary", "decimal", *NEEDS_PACKAGE}
+    ),
+}
+"""The formats the models type, by the JSON type they are declared on: those JSON Schema
+and the OpenAPI format registry define there, whose Python types read every value the
+format admits and write it back as the same JSON value. Any other format is an annotation
+(as JSON Schema reads it) and the field its plain type: datamodel-code-generator's table
+also types a ``number`` with ``format: date-time`` or ``decimal`` (written as JSON
+strings), ``unixtime`` as an ``int`` (refusing fractions), a ``string`` with ``format:
+integer`` as an ``int`` (written as a JSON number), ``password`` as a ``SecretStr``
+(written as ``"**********"``) and ``path`` as a ``Path`` (``""`` written as ``"."``)."""
 
 DROPPED_DISCRIMINATOR = "x-ieops-discriminator"
 """Where a discriminator the models cannot use is kept for the JSON Schema check."""
@@ -168,6 +189,8 @@ class Fixups:
                 f"{jp.join(at, 'const')}: a constant object or array is not enforced by models"
             )
             del schema["const"]
+        if "format" in schema and not _typed_format(schema):
+            del schema["format"]
         if schema.get("format") in NEEDS_PACKAGE:
             self.warnings.append(
                 f"{jp.join(at, 'format')}: format {schema['format']!r} read as a plain string "
@@ -197,6 +220,7 @@ class Fixups:
             self.drop_optional_discriminator(schema, at)
         if isinstance(schema.get("discriminator"), dict):
             self.warn_unnamed_tags(schema, at)
+            self.map_unnamed_tags(schema)
         if "type" in schema:
             self.warn_contradicting_type(schema, at)
         if "default" in schema:
@@ -336,6 +360,20 @@ class Fixups:
                 "mapping and name no schema (OpenAPI reads an unmapped value as a schema's "
                 "name): the models read the branches' own values"
             )
+
+    def map_unnamed_tags(self, schema: dict[str, Any]) -> None:
+        """Map each tag value :meth:`unnamed_tags` finds to its branch, where the branch is
+        a ``$ref``: the models type a branch's tag by the values mapped to it, or else by
+        the schema's name (OpenAI's ``WebSearchPreviewTool``, whose ``type`` is an enum of
+        two values, was ``Literal["WebSearchPreviewTool"]``), and the served document
+        (:mod:`.served`) reads them so too."""
+        branches: list[Any] = schema.get("oneOf") or schema.get("anyOf") or []
+        for index, value in self.unnamed_tags(schema):
+            branch = branches[index]
+            if isinstance(branch, dict) and isinstance(branch.get("$ref"), str):
+                mapping = schema["discriminator"].setdefault("mapping", {})
+                if isinstance(mapping, dict):
+                    mapping[value] = branch["$ref"]
 
     def unnamed_tags(self, schema: dict[str, Any]) -> list[tuple[int, str]]:
         """``(branch index, tag value)`` for each value of a branch's tag property that the
@@ -680,11 +718,18 @@ _META = frozenset(
 )  # fmt: skip
 """Keywords that do not change a field's Python type: bases may differ in them."""
 
-_WRAPPED_FORMATS = {
-    "uri", "url", "uri-reference", "iri", "password", "binary", "byte", "date-time", "date",
-    "time", "duration", "uuid", "uuid1", "uuid2", "uuid3", "uuid4", "uuid5", "decimal", "path",
-    "ipv4", "ipv6", "ipvanyaddress", "ipvanyinterface", "ipvanynetwork",
-}  # fmt: skip
+
+def _typed_format(schema: dict[str, Any]) -> bool:
+    """Whether the models may type ``schema``'s format (:data:`TYPED_FORMATS`): on every
+    JSON type it declares but ``null``; a schema with no type is left to its other keywords."""
+    kinds = schema.get("type")
+    kinds = [kinds] if isinstance(kinds, str) else kinds
+    if not isinstance(kinds, list) or not (kinds := [k for k in kinds if k != "null"]):
+        return True
+    return all(schema["format"] in TYPED_FORMATS.get(kind, ()) for kind in kinds)
+
+
+_WRAPPED_FORMATS = TYPED_FORMATS["string"] - {"hostname", *NEEDS_PACKAGE}
 """Formats the model layer types as something other than ``str``: a string default would not
 type-check, so such defaults are dropped with a warning."""
 

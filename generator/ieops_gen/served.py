@@ -34,21 +34,11 @@ def read_as_the_models_do(doc: dict[str, Any]) -> None:
         if "type" in node and reader.contradicting_type(node) is not None:
             del node["type"]
         if isinstance(node.get("discriminator"), dict):
-            _map_tags(reader, node)
+            reader.map_unnamed_tags(node)
     closes = not str(doc.get("openapi", "")).startswith("3.0")
     for node, _ in list(refs.objects(doc)):
         if isinstance(node.get("allOf"), list):
             _close_as_one(reader, node, closes)
-
-
-def _map_tags(reader: fixups.Fixups, schema: dict[str, Any]) -> None:
-    branches: list[Any] = schema.get("oneOf") or schema.get("anyOf") or []
-    for index, value in reader.unnamed_tags(schema):
-        branch = branches[index]
-        if isinstance(branch, dict) and isinstance(branch.get("$ref"), str):
-            mapping = schema["discriminator"].setdefault("mapping", {})
-            if isinstance(mapping, dict):
-                mapping[value] = branch["$ref"]
 
 
 def _close_as_one(reader: fixups.Fixups, schema: dict[str, Any], closes: bool) -> None:

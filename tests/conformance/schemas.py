@@ -57,12 +57,14 @@ _ANNOTATIONS = {
     "default",
 }
 # the formats the models assert (``uri`` is ``AnyUrl``, ``byte`` base64 bytes, ``uuid`` a
-# UUID, ``duration`` a timedelta): drawn as such, not as any string, which the models refuse
+# UUID, ``duration`` a timedelta, ``decimal`` a Decimal): drawn as such, not as any string,
+# which the models refuse
 # (hypothesis-jsonschema draws any string for a format it does not know)
 _CUSTOM_FORMATS = {
     "byte": st.binary(max_size=48).map(lambda b: base64.b64encode(b).decode()),
     "uuid": st.uuids().map(str),
     "duration": st.integers(0, 10**6).map(lambda seconds: f"PT{seconds}S"),
+    "decimal": st.decimals(allow_nan=False, allow_infinity=False).map(str),
 }
 _FORMATS = {
     "date-time",

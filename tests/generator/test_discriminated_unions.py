@@ -1,0 +1,87 @@
+"""Discriminated unions of every tag shape: each branch's tag a ``const``, a one-value
+``enum`` or an ``enum`` of several values, with the discriminator's ``mapping`` naming
+all, some or none of them. Whatever the shape, every tag value a branch declares is read
+by the models as that branch, written back as sent, and valid for the served document.
+Found on OpenAI's ``WebSearchPreviewTool`` (``type: enum [web_search_preview,
+web_search_preview_2025_03_11]``, no mapping): the models typed the tag as
+``Literal["WebSearchPreviewTool"]``, the schema's name, and refused both values, so every
+``POST /responses`` with a web search tool was a 422."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import TypeAdapter
+
+from tests.support.generated import models_of
+
+_VALUES = st.text("abcdefgh_-. 0123456789", min_size=1, max_size=8)
+_NUMBER = itertools.count()
+
+
+@st.composite
+def _unions(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Components ``Branch<i>`` and the union ``Tool`` of them, and each branch's values."""
+    count = draw(st.integers(1, 3))
+    values = draw(
+        st.lists(
+            st.lists(_VALUES, min_size=1, max_size=3, unique=True), min_size=count, max_size=count
+        ).filter(lambda groups: len({v for g in groups for v in g}) == sum(map(len, groups)))
+    )
+    schemas: dict[str, Any] = {}
+    mapping: dict[str, str] = {}
+    tags: dict[str, list[str]] = {}
+    for index, own in enumerate(values):
+        name = f"Branch{index}"
+        tags[name] = own
+        shape = draw(st.sampled_from(["const", "enum"])) if len(own) == 1 else "enum"
+        tag: dict[str, Any] = {"type": "string"}
+        tag |= {"const": own[0]} if shape == "const" else {"enum": own}
+        schemas[name] = {
+            "type": "object",
+            "required": ["kind"],
+            "properties": {"kind": tag, f"only{index}": {"type": "integer"}},
+        }
+        for value in own:
+            if draw(st.booleans()):
+                mapping[value] = f"#/components/schemas/{name}"
+    discriminator: dict[str, Any] = {"propertyName": "kind"}
+    if mapping:
+        discriminator["mapping"] = mapping
+    schemas["Tool"] = {
+        "oneOf": [{"$ref": f"#/components/schemas/{name}"} for name in tags],
+        "discriminator": discriminator,
+    }
+    return schemas, tags
+
+
+@settings(max_examples=25, database=None, suppress_health_check=list(HealthCheck), deadline=None)
+@given(shape=_unions())
+def test_every_tag_value_of_a_branch_is_read_as_that_branch(
+    tmp_path_factory: Any, shape: tuple[dict[str, Any], dict[str, list[str]]]
+) -> None:
+    schemas, tags = shape
+    doc = {"openapi": "3.1.0", "info": {"title": "u", "version": "1"}, "paths": {}}
+    doc["components"] = {"schemas": schemas}
+    name = f"unions{next(_NUMBER)}"
+    root: Path = tmp_path_factory.mktemp(name)
+    models = models_of(root, name, doc)
+    served = json.loads((root / name / name / "openapi.json").read_text())
+    validator = jsonschema.Draft202012Validator(
+        {"$ref": "#/components/schemas/Tool", "components": served["components"]}
+    )
+    tool: TypeAdapter[Any] = TypeAdapter(models.Tool)
+    for branch, values in tags.items():
+        for value in values:
+            sent = {"kind": value}
+            assert validator.is_valid(sent), (branch, sent)
+            read = tool.validate_json(json.dumps(sent))
+            member = getattr(read, "root", read)  # a union of one is a root model
+            assert isinstance(member, getattr(models, branch)), (sent, type(member).__name__)
+            assert json.loads(tool.dump_json(read, by_alias=True, exclude_unset=True)) == sent

@@ -1,9 +1,10 @@
-"""The served ``openapi.json`` reads schemas that admit no value as the models do.
+"""The served ``openapi.json`` reads schemas as the models do.
 
-Where a schema admits no JSON value, :mod:`.fixups` warns and the models read it as its
-author meant. Clients, validators and fuzzers read the document the server serves, so the
-same reading is written into the bundled document, after the models have taken their
-copies: otherwise it refuses every value the server takes.
+Where a schema admits no JSON value, or is spelled as another version of OpenAPI spells
+it, :mod:`.fixups` warns or datamodel-code-generator reads it as its author meant.
+Clients, validators and fuzzers read the document the server serves, so the same reading
+is written into the bundled document, after the models have taken their copies:
+otherwise it refuses values the server takes, or is no valid document at all.
 
 - a ``type`` that no ``oneOf``/``anyOf`` member allows is dropped (Voyage's ``input``);
 - ``allOf`` parts closed by ``additionalProperties: false`` to what another part
@@ -13,32 +14,61 @@ copies: otherwise it refuses every value the server takes.
   whole is left open there): AssemblyAI's ``TranscriptParams``;
 - a branch's tag value that the discriminator's ``mapping`` lacks and that names no
   schema is mapped to its branch, where the branch is a ``$ref`` (OpenAI's ChatKit
-  statuses).
+  statuses);
+- an exclusive bound spelled as the other version spells it is written in the document's
+  own: a number in 3.0 (TGI's ``exclusiveMinimum: 0``, which 3.0 spells ``minimum: 0,
+  exclusiveMinimum: true``), a boolean in 3.1. The models read either; a 3.0 validator
+  refused the document, so schemathesis drew no request for nine TGI operations.
 """
 
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, TypeGuard
 
 from . import fixups, refs
 
 
 def read_as_the_models_do(doc: dict[str, Any]) -> None:
-    """Rewrite, in place, the schemas of ``doc`` that admit no value (see the module)."""
+    """Rewrite, in place, the schemas of ``doc`` a validator would read otherwise than
+    the models (see the module)."""
     components = doc.get("components")
     schemas = components.get("schemas") if isinstance(components, dict) else None
     reader = fixups.Fixups(schemas if isinstance(schemas, dict) else {}, [], {})
+    v30 = str(doc.get("openapi", "")).startswith("3.0")
     # the parts' copies are taken last, from components already rewritten
     for node, _ in list(refs.objects(doc)):
+        _spell_bounds(node, v30)
         if "type" in node and reader.contradicting_type(node) is not None:
             del node["type"]
         if isinstance(node.get("discriminator"), dict):
             reader.map_unnamed_tags(node)
-    closes = not str(doc.get("openapi", "")).startswith("3.0")
     for node, _ in list(refs.objects(doc)):
         if isinstance(node.get("allOf"), list):
-            _close_as_one(reader, node, closes)
+            _close_as_one(reader, node, closes=not v30)
+
+
+_BOUNDS = (("exclusiveMinimum", "minimum", 1), ("exclusiveMaximum", "maximum", -1))
+"""Each exclusive bound, its inclusive one, and the sign of "tighter" for it."""
+
+
+def _spell_bounds(schema: dict[str, Any], v30: bool) -> None:
+    for exclusive, inclusive, sign in _BOUNDS:
+        value = schema.get(exclusive)
+        if v30 and _is_number(value):
+            limit = schema.get(inclusive)
+            if _is_number(limit) and (limit - value) * sign > 0:
+                del schema[exclusive]  # the inclusive bound already excludes it
+            else:
+                schema[inclusive], schema[exclusive] = value, True
+        elif not v30 and isinstance(value, bool):
+            del schema[exclusive]
+            if value and _is_number(schema.get(inclusive)):
+                schema[exclusive] = schema.pop(inclusive)
+
+
+def _is_number(value: Any) -> TypeGuard[float]:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _close_as_one(reader: fixups.Fixups, schema: dict[str, Any], closes: bool) -> None:

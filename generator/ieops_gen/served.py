@@ -17,8 +17,14 @@ otherwise it refuses values the server takes, or is no valid document at all.
   statuses);
 - an exclusive bound spelled as the other version spells it is written in the document's
   own: a number in 3.0 (TGI's ``exclusiveMinimum: 0``, which 3.0 spells ``minimum: 0,
-  exclusiveMinimum: true``), a boolean in 3.1. The models read either; a 3.0 validator
-  refused the document, so schemathesis drew no request for nine TGI operations.
+  exclusiveMinimum: true``), a boolean in 3.1; a boolean without the bound it qualifies
+  is dropped (LoRAX's ``top_p``: draft 4 refuses it). The models read either; a 3.0
+  validator refused the document, so schemathesis drew no request for nine TGI
+  operations;
+- a name repeated in ``required`` is written once (invokeai repeats ``type`` in 112
+  schemas) and, after 3.0, draft 2019-09's ``$recursiveAnchor: true`` is dropped
+  (OpenAI's ``CompoundFilter``): 2020-12 meta-schemas refuse both, and the models read
+  the one name once and ignore the anchor.
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ def read_as_the_models_do(doc: dict[str, Any]) -> None:
     v30 = str(doc.get("openapi", "")).startswith("3.0")
     # the parts' copies are taken last, from components already rewritten
     for node, _ in list(refs.objects(doc)):
-        _spell_bounds(node, v30)
+        _in_own_draft(node, v30)
         if "type" in node and reader.contradicting_type(node) is not None:
             del node["type"]
         if isinstance(node.get("discriminator"), dict):
@@ -52,7 +58,12 @@ _BOUNDS = (("exclusiveMinimum", "minimum", 1), ("exclusiveMaximum", "maximum", -
 """Each exclusive bound, its inclusive one, and the sign of "tighter" for it."""
 
 
-def _spell_bounds(schema: dict[str, Any], v30: bool) -> None:
+def _in_own_draft(schema: dict[str, Any], v30: bool) -> None:
+    """``schema`` as the JSON Schema draft of its document spells it (see the module)."""
+    if isinstance(schema.get("required"), list):
+        schema["required"] = list(dict.fromkeys(schema["required"]))
+    if not v30:
+        schema.pop("$recursiveAnchor", None)
     for exclusive, inclusive, sign in _BOUNDS:
         value = schema.get(exclusive)
         if v30 and _is_number(value):
@@ -61,6 +72,8 @@ def _spell_bounds(schema: dict[str, Any], v30: bool) -> None:
                 del schema[exclusive]  # the inclusive bound already excludes it
             else:
                 schema[inclusive], schema[exclusive] = value, True
+        elif v30 and isinstance(value, bool) and not _is_number(schema.get(inclusive)):
+            del schema[exclusive]  # bounds nothing (LoRAX's top_p); draft 4 refuses it
         elif not v30 and isinstance(value, bool):
             del schema[exclusive]
             if value and _is_number(schema.get(inclusive)):

@@ -74,6 +74,7 @@ class OpReport:
 class DocReport:
     ops: list[OpReport] = field(default_factory=list)
     fuzz: Any = None
+    invalid: list[str] = field(default_factory=list)  # schemas of the served document
 
     @property
     def cases(self) -> int:
@@ -81,7 +82,8 @@ class DocReport:
 
     @property
     def mismatches(self) -> list[str]:
-        return [f"{o.label} [{o.form}]: {m}" for o in self.ops for m in o.mismatches]
+        served = [f"openapi.json: {problem}" for problem in self.invalid]
+        return served + [f"{o.label} [{o.form}]: {m}" for o in self.ops for m in o.mismatches]
 
 
 def _json_media(content: dict[str, Any]) -> str | None:
@@ -219,7 +221,7 @@ class Document:
     def run(self, fuzz: bool = False) -> DocReport:
         from ieops_gen.emit import _client_methods
 
-        report = DocReport()
+        report = DocReport(invalid=S.invalid_schemas(self.doc))
         kinds: dict[str, str] = {}
         for op in self.service.operations:
             kinds[op.method_name] = {"ws": "ws", "sse": "sse"}.get(op.kind, "api")

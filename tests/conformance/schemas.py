@@ -269,6 +269,47 @@ def strategy(doc: dict[str, Any], schema: Any, **kwargs: Any) -> st.SearchStrate
     return from_schema(converted, custom_formats=_CUSTOM_FORMATS, **kwargs)
 
 
+def invalid_schemas(doc: dict[str, Any]) -> list[str]:
+    """``pointer: message`` for each schema of ``doc`` that its JSON Schema draft's
+    meta-schema refuses (draft 4 for OAS 3.0, 2020-12 after it, as schemathesis and
+    jsonschema-rs read them): the served document is what clients, validators and fuzzers
+    read, and a schema they cannot read fails them all."""
+    meta = jsonschema.Draft4Validator if is_30(doc) else jsonschema.Draft202012Validator
+    found: list[str] = []
+    for at, schema in _schemas(doc):
+        try:
+            meta.check_schema(schema)
+        except jsonschema.exceptions.SchemaError as error:
+            inside = "/".join(str(p) for p in error.absolute_path)
+            found.append(f"{at}{'/' + inside if inside else ''}: {error.message[:160]}")
+    return found
+
+
+def _schemas(doc: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    """The top-level schemas of ``doc``: components, parameters, bodies, answers, headers."""
+    for name, schema in ((doc.get("components") or {}).get("schemas") or {}).items():
+        yield f"/components/schemas/{name}", schema
+    for path, item in (doc.get("paths") or {}).items():
+        item = deref(doc, item)
+        for method, op in item.items() if isinstance(item, dict) else ():
+            if not isinstance(op, dict):
+                continue
+            at = f"/paths/{path.replace('~', '~0').replace('/', '~1')}/{method}"
+            params = op if method == "parameters" else op.get("parameters")
+            for index, param in enumerate(params if isinstance(params, list) else []):
+                param = deref(doc, param)
+                if isinstance(param, dict) and "schema" in param:
+                    yield f"{at}/parameters/{index}/schema", param["schema"]
+            carriers = [("requestBody", deref(doc, op.get("requestBody")))]
+            for status, answer in (op.get("responses") or {}).items():
+                carriers.append((f"responses/{status}", deref(doc, answer)))
+            for where, carrier in carriers:
+                content = carrier.get("content") if isinstance(carrier, dict) else None
+                for media, entry in (content or {}).items():
+                    if isinstance(entry, dict) and "schema" in entry:
+                        yield f"{at}/{where}/content/{media}/schema", entry["schema"]
+
+
 class Checker:
     """Validates instances against schemas of one bundled document, in its own dialect."""
 

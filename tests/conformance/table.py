@@ -121,6 +121,8 @@ def render(rows: list[Row], schemathesis: dict[str, str]) -> str:
         "`tests/conformance/roundtrip.py` for the checks). Each operation with a JSON",
         "body is also sent a malformed one: the runtime's error answer must be the body the",
         'operation declares for its status (docs/generator.md, "Declared error bodies").',
+        "Every schema of the served `openapi.json` must pass its JSON Schema draft's",
+        "meta-schema (draft 4 for 3.0, 2020-12 after it): a refused one is a mismatch.",
         "*Cases* counts client calls; *model rejections* counts drawn values that are valid",
         "for the schema but that the generated models refuse (a model-level gap, not a wire",
         "mismatch: see `docs/generator.md`).",

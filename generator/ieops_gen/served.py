@@ -21,15 +21,17 @@ otherwise it refuses values the server takes, or is no valid document at all.
   is dropped (LoRAX's ``top_p``: draft 4 refuses it). The models read either; a 3.0
   validator refused the document, so schemathesis drew no request for nine TGI
   operations;
-- a name repeated in ``required`` is written once (invokeai repeats ``type`` in 112
-  schemas) and, after 3.0, draft 2019-09's ``$recursiveAnchor: true`` is dropped
-  (OpenAI's ``CompoundFilter``): 2020-12 meta-schemas refuse both, and the models read
-  the one name once and ignore the anchor.
+- a name repeated in ``required`` or a value in ``enum`` is written once (invokeai
+  repeats ``type`` in 112 schemas, Portkey ``azure-openai`` in a provider enum) and,
+  after 3.0, draft 2019-09's ``$recursiveAnchor: true`` is dropped (OpenAI's
+  ``CompoundFilter``): the meta-schemas refuse them, and the models read the repeated
+  item once and ignore the anchor.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any, TypeGuard
 
 from . import fixups, refs
@@ -54,14 +56,19 @@ def read_as_the_models_do(doc: dict[str, Any]) -> None:
             _close_as_one(reader, node, closes=not v30)
 
 
+_UNIQUE = ("required", "enum", "type")
+"""Arrays the meta-schemas hold to unique items."""
+
 _BOUNDS = (("exclusiveMinimum", "minimum", 1), ("exclusiveMaximum", "maximum", -1))
 """Each exclusive bound, its inclusive one, and the sign of "tighter" for it."""
 
 
 def _in_own_draft(schema: dict[str, Any], v30: bool) -> None:
     """``schema`` as the JSON Schema draft of its document spells it (see the module)."""
-    if isinstance(schema.get("required"), list):
-        schema["required"] = list(dict.fromkeys(schema["required"]))
+    for key in _UNIQUE:
+        if isinstance(schema.get(key), list):
+            texts = [json.dumps(item, sort_keys=True) for item in schema[key]]
+            schema[key] = [schema[key][i] for i, text in enumerate(texts) if text not in texts[:i]]
     if not v30:
         schema.pop("$recursiveAnchor", None)
     for exclusive, inclusive, sign in _BOUNDS:

@@ -77,15 +77,19 @@ def test_the_served_bounds_are_valid_and_admit_what_the_models_admit(
 
 
 @pytest.mark.parametrize("version", ["3.0.3", "3.1.0"])
-def test_repeated_required_names_and_recursive_anchors_are_served_in_the_own_draft(
+def test_repeated_names_and_values_and_recursive_anchors_are_served_in_the_own_draft(
     tmp_path: Path, version: str
 ) -> None:
-    """invokeai repeats ``type`` in ``required`` of 112 schemas, OpenAI's ``CompoundFilter``
-    carries draft 2019-09's ``$recursiveAnchor: true``: 2020-12 meta-schemas refuse both."""
+    """invokeai repeats ``type`` in ``required`` of 112 schemas, Portkey a value of an
+    ``enum``, OpenAI's ``CompoundFilter`` carries draft 2019-09's ``$recursiveAnchor:
+    true``: the meta-schemas refuse all three."""
     value: dict[str, Any] = {
         "type": "object",
         "required": ["type", "name", "type"],
-        "properties": {"type": {"type": "string"}, "name": {"type": "string"}},
+        "properties": {
+            "type": {"type": "string", "enum": ["a", "t", "a"]},
+            "name": {"type": "string"},
+        },
     }
     if not version.startswith("3.0"):
         value["$recursiveAnchor"] = True
@@ -99,8 +103,9 @@ def test_repeated_required_names_and_recursive_anchors_are_served_in_the_own_dra
     )
     meta.check_schema(own)
     assert own["required"] == ["type", "name"]
+    assert own["properties"]["type"]["enum"] == ["a", "t"]
     checker = Checker(served)
-    for instance in ({"type": "t", "name": "n"}, {"type": "t"}):
+    for instance in ({"type": "t", "name": "n"}, {"type": "t"}, {"type": "b", "name": "n"}):
         try:
             models.Value.model_validate(instance)
             taken = True

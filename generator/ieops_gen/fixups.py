@@ -216,6 +216,7 @@ class Fixups:
         if isinstance(schema.get("allOf"), list):
             self.drop_redefined(schema["allOf"], at)
             self.drop_inherited_required(schema, at)
+            _share_required(schema)
         if isinstance(schema.get("discriminator"), dict):
             self.drop_optional_discriminator(schema, at)
         if isinstance(schema.get("discriminator"), dict):
@@ -242,28 +243,40 @@ class Fixups:
 
     def warn_closed_parts(self, schema: dict[str, Any], at: str) -> None:
         """An ``allOf`` part (or the schema itself) closed by ``additionalProperties:
-        false`` while another part requires a property it does not declare: no value is
-        valid, as JSON Schema closes each part to its own ``properties`` (AssemblyAI's
+        false`` while another part declares a property it does not: JSON Schema closes
+        each part to its own ``properties``, so a value carrying that property is refused,
+        and where the other part requires it no value is valid (AssemblyAI's
         ``TranscriptParams``: one part requires ``audio_url``, the other, closed, does not
         declare it). The models read one object closed to all the parts' properties, as the
         author meant (``unevaluatedProperties: false`` says it, :mod:`.served`); said at
         the pointer."""
-        found = self.closed_parts(schema)
+        required = set(self.flat_properties(schema, 0)[1])
+        # the part that refuses a required name first: no value is valid for the schema
+        found = sorted(self.closed_parts(schema), key=lambda f: not required & set(f[1]))
         if found:
-            name, needed = found[0]
-            shown = ", ".join(repr(n) for n in needed)
+            name, refused = found[0]
+            shown = ", ".join(repr(n) for n in refused)
+            effect = (
+                "no value is valid for the schema"
+                if required & set(refused)
+                else "a value carrying them is refused"
+            )
             self.warnings.append(
                 f"{at}: {'the schema' if name == 'itself' else name} is closed "
-                f"(additionalProperties: false) to properties another part requires "
-                f"({shown}): no value is valid for the schema; the models and the served "
-                "openapi.json read one object closed to all the parts' properties"
+                f"(additionalProperties: false) to properties another part declares "
+                f"({shown}): {effect}; the models and the served openapi.json read one "
+                "object closed to all the parts' properties"
             )
+
+    def labelled_parts(self, schema: dict[str, Any]) -> list[tuple[str, Any]]:
+        """``schema``'s ``allOf`` parts (``allOf/<i>``, ``$ref``s followed) and ``itself``."""
+        parts = [self.target(p) for p in schema["allOf"]]
+        return [(f"allOf/{i}", p) for i, p in enumerate(parts)] + [("itself", schema)]
 
     def closed_parts(self, schema: dict[str, Any]) -> list[tuple[str, list[str]]]:
         """Each part of ``schema``'s ``allOf`` (``allOf/<i>``) or ``itself`` closed to a
-        property another part requires, with the names it refuses."""
-        parts = [self.target(p) for p in schema["allOf"]]
-        labelled = [(f"allOf/{i}", p) for i, p in enumerate(parts)] + [("itself", schema)]
+        property another part declares, with the names it refuses."""
+        labelled = self.labelled_parts(schema)
         found: list[tuple[str, list[str]]] = []
         for name, closed in labelled:
             if not isinstance(closed, dict) or closed.get("additionalProperties") is not False:
@@ -271,15 +284,15 @@ class Fixups:
             if closed.get("patternProperties"):
                 continue
             own = set(closed.get("properties") or {})
-            needed = [
+            refused = [
                 n
-                for other_name, other in labelled
+                for _, other in labelled
                 if other is not closed
-                for n in self.flat_properties(other, 0)[1]
+                for n in self.named(other)
                 if isinstance(n, str) and n not in own
             ]
-            if needed:
-                found.append((name, list(dict.fromkeys(needed))))
+            if refused:
+                found.append((name, list(dict.fromkeys(refused))))
         return found
 
     def warn_contradicting_type(self, schema: dict[str, Any], at: str) -> None:
@@ -457,7 +470,8 @@ class Fixups:
         ``name: str | None = None`` in the other) make a class mypy refuses; the schema then
         becomes a plain object with every part's properties. Where the parts disagree, the
         declaration of a part that requires the property wins (the stricter one), else the
-        first; values valid for the document stay valid.
+        first; values valid for the document stay valid. A closed base closes the flat
+        model (it let through what the base refused).
         """
         parts = [p for p in schema["allOf"] if isinstance(p, dict)]
         refs = [p for p in parts if "$ref" in p]
@@ -486,6 +500,9 @@ class Fixups:
                 if name not in properties or (name in required and name not in required_all):
                     properties[name] = copy.deepcopy(sub)
             required_all += [name for name in required if name not in required_all]
+        targets = [self.target(part) for part in parts]
+        if any(isinstance(t, dict) and t.get("additionalProperties") is False for t in targets):
+            schema["additionalProperties"] = False  # closed, as the closed base was
         del schema["allOf"]
         schema["type"] = "object"
         schema["properties"] = {**properties, **(schema.get("properties") or {})}
@@ -496,6 +513,11 @@ class Fixups:
             f"{at}/allOf: its bases declare {', '.join(sorted(conflicts))} differently; "
             "generated as one flat model (no base classes)"
         )
+
+    def named(self, schema: Any) -> list[str]:
+        """The names ``schema`` and its ``allOf`` parts declare or require."""
+        properties, required = self.flat_properties(schema, 0)
+        return [*properties, *required]
 
     def flat_properties(self, schema: Any, depth: int) -> tuple[dict[str, Any], list[str]]:
         """Every property of ``schema`` and its ``allOf`` parts, and the required names."""
@@ -717,6 +739,27 @@ _META = frozenset(
     }
 )  # fmt: skip
 """Keywords that do not change a field's Python type: bases may differ in them."""
+
+
+def _share_required(schema: dict[str, Any]) -> None:
+    """Each name the whole or an inline ``allOf`` part requires, required by every inline
+    part that declares the property: datamodel-code-generator keeps the first inline
+    declaration of a property and drops a later part's ``required`` with the later
+    declaration (``allOf: [{properties: {a}}, {properties: {a}, required: [a]}]`` made
+    ``a`` optional). The same instances are valid: every part holds for the whole."""
+    parts = [p for p in schema["allOf"] if isinstance(p, dict) and "$ref" not in p]
+    names: list[str] = []
+    for owner in (schema, *parts):
+        if isinstance(owner.get("required"), list):
+            names += [n for n in owner["required"] if isinstance(n, str)]
+    for part in parts:
+        declared = part.get("properties")
+        if not isinstance(declared, dict):
+            continue
+        wanted = [n for n in dict.fromkeys(names) if n in declared]
+        have = part["required"] if isinstance(part.get("required"), list) else []
+        if missing := [n for n in wanted if n not in have]:
+            part["required"] = [*have, *missing]
 
 
 def _typed_format(schema: dict[str, Any]) -> bool:

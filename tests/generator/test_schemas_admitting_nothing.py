@@ -1,7 +1,7 @@
 """Schemas that admit no value, read by the models as the author meant, with a warning at
 the pointer: a ``type`` that none of its ``oneOf``/``anyOf`` members allows (Voyage's
 ``input: {type: object, oneOf: [string, array]}``: the models read the members), and
-``allOf`` parts closed by ``additionalProperties: false`` to what another part requires
+``allOf`` parts closed by ``additionalProperties: false`` to what another part declares
 (AssemblyAI's ``TranscriptParams``: the models read one object closed to all the parts).
 Members it cannot type, or one whose type overlaps (``integer`` is a ``number``, 3.0's
 ``nullable`` adds ``null``), are no contradiction; nor is a closed part that declares what
@@ -72,25 +72,35 @@ _AUDIO = {"type": "object", "required": ["audio_url"], "properties": {"audio_url
 _OPTIONS = {"type": "object", "properties": {"language": {}}, "additionalProperties": False}
 
 
+_CLOSED_AUDIO = {**_AUDIO, "additionalProperties": False}
+
+
 @pytest.mark.parametrize(
-    ("field", "closed"),
+    ("field", "closed", "refused"),
     [
-        ({"allOf": [_AUDIO, {**_OPTIONS, "required": ["language"]}]}, "allOf/1"),
-        ({"allOf": [{**_AUDIO, "additionalProperties": False}, {"properties": {"x": {}}}]}, None),
-        ({"allOf": [{**_AUDIO, "additionalProperties": False}, _OPTIONS]}, "allOf/1"),
-        ({"type": "object", "additionalProperties": False, "allOf": [_AUDIO]}, "the schema"),
-        ({"allOf": [_AUDIO, {**_OPTIONS, "properties": {"audio_url": {}}}]}, None),
+        ({"allOf": [_AUDIO, {**_OPTIONS, "required": ["language"]}]}, "allOf/1", "'audio_url'"),
+        # an optional property the closed part does not declare: only values without it
+        ({"allOf": [_CLOSED_AUDIO, {"properties": {"x": {}}}]}, "allOf/0", "'x'"),
+        ({"allOf": [_CLOSED_AUDIO, _OPTIONS]}, "allOf/1", "'audio_url'"),
+        (
+            {"type": "object", "additionalProperties": False, "allOf": [_AUDIO]},
+            "the schema",
+            "'audio_url'",
+        ),
+        ({"allOf": [_AUDIO, {**_OPTIONS, "properties": {"audio_url": {}}}]}, None, None),
     ],
 )
-def test_closed_parts_that_forbid_what_another_requires(
-    tmp_path: Path, field: dict[str, Any], closed: str | None
+def test_closed_parts_that_forbid_what_another_declares(
+    tmp_path: Path, field: dict[str, Any], closed: str | None, refused: str | None
 ) -> None:
     warnings = _warnings(tmp_path, field, about="is closed")
     if closed is None:
         assert warnings == []
     else:
         (warning,) = warnings
-        assert f"input: {closed} is closed" in warning and "'audio_url'" in warning
+        assert f"input: {closed} is closed" in warning and f"{refused}" in warning
+        effect = "a value carrying them" if refused == "'x'" else "no value is valid"
+        assert effect in warning
 
 
 def _status(tag: str) -> dict[str, Any]:

@@ -268,15 +268,11 @@ class Fixups:
                 "object closed to all the parts' properties"
             )
 
-    def labelled_parts(self, schema: dict[str, Any]) -> list[tuple[str, Any]]:
-        """``schema``'s ``allOf`` parts (``allOf/<i>``, ``$ref``s followed) and ``itself``."""
-        parts = [self.target(p) for p in schema["allOf"]]
-        return [(f"allOf/{i}", p) for i, p in enumerate(parts)] + [("itself", schema)]
-
     def closed_parts(self, schema: dict[str, Any]) -> list[tuple[str, list[str]]]:
         """Each part of ``schema``'s ``allOf`` (``allOf/<i>``) or ``itself`` closed to a
         property another part declares, with the names it refuses."""
-        labelled = self.labelled_parts(schema)
+        parts = [self.target(p) for p in schema["allOf"]]
+        labelled = [(f"allOf/{i}", p) for i, p in enumerate(parts)] + [("itself", schema)]
         found: list[tuple[str, list[str]]] = []
         for name, closed in labelled:
             if not isinstance(closed, dict) or closed.get("additionalProperties") is not False:
@@ -288,7 +284,8 @@ class Fixups:
                 n
                 for _, other in labelled
                 if other is not closed
-                for n in self.named(other)
+                for declared in self.flat_properties(other, 0)
+                for n in declared
                 if isinstance(n, str) and n not in own
             ]
             if refused:
@@ -513,11 +510,6 @@ class Fixups:
             f"{at}/allOf: its bases declare {', '.join(sorted(conflicts))} differently; "
             "generated as one flat model (no base classes)"
         )
-
-    def named(self, schema: Any) -> list[str]:
-        """The names ``schema`` and its ``allOf`` parts declare or require."""
-        properties, required = self.flat_properties(schema, 0)
-        return [*properties, *required]
 
     def flat_properties(self, schema: Any, depth: int) -> tuple[dict[str, Any], list[str]]:
         """Every property of ``schema`` and its ``allOf`` parts, and the required names."""
@@ -765,10 +757,7 @@ def _share_required(schema: dict[str, Any]) -> None:
 def _typed_format(schema: dict[str, Any]) -> bool:
     """Whether the models may type ``schema``'s format (:data:`TYPED_FORMATS`): on every
     JSON type it declares but ``null``; a schema with no type is left to its other keywords."""
-    kinds = schema.get("type")
-    kinds = [kinds] if isinstance(kinds, str) else kinds
-    if not isinstance(kinds, list) or not (kinds := [k for k in kinds if k != "null"]):
-        return True
+    kinds = (_type_names(schema) or set()) - {"null"}
     return all(schema["format"] in TYPED_FORMATS.get(kind, ()) for kind in kinds)
 
 

@@ -5,6 +5,7 @@ schema is translated first (``$ref``s inlined, 3.0 ``nullable`` as a ``null`` ty
 ``prefixItems`` as tuple ``items``, annotations dropped). A recursive ``$ref`` is cut with
 the ``false`` schema: the drawn values never recurse, and stay valid. A schema with no
 ``type`` is drawn as the models read it: ``properties`` make an object, ``items`` an array.
+Objects and arrays are drawn a little past the sizes they name (``_bounded``).
 
 Checking: every response body and SSE event is validated against the *bundled*
 ``openapi.json`` with ``openapi-schema-validator``'s OAS 3.0 or OAS 3.1 dialect (a real JSON
@@ -115,7 +116,17 @@ def drawable(doc: dict[str, Any], schema: Any) -> Any:
     return _convert(doc, schema, is_30(doc), (), 0)
 
 
-def _convert(doc: dict[str, Any], node: Any, v30: bool, stack: tuple[str, ...], depth: int) -> Any:
+def _convert(
+    doc: dict[str, Any],
+    node: Any,
+    v30: bool,
+    stack: tuple[str, ...],
+    depth: int,
+    alone: bool = True,
+) -> Any:
+    """``alone``: whether ``node`` is the only schema its instance must satisfy (not an
+    ``allOf`` part, a ``not``, an ``if``/``then``/``else``, or a member of a union beside
+    keywords of its own): only such a node's sizes may be bounded."""
     if isinstance(node, bool):
         return node
     if not isinstance(node, dict) or depth > _MAX_DEPTH:
@@ -127,19 +138,25 @@ def _convert(doc: dict[str, Any], node: Any, v30: bool, stack: tuple[str, ...], 
         target = pointer(doc, ref)
         if target is None:
             return False
-        inner = _convert(doc, target, v30, (*stack, ref), depth + 1)
         rest = {k: v for k, v in node.items() if k != "$ref"}
         if not v30 and rest:  # 3.1: siblings of $ref apply too
-            sibling = _convert(doc, rest, v30, stack, depth + 1)
+            inner = _convert(doc, target, v30, (*stack, ref), depth + 1, alone=False)
+            sibling = _convert(doc, rest, v30, stack, depth + 1, alone=False)
             return {"allOf": [inner, sibling]}
-        return inner  # 3.0: siblings of $ref are ignored (so is a sibling nullable)
+        return _convert(
+            doc, target, v30, (*stack, ref), depth + 1, alone
+        )  # 3.0: siblings of $ref are ignored (so is a sibling nullable)
     out: dict[str, Any] = {}
     for key, value in node.items():
         if key in _ANNOTATIONS or key.startswith("x-"):
             continue
         if key in ("properties", "patternProperties", "$defs", "definitions"):
             if isinstance(value, dict):
-                out[key] = {k: _convert(doc, v, v30, stack, depth + 1) for k, v in value.items()}
+                # a property a pattern also matches satisfies both
+                own = key == "properties" and "patternProperties" not in node
+                out[key] = {
+                    k: _convert(doc, v, v30, stack, depth + 1, own) for k, v in value.items()
+                }
         elif key in (
             "items",
             "additionalProperties",
@@ -151,12 +168,16 @@ def _convert(doc: dict[str, Any], node: Any, v30: bool, stack: tuple[str, ...], 
             "then",
             "else",
         ):
+            own = key in ("additionalProperties", "additionalItems") or (
+                key == "items" and "contains" not in node
+            )
             if isinstance(value, list):
-                out[key] = [_convert(doc, v, v30, stack, depth + 1) for v in value]
+                out[key] = [_convert(doc, v, v30, stack, depth + 1, own) for v in value]
             else:
-                out[key] = _convert(doc, value, v30, stack, depth + 1)
+                out[key] = _convert(doc, value, v30, stack, depth + 1, own)
         elif key in ("allOf", "anyOf", "oneOf") and isinstance(value, list):
-            out[key] = [_convert(doc, v, v30, stack, depth + 1) for v in value]
+            member_alone = alone and key != "allOf" and set(node) <= _UNION_BESIDE
+            out[key] = [_convert(doc, v, v30, stack, depth + 1, member_alone) for v in value]
             if key != "allOf":
                 out[key] = _tagged(doc, node.get("discriminator"), value, out[key])
         elif key == "prefixItems" and isinstance(value, list):
@@ -167,7 +188,9 @@ def _convert(doc: dict[str, Any], node: Any, v30: bool, stack: tuple[str, ...], 
             out.setdefault("dependencies", {}).update(value)
         elif key == "dependentSchemas" and isinstance(value, dict):
             deps = out.setdefault("dependencies", {})
-            deps.update({k: _convert(doc, v, v30, stack, depth + 1) for k, v in value.items()})
+            deps.update(
+                {k: _convert(doc, v, v30, stack, depth + 1, False) for k, v in value.items()}
+            )
         elif key in (
             "unevaluatedProperties",
             "unevaluatedItems",
@@ -207,8 +230,43 @@ def _convert(doc: dict[str, Any], node: Any, v30: bool, stack: tuple[str, ...], 
         if "enum" in out and None not in out["enum"]:
             out["enum"] = [*out["enum"], None]
         if kinds is None:
-            return {"anyOf": [out, {"type": "null"}]}
+            return {"anyOf": [_bounded(out) if alone else out, {"type": "null"}]}
+    return _bounded(out) if alone else out
+
+
+# Drawn sizes: one key past what an object names, three items past an array's minimum.
+# hypothesis-jsonschema draws an open object's keys from "any name or a declared one",
+# refusing a name already drawn, and gives up after three refusals; and a large value
+# overruns hypothesis' buffer. An object of one declared name failed half its draws, and a
+# wide answer of many such objects (OpenAI's RunObject: 27 properties, a dozen open
+# objects, lists of them) drew one valid value in ~12 tries (in 38 at worst), so the
+# operations returning it were sometimes not driven within the draw budget. The bounds draw
+# a subset of the same valid values, unknown keys included.
+_SPARE_KEYS = 1
+_SPARE_ITEMS = 3
+_CONJUNCTS = {"allOf", "anyOf", "oneOf", "not", "if", "dependencies"}
+# what a union may stand beside and its members still be the instance's only schema
+_UNION_BESIDE = {"anyOf", "oneOf", "type", "nullable", "discriminator"} | _ANNOTATIONS
+
+
+def _bounded(out: dict[str, Any]) -> dict[str, Any]:
+    if _CONJUNCTS & set(out):  # its parts name keys and items of their own
+        return out
+    if out.get("additionalProperties") is not False and (
+        "properties" in out or "additionalProperties" in out or out.get("type") == "object"
+    ):
+        names = set(out.get("properties") or {}) | set(out.get("required") or [])
+        cap = max(len(names) + _SPARE_KEYS, _int(out.get("minProperties")))
+        out["maxProperties"] = min(cap, _int(out.get("maxProperties"), cap))
+    if "items" in out or out.get("type") == "array":
+        tuple_items = out["items"] if isinstance(out.get("items"), list) else []
+        cap = max(_int(out.get("minItems")) + _SPARE_ITEMS, len(tuple_items))
+        out["maxItems"] = min(cap, _int(out.get("maxItems"), cap))
     return out
+
+
+def _int(value: Any, default: int = 0) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
 def _tagged(doc: dict[str, Any], disc: Any, branches: list[Any], converted: list[Any]) -> list[Any]:

@@ -7,12 +7,13 @@ import ipaddress
 import uuid
 from typing import Any
 
+import jsonschema
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from pydantic import AnyUrl, AwareDatetime, Base64Bytes, TypeAdapter
 
-from .schemas import drawable, strategy
+from .schemas import admits_nothing, drawable, strategy
 
 # OpenAI's OpenAIFile and Model: properties and required, no ``type``; the models make an
 # object of them (datamodel-code-generator reads ``properties`` so, and ``items`` as an array).
@@ -85,3 +86,72 @@ def test_a_formatted_string_is_drawn_as_the_models_type_accepts(
 ) -> None:
     value = data.draw(strategy(_DOC, {"type": "string", "format": fmt}))
     TypeAdapter(annotation).validate_python(value)
+
+
+@pytest.mark.parametrize("width", [4, 12])
+def test_a_wide_answer_of_small_open_objects_is_drawn_in_a_few_tries(width: int) -> None:
+    """OpenAI's RunObject (a dozen open objects, lists of them): hypothesis-jsonschema
+    refused most draws of it (a declared name drawn twice, a buffer overrun), and the
+    operations returning it were not driven within the harness's draw budget."""
+    small = {"type": "object", "properties": {"reason": {"type": "string", "enum": ["a", "b"]}}}
+    names = [f"part_{i}" for i in range(width)]
+    schema = {
+        "type": "object",
+        "properties": {
+            **{name: small for name in names},
+            "parts": {"type": "array", "items": small},
+        },
+        "required": [*names, "parts"],
+    }
+    drawing = strategy(_DOC, schema)
+    tries = valid = 0
+
+    @settings(
+        max_examples=20,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(st.data())
+    def draw(data: st.DataObject) -> None:
+        nonlocal tries, valid
+        tries += 1
+        jsonschema.validate(data.draw(drawing), schema)
+        valid += 1
+
+    draw()
+    assert valid == 20 and tries <= 3 * valid, f"{tries} tries for {valid} values"
+
+
+def _part(names: list[str]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {name: {"type": "integer"} for name in names},
+        "required": names,
+    }
+
+
+@st.composite
+def _joined_objects(draw: st.DrawFn) -> dict[str, Any]:
+    """An object whose required names are split over parts the instance must satisfy
+    together: ``allOf`` parts, a union beside the parent's own properties, a ``$ref``."""
+    names = draw(st.lists(st.sampled_from("abcdefgh"), min_size=2, max_size=8, unique=True))
+    cut = draw(st.integers(1, len(names) - 1))
+    head, tail = _part(names[:cut]), _part(names[cut:])
+    how = draw(st.sampled_from(["allOf", "anyOf", "oneOf", "ref"]))
+    if how == "allOf":
+        return {"allOf": [head, tail]}
+    if how == "ref":
+        return {"$ref": "#/components/schemas/Part", "properties": tail["properties"]}
+    return {**head, how: [tail]}
+
+
+@settings(max_examples=60, database=None, suppress_health_check=list(HealthCheck), deadline=None)
+@given(_joined_objects())
+def test_bounded_sizes_never_refuse_what_the_parts_require_together(schema: Any) -> None:
+    """The bound on an object's size counts its own names: set on each ``allOf`` part of
+    kubeflow's artifacts, it refused every value carrying both parts' required names."""
+    doc = {**_DOC, "components": {"schemas": {"Part": _part(["p", "q"])}}}
+    assert not admits_nothing(doc, schema), drawable(doc, schema)

@@ -335,7 +335,7 @@ def document(schemas: dict[str, Any], names: list[str], ref_prefix: str) -> str:
     # schema that admits none; the copies are closed under their $refs
     meant = {name: copy.deepcopy(schemas[name]) for name in sorted(wanted, key=list(schemas).index)}
     served.read_as_the_models_do({"openapi": "3.1.0", "components": {"schemas": meant}})
-    defs = {name: _convert(schema, ref_prefix) for name, schema in meant.items()}
+    defs = {name: _convert(schema, ref_prefix, meant) for name, schema in meant.items()}
     return json.dumps(
         {"$schema": DIALECT, "$defs": defs}, ensure_ascii=False, separators=(",", ":")
     )
@@ -355,9 +355,9 @@ def refs(schema: Any) -> Iterator[str]:
     return (holder["$ref"] for holder, _ in references(schema))
 
 
-def _convert(schema: Any, ref_prefix: str, depth: int = 0) -> Any:
+def _convert(schema: Any, ref_prefix: str, named: dict[str, Any], depth: int = 0) -> Any:
     if isinstance(schema, list):
-        return [_convert(item, ref_prefix, depth + 1) for item in schema]
+        return [_convert(item, ref_prefix, named, depth + 1) for item in schema]
     if not isinstance(schema, dict) or depth > 256:
         return schema
     out: dict[str, Any] = {}
@@ -369,18 +369,23 @@ def _convert(schema: Any, ref_prefix: str, depth: int = 0) -> Any:
         elif key in NOT_SCHEMAS or (isinstance(key, str) and key.startswith("x-")):
             out[key] = value
         elif key in SCHEMA_MAPS and isinstance(value, dict):
-            out[key] = {n: _convert(s, ref_prefix, depth + 1) for n, s in value.items()}
+            out[key] = {n: _convert(s, ref_prefix, named, depth + 1) for n, s in value.items()}
         else:
-            out[key] = _convert(value, ref_prefix, depth + 1)
-    _tag_branches(out, schema.get("discriminator", schema.get(DROPPED_DISCRIMINATOR)), ref_prefix)
+            out[key] = _convert(value, ref_prefix, named, depth + 1)
+    disc = schema.get("discriminator", schema.get(DROPPED_DISCRIMINATOR))
+    _tag_branches(out, disc, ref_prefix, named)
     return _from_openapi30(out)
 
 
-def _tag_branches(out: dict[str, Any], disc: Any, ref_prefix: str) -> None:
+def _tag_branches(out: dict[str, Any], disc: Any, ref_prefix: str, named: dict[str, Any]) -> None:
     """A discriminator as OpenAPI reads it: a value that carries the property is held to
     the branch its value names (``mapping``, else the component's name). JSON Schema
     ignores the keyword, and branches that differ only by it all matched: kubeflow's
-    ``Artifact`` refused every artifact as "valid under more than one" ``oneOf`` member."""
+    ``Artifact`` refused every artifact as "valid under more than one" ``oneOf`` member.
+    A branch whose own schema holds the property to values the mapping lacks keeps them,
+    as the models read it (:meth:`.fixups.Fixups.map_unnamed_tags`): held to its name
+    where the discriminator was dropped, OpenAI's ``InputItem`` refused every item
+    carrying its ``type``."""
     if not isinstance(disc, dict) or not isinstance(disc.get("propertyName"), str):
         return
     prop = disc["propertyName"]
@@ -395,9 +400,45 @@ def _tag_branches(out: dict[str, Any], disc: Any, ref_prefix: str) -> None:
                 continue
             name = _unescape(ref[len("#/$defs/") :])
             spelled = (ref_prefix + ref[len("#/$defs/") :], name)
-            tags = [tag for tag, target in mapping.items() if target in spelled] or [name]
-            held = {"properties": {prop: {"enum": tags}}}
+            tags = [tag for tag, target in mapping.items() if target in spelled]
+            own = _own_values(named.get(name), prop, ref_prefix, named, 0)
+            if own is not None:  # and its own values that name no other branch
+                tags += sorted((v for v in own if v not in mapping), key=repr)
+            held = {"properties": {prop: {"enum": tags or [name]}}}
             branches[index] = {"allOf": [branch, held]}
+
+
+def _own_values(
+    schema: Any, prop: str, ref_prefix: str, named: dict[str, Any], depth: int
+) -> set[Any] | None:
+    """The values ``schema`` holds property ``prop`` to (``enum``, ``const``, through
+    ``$ref``, ``allOf`` parts and every member of a union), or ``None`` where it leaves
+    the property free."""
+    if not isinstance(schema, dict) or depth > 32:
+        return None
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith(ref_prefix):
+        target = named.get(_unescape(ref[len(ref_prefix) :]))
+        found = _own_values(target, prop, ref_prefix, named, depth + 1)
+        if found is not None:
+            return found
+    own = (schema.get("properties") or {}).get(prop)
+    if isinstance(own, dict) and isinstance(own.get("$ref"), str):
+        own = named.get(_unescape(own["$ref"][len(ref_prefix) :]), own)
+    if isinstance(own, dict) and isinstance(own.get("enum"), list):
+        return set(own["enum"])
+    if isinstance(own, dict) and "const" in own:
+        return {own["const"]}
+    for part in schema.get("allOf") or []:
+        found = _own_values(part, prop, ref_prefix, named, depth + 1)
+        if found is not None:
+            return found
+    members = schema.get("oneOf") or schema.get("anyOf")
+    if isinstance(members, list) and members:
+        values = [_own_values(m, prop, ref_prefix, named, depth + 1) for m in members]
+        if all(v is not None for v in values):
+            return set().union(*(v for v in values if v is not None))
+    return None
 
 
 def _from_openapi30(schema: dict[str, Any]) -> dict[str, Any]:

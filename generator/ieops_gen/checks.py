@@ -422,14 +422,16 @@ def _own_values(
         found = _own_values(target, prop, ref_prefix, named, depth + 1)
         if found is not None:
             return found
-    own = (schema.get("properties") or {}).get(prop)
-    if isinstance(own, dict) and isinstance(own.get("$ref"), str):
+    properties = schema.get("properties")
+    own = properties.get(prop) if isinstance(properties, dict) else None
+    if isinstance(own, dict) and str(own.get("$ref", "")).startswith(ref_prefix):
         own = named.get(_unescape(own["$ref"][len(ref_prefix) :]), own)
-    if isinstance(own, dict) and isinstance(own.get("enum"), list):
-        return set(own["enum"])
-    if isinstance(own, dict) and "const" in own:
-        return {own["const"]}
-    for part in schema.get("allOf") or []:
+    if isinstance(own, dict):
+        values = own["enum"] if isinstance(own.get("enum"), list) else [own.get("const")]
+        if ("enum" in own or "const" in own) and all(_is_tag(v) for v in values):
+            return set(values)
+    parts = schema.get("allOf")
+    for part in parts if isinstance(parts, list) else []:
         found = _own_values(part, prop, ref_prefix, named, depth + 1)
         if found is not None:
             return found
@@ -439,6 +441,11 @@ def _own_values(
         if all(v is not None for v in values):
             return set().union(*(v for v in values if v is not None))
     return None
+
+
+def _is_tag(value: Any) -> bool:
+    """A value a discriminator can name (a string; ``null`` where the tag is nullable)."""
+    return value is None or isinstance(value, str)
 
 
 def _from_openapi30(schema: dict[str, Any]) -> dict[str, Any]:

@@ -98,3 +98,34 @@ def test_every_tag_value_of_a_branch_is_read_as_that_branch(
             assert isinstance(member, getattr(models, branch)), (sent, type(member).__name__)
             assert json.loads(tool.dump_json(read, by_alias=True, exclude_unset=True)) == sent
             models.Box.model_validate({"tool": sent})
+
+
+def test_a_tag_enum_of_values_no_discriminator_can_name_keeps_the_schema_name(
+    tmp_path: Path,
+) -> None:
+    """A branch's tag ``enum`` holding an object or a number (a spec error a vendor may
+    ship) is no set of tag values: the check holds the branch to its name, and generation
+    never fails on the unhashable value."""
+    schemas: dict[str, Any] = {
+        "Odd": {
+            "type": "object",
+            "properties": {"kind": {"enum": [{"a": 1}, 2]}, "x": {"type": "integer"}},
+        },
+        "Plain": {
+            "type": "object",
+            "required": ["kind"],
+            "properties": {"kind": {"const": "plain"}},
+        },
+        "Tool": {
+            "oneOf": [{"$ref": "#/components/schemas/Odd"}, {"$ref": "#/components/schemas/Plain"}],
+            "discriminator": {"propertyName": "kind"},
+        },
+        "Box": {
+            "type": "object",
+            "properties": {"tool": {"$ref": "#/components/schemas/Tool"}},
+            "minProperties": 1,
+        },
+    }
+    doc = {"openapi": "3.1.0", "info": {"title": "u", "version": "1"}, "paths": {}}
+    models = models_of(tmp_path, "odd_tags", {**doc, "components": {"schemas": schemas}})
+    models.Box.model_validate({"tool": {"kind": "plain"}})

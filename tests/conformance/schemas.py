@@ -143,9 +143,8 @@ def _convert(
             inner = _convert(doc, target, v30, (*stack, ref), depth + 1, alone=False)
             sibling = _convert(doc, rest, v30, stack, depth + 1, alone=False)
             return {"allOf": [inner, sibling]}
-        return _convert(
-            doc, target, v30, (*stack, ref), depth + 1, alone
-        )  # 3.0: siblings of $ref are ignored (so is a sibling nullable)
+        # 3.0: siblings of $ref are ignored (so is a sibling nullable)
+        return _convert(doc, target, v30, (*stack, ref), depth + 1, alone)
     out: dict[str, Any] = {}
     for key, value in node.items():
         if key in _ANNOTATIONS or key.startswith("x-"):
@@ -221,6 +220,8 @@ def _convert(
             out["type"] = "object"
         elif "items" in node or "prefixItems" in node:
             out["type"] = "array"
+    if alone:
+        out = _bounded(out)
     if v30 and node.get("nullable") is True:
         kinds = out.get("type")
         if isinstance(kinds, str):
@@ -230,8 +231,8 @@ def _convert(
         if "enum" in out and None not in out["enum"]:
             out["enum"] = [*out["enum"], None]
         if kinds is None:
-            return {"anyOf": [_bounded(out) if alone else out, {"type": "null"}]}
-    return _bounded(out) if alone else out
+            return {"anyOf": [out, {"type": "null"}]}
+    return out
 
 
 # Drawn sizes: one key past what an object names, three items past an array's minimum.

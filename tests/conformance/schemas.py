@@ -5,7 +5,8 @@ schema is translated first (``$ref``s inlined, 3.0 ``nullable`` as a ``null`` ty
 ``prefixItems`` as tuple ``items``, annotations dropped). A recursive ``$ref`` is cut with
 the ``false`` schema: the drawn values never recurse, and stay valid. A schema with no
 ``type`` is drawn as the models read it: ``properties`` make an object, ``items`` an array.
-Objects and arrays are drawn a little past the sizes they name (``_bounded``).
+Objects and arrays are drawn a little past the sizes they name (``_bounded``); a ``oneOf``
+under a bound is still checked exactly as the schema reads it.
 
 Checking: every response body and SSE event is validated against the *bundled*
 ``openapi.json`` with ``openapi-schema-validator``'s OAS 3.0 or OAS 3.1 dialect (a real JSON
@@ -22,7 +23,7 @@ from __future__ import annotations
 import base64
 import copy
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import jsonschema
 from hypothesis import strategies as st
@@ -111,15 +112,21 @@ def is_30(doc: dict[str, Any]) -> bool:
     return str(doc.get("openapi", "")).startswith("3.0")
 
 
-def drawable(doc: dict[str, Any], schema: Any) -> Any:
-    """``schema`` as a self-contained draft-7 schema for ``hypothesis-jsonschema``."""
-    return _convert(doc, schema, is_30(doc), (), 0)
+class _Reading(NamedTuple):
+    v30: bool  # an OAS 3.0 document (``nullable``, ``$ref`` siblings ignored)
+    bounded: bool  # sizes bounded for drawing (``_bounded``)
+
+
+def drawable(doc: dict[str, Any], schema: Any, *, bounded: bool = True) -> Any:
+    """``schema`` as a self-contained draft-7 schema for ``hypothesis-jsonschema``; with
+    ``bounded``, objects and arrays no larger than ``_bounded`` lets them be."""
+    return _convert(doc, schema, _Reading(is_30(doc), bounded), (), 0)
 
 
 def _convert(
     doc: dict[str, Any],
     node: Any,
-    v30: bool,
+    reading: _Reading,
     stack: tuple[str, ...],
     depth: int,
     alone: bool = True,
@@ -139,12 +146,12 @@ def _convert(
         if target is None:
             return False
         rest = {k: v for k, v in node.items() if k != "$ref"}
-        if not v30 and rest:  # 3.1: siblings of $ref apply too
-            inner = _convert(doc, target, v30, (*stack, ref), depth + 1, alone=False)
-            sibling = _convert(doc, rest, v30, stack, depth + 1, alone=False)
+        if not reading.v30 and rest:  # 3.1: siblings of $ref apply too
+            inner = _convert(doc, target, reading, (*stack, ref), depth + 1, alone=False)
+            sibling = _convert(doc, rest, reading, stack, depth + 1, alone=False)
             return {"allOf": [inner, sibling]}
         # 3.0: siblings of $ref are ignored (so is a sibling nullable)
-        return _convert(doc, target, v30, (*stack, ref), depth + 1, alone)
+        return _convert(doc, target, reading, (*stack, ref), depth + 1, alone)
     out: dict[str, Any] = {}
     for key, value in node.items():
         if key in _ANNOTATIONS or key.startswith("x-"):
@@ -154,7 +161,7 @@ def _convert(
                 # a property a pattern also matches satisfies both
                 own = key == "properties" and "patternProperties" not in node
                 out[key] = {
-                    k: _convert(doc, v, v30, stack, depth + 1, own) for k, v in value.items()
+                    k: _convert(doc, v, reading, stack, depth + 1, own) for k, v in value.items()
                 }
         elif key in (
             "items",
@@ -171,24 +178,24 @@ def _convert(
                 key == "items" and "contains" not in node
             )
             if isinstance(value, list):
-                out[key] = [_convert(doc, v, v30, stack, depth + 1, own) for v in value]
+                out[key] = [_convert(doc, v, reading, stack, depth + 1, own) for v in value]
             else:
-                out[key] = _convert(doc, value, v30, stack, depth + 1, own)
+                out[key] = _convert(doc, value, reading, stack, depth + 1, own)
         elif key in ("allOf", "anyOf", "oneOf") and isinstance(value, list):
             member_alone = alone and key != "allOf" and set(node) <= _UNION_BESIDE
-            out[key] = [_convert(doc, v, v30, stack, depth + 1, member_alone) for v in value]
+            out[key] = [_convert(doc, v, reading, stack, depth + 1, member_alone) for v in value]
             if key != "allOf":
                 out[key] = _tagged(doc, node.get("discriminator"), value, out[key])
         elif key == "prefixItems" and isinstance(value, list):
-            out["items"] = [_convert(doc, v, v30, stack, depth + 1) for v in value]
+            out["items"] = [_convert(doc, v, reading, stack, depth + 1) for v in value]
             extra = node.get("items", True)
-            out["additionalItems"] = _convert(doc, extra, v30, stack, depth + 1)
+            out["additionalItems"] = _convert(doc, extra, reading, stack, depth + 1)
         elif key == "dependentRequired" and isinstance(value, dict):
             out.setdefault("dependencies", {}).update(value)
         elif key == "dependentSchemas" and isinstance(value, dict):
             deps = out.setdefault("dependencies", {})
             deps.update(
-                {k: _convert(doc, v, v30, stack, depth + 1, False) for k, v in value.items()}
+                {k: _convert(doc, v, reading, stack, depth + 1, False) for k, v in value.items()}
             )
         elif key in (
             "unevaluatedProperties",
@@ -220,9 +227,9 @@ def _convert(
             out["type"] = "object"
         elif "items" in node or "prefixItems" in node:
             out["type"] = "array"
-    if alone:
+    if alone and reading.bounded:
         out = _bounded(out)
-    if v30 and node.get("nullable") is True:
+    if reading.v30 and node.get("nullable") is True:
         kinds = out.get("type")
         if isinstance(kinds, str):
             out["type"] = [kinds, "null"]
@@ -324,8 +331,22 @@ def _typed_members(node: Any, depth: int = 0) -> Any:
 
 def strategy(doc: dict[str, Any], schema: Any, **kwargs: Any) -> st.SearchStrategy[Any]:
     """Values valid for ``schema`` (an OpenAPI schema inside ``doc``)."""
-    converted = drawable(doc, schema if schema is not None else {})
-    return from_schema(converted, custom_formats=_CUSTOM_FORMATS, **kwargs)
+    schema = schema if schema is not None else {}
+    converted = drawable(doc, schema)
+    drawing = from_schema(converted, custom_formats=_CUSTOM_FORMATS, **kwargs)
+    if _holds(converted, "oneOf"):
+        # a bound narrows a member, and a value of two members then passes the "exactly
+        # one" that hypothesis-jsonschema checks on the narrowed ones: check the full reading
+        # (draft 7, as hypothesis-jsonschema reads a schema without ``$schema``)
+        full = drawable(doc, schema, bounded=False)
+        drawing = drawing.filter(jsonschema.Draft7Validator(full).is_valid)
+    return drawing
+
+
+def _holds(node: Any, key: str) -> bool:
+    if isinstance(node, list):
+        return any(_holds(item, key) for item in node)
+    return isinstance(node, dict) and (key in node or any(_holds(v, key) for v in node.values()))
 
 
 def invalid_schemas(doc: dict[str, Any]) -> list[str]:

@@ -155,3 +155,32 @@ def test_bounded_sizes_never_refuse_what_the_parts_require_together(schema: Any)
     kubeflow's artifacts, it refused every value carrying both parts' required names."""
     doc = {**_DOC, "components": {"schemas": {"Part": _part(["p", "q"])}}}
     assert not admits_nothing(doc, schema), drawable(doc, schema)
+
+
+@st.composite
+def _overlapping_unions(draw: st.DrawFn) -> dict[str, Any]:
+    """A ``oneOf`` of open objects where one member's required names are a subset of
+    another's (OpenAI's transcription answer: ``{text}`` or ``{text, language, duration}``),
+    at the top or one property down: a value of the bigger shape is valid under both."""
+    names = draw(st.lists(st.sampled_from("abcdefgh"), min_size=2, max_size=6, unique=True))
+    cut = draw(st.integers(1, len(names) - 1))
+    small, big = _part(names[:cut]), _part(names)
+    members = draw(st.permutations([small, big]))
+    if draw(st.booleans()):
+        members = [
+            {"type": "object", "properties": {"inner": m}, "required": ["inner"]} for m in members
+        ]
+    return {"oneOf": members}
+
+
+@settings(max_examples=40, database=None, suppress_health_check=list(HealthCheck), deadline=None)
+@given(_overlapping_unions(), st.data())
+def test_a_one_of_is_drawn_exclusive_as_the_schema_reads_it(
+    schema: dict[str, Any], data: st.DataObject
+) -> None:
+    """The size bounds narrow each member: a value of both shapes, refused by the bounded
+    smaller member, passed hypothesis-jsonschema's "exactly one" filter, and the models
+    (which check ``oneOf`` as the schema does) refused the drawn answers of OpenAI's
+    transcription and translation operations."""
+    value = data.draw(strategy(_DOC, schema))
+    jsonschema.validate(value, schema)

@@ -94,23 +94,29 @@ def _check_name(failure: Failure) -> str:
 
 def fuzz(built: Built, planner: Any, app: Any, driven: set[str]) -> FuzzReport:
     """Run schemathesis on ``app`` for the operations in ``driven`` (``METHOD /path``)."""
-    load_all_checks()
-    checks = CHECKS.get_all()
     # discriminators whose values name no schema read as the round trip's checker reads
     # them (schemas.unnamed_discriminators_dropped): OpenAI's ChatKit thread statuses
     doc = unnamed_discriminators_dropped(json.loads(json.dumps(built.result.services[0].openapi)))
+    port = free_port()
+    with serving(app, port=port):
+        return fuzz_url(doc, f"http://127.0.0.1:{port}", driven, examples())
+
+
+def fuzz_url(doc: dict[str, Any], base: str, driven: set[str] | None, count: int) -> FuzzReport:
+    """Run schemathesis for ``doc``'s operations in ``driven`` (every one where ``None``)
+    against the server at ``base``: ``count`` positive and as many negative cases each."""
+    load_all_checks()
+    checks = CHECKS.get_all()
     schema = schemathesis.openapi.from_dict(doc)
     report = FuzzReport()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with serving(app, port=port), requests.Session() as session:
+    with requests.Session() as session:
         for result in schema.get_all_operations():
             if not isinstance(result, Ok):  # a schema error of this operation (was reported
                 report.errors.append(str(result.err())[:200])  # as "Err has no .ok()")
                 continue
             operation = result.ok()
             label = f"{operation.method.upper()} {operation.path}"
-            if label not in driven:
+            if driven is not None and label not in driven:
                 continue
             report.operations += 1
             chosen = [c for c in checks if not (_streams(operation) and c.__name__ in _SSE_SKIP)]
@@ -123,7 +129,7 @@ def fuzz(built: Built, planner: Any, app: Any, driven: set[str]) -> FuzzReport:
                     continue
 
                 @settings(
-                    max_examples=examples(),
+                    max_examples=count,
                     derandomize=True,
                     database=None,
                     deadline=None,

@@ -40,7 +40,7 @@ from ._http import HTTPEndpoint
 from ._openapi import build_openapi
 from ._responses import ErrorFormat, error_format, json_response
 from ._runtime import RouteRuntime
-from ._websocket import WebSocketEndpoint
+from ._websocket import WebSocketEndpoint, upgrade_required
 
 Hook = Callable[[], Any] | Callable[[], Awaitable[Any]]
 Hooks = Hook | Sequence[Hook] | None
@@ -172,6 +172,11 @@ class Server:
                 raise ValueError(f"two routes for {key[1]} {path}")
             seen.add(key)
             routes.append(self._route(path, route))
+        routes.extend(
+            self._upgrade_twin(path, route)
+            for path, route in self.resolved_routes()
+            if route.kind is RouterKind.WS and (path, "GET") not in seen
+        )
         _explicit_head(routes, seen)
         app.router.routes.extend(routes)
         app.fast_routes = self._fast_routes(routes)
@@ -212,6 +217,13 @@ class Server:
     def protocol_error_body(self, status: int, error_type: str, message: str, tid: str) -> bytes:
         """A refusal of the protocol layer (431, 408, 503) in the app's error format."""
         return self.error_format.refusal_body(status, error_type, message, tid)
+
+    def _upgrade_twin(self, path: str, route: RouterDef) -> BaseRoute:
+        """A plain ``GET`` on a WebSocket path: ``426``, not the 404 of no such path."""
+        errors = error_format(route.error_format or self.router_config.error_format)
+        return EndpointRoute(
+            path, upgrade_required(errors), methods=["GET"], include_in_schema=False
+        )
 
     def _route(self, path: str, route: RouterDef) -> BaseRoute:
         if route.kind is RouterKind.WS:

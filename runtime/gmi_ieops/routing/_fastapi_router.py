@@ -36,13 +36,12 @@ from starlette.websockets import WebSocket
 
 from ._definitions import RouterConfig, RouterDef, RouterKind, join_path
 from ._dispatch import RouteTable, _guarded, concrete_first
-from ._errors import ErrorInfo
 from ._http import HTTPEndpoint
 from ._openapi import build_openapi
 from ._operation_docs import operation_for
-from ._responses import ErrorFormat, error_format
+from ._responses import error_format
 from ._runtime import RouteRuntime
-from ._websocket import WebSocketEndpoint
+from ._websocket import WebSocketEndpoint, upgrade_required
 
 _ENDPOINT = "ieops_endpoint"
 """The attribute of a documented endpoint function that holds the runtime's endpoint."""
@@ -277,27 +276,12 @@ def _routes(
         # FastAPI documents no WebSockets: the spec's GET operation is documented by an
         # HTTP route that tells a plain GET to upgrade (the WebSocket route comes first).
         socket = FastWebSocketRoute(path, WebSocketEndpoint(route, config, runtime), name=name)
-        answer = _upgrade_required(error_format(route.error_format or config.error_format))
+        answer = upgrade_required(error_format(route.error_format or config.error_format))
         return [socket, APIRoute(path, answer, **documentation)]
     endpoint = HTTPEndpoint(route, config, runtime)
     return [
         FastRoute(path, _documented(endpoint, name), status_code=route.status_code, **documentation)
     ]
-
-
-def _upgrade_required(errors: ErrorFormat) -> Callable[[Request], Awaitable[Response]]:
-    """The answer to a plain HTTP request on a WebSocket operation, in the route's format."""
-    info = ErrorInfo(
-        426,
-        "upgrade_required",
-        "this operation is a WebSocket: connect with Upgrade: websocket",
-        headers={"Upgrade": "websocket", "Connection": "Upgrade"},
-    )
-
-    async def upgrade_required(request: Request) -> Response:
-        return errors.response(request, info)
-
-    return upgrade_required
 
 
 __all__ = ["FastRoute", "FastWebSocketRoute", "api_router"]

@@ -13,10 +13,12 @@ session goes on.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
@@ -247,3 +249,19 @@ async def _send_error(
     websocket: WebSocket, trace_id: str, info: ErrorInfo, errors: ErrorFormat
 ) -> None:
     await websocket.send_text(errors.message(info, trace_id))
+
+
+def upgrade_required(errors: ErrorFormat) -> Callable[[Request], Awaitable[Response]]:
+    """The answer to a plain HTTP request on a WebSocket operation, in the route's format:
+    ``426`` with ``Upgrade: websocket`` (a 404 would say there is no such operation)."""
+    info = ErrorInfo(
+        426,
+        "upgrade_required",
+        "this operation is a WebSocket: connect with Upgrade: websocket",
+        headers={"Upgrade": "websocket", "Connection": "Upgrade"},
+    )
+
+    async def answer(request: Request) -> Response:
+        return errors.response(request, info)
+
+    return answer

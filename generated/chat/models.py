@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
@@ -16,6 +16,17 @@ class StopReason(str, Enum):
 
 class ChatReply(BaseModel):
     message: str
+
+
+class Error(BaseModel):
+    """
+    The runtime's error body.
+    """
+
+    message: str
+    type: str
+    trace_id: str
+    details: list[dict[str, Any]] | None = None
 
 
 class Role(str, Enum):

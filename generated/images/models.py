@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, RootModel
 
@@ -58,6 +58,17 @@ class FailedEvent(BaseModel):
 
 class ImageJobEvent(RootModel[ProgressEvent | DoneEvent | FailedEvent]):
     root: Annotated[ProgressEvent | DoneEvent | FailedEvent, Field(discriminator="type")]
+
+
+class Error(BaseModel):
+    """
+    The runtime's error body.
+    """
+
+    message: str
+    type: str
+    trace_id: str
+    details: list[dict[str, Any]] | None = None
 
 
 class GetImageJobParams(BaseModel):

@@ -54,11 +54,28 @@ class _Builder:
             self.fixups.component(schema, jp.join("/components/schemas", name))
 
     def rewrite(self, node: Any) -> Any:
-        """Point ``$ref``s at renamed components; copy in refs to anything else. A ``$ref``
-        inside instance data (``example``, ``default``, ``enum``...) is data, kept."""
-        for holder, _ in list(refs.references(node)):
-            holder["$ref"] = self.rewrite_ref(holder["$ref"])
+        """Point ``$ref``s and discriminator mappings at renamed components; copy in refs to
+        anything else. A ``$ref`` inside instance data (``example``, ``default``,
+        ``enum``...) is data, kept."""
+        for holder, _ in list(refs.objects(node)):
+            if isinstance(holder.get("$ref"), str):
+                holder["$ref"] = self.rewrite_ref(holder["$ref"])
+            disc = holder.get("discriminator")
+            mapping = disc.get("mapping") if isinstance(disc, dict) else None
+            if isinstance(mapping, dict):
+                for tag, target in mapping.items():
+                    if isinstance(target, str):
+                        mapping[tag] = self.rewrite_target(target)
         return node
+
+    def rewrite_target(self, target: str) -> str:
+        """A discriminator mapping's target, a component's ``$ref`` or bare name, renamed
+        (letta's ``letta__schemas__letta_message__ToolReturn``: kept, it named no model,
+        and the models' JSON Schema check held the branch to a tag no value carries)."""
+        if not target.startswith("#") and target in self.renamed:
+            return "#/components/schemas/" + jp.escape(self.renamed[target])
+        match = refs.SCHEMA_REF.match(target)
+        return self.rewrite_ref(target) if match and not match.group(2) else target
 
     def rewrite_ref(self, ref: str) -> str:
         match = refs.SCHEMA_REF.match(ref)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from . import served
-from .fixups import DROPPED_DISCRIMINATOR
+from .fixups import DROPPED_DISCRIMINATOR, Fixups
 from .refs import references
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -383,13 +383,14 @@ def _tag_branches(out: dict[str, Any], disc: Any, ref_prefix: str, named: dict[s
     ignores the keyword, and branches that differ only by it all matched: kubeflow's
     ``Artifact`` refused every artifact as "valid under more than one" ``oneOf`` member.
     A branch whose own schema holds the property to values the mapping lacks keeps them,
-    as the models read it (:meth:`.fixups.Fixups.map_unnamed_tags`): held to its name
+    as the models read it (:meth:`.fixups.Fixups.tag_values`): held to its name
     where the discriminator was dropped, OpenAI's ``InputItem`` refused every item
     carrying its ``type``."""
     if not isinstance(disc, dict) or not isinstance(disc.get("propertyName"), str):
         return
     prop = disc["propertyName"]
     mapping = disc["mapping"] if isinstance(disc.get("mapping"), dict) else {}
+    reader = Fixups(named, [], {})
     for key in ("oneOf", "anyOf"):
         branches = out.get(key)
         if not isinstance(branches, list):
@@ -401,46 +402,12 @@ def _tag_branches(out: dict[str, Any], disc: Any, ref_prefix: str, named: dict[s
             name = _unescape(ref[len("#/$defs/") :])
             spelled = (ref_prefix + ref[len("#/$defs/") :], name)
             tags = [tag for tag, target in mapping.items() if target in spelled]
-            own = _own_values(named.get(name), prop, ref_prefix, named, 0)
-            if own is not None:  # and its own values that name no other branch
+            own = reader.tag_values(named.get(name), prop)
+            if own is not None and all(_is_tag(v) for v in own):
+                # and its own values that name no other branch
                 tags += sorted((v for v in own if v not in mapping), key=repr)
             held = {"properties": {prop: {"enum": tags or [name]}}}
             branches[index] = {"allOf": [branch, held]}
-
-
-def _own_values(
-    schema: Any, prop: str, ref_prefix: str, named: dict[str, Any], depth: int
-) -> set[Any] | None:
-    """The values ``schema`` holds property ``prop`` to (``enum``, ``const``, through
-    ``$ref``, ``allOf`` parts and every member of a union), or ``None`` where it leaves
-    the property free."""
-    if not isinstance(schema, dict) or depth > 32:
-        return None
-    ref = schema.get("$ref")
-    if isinstance(ref, str) and ref.startswith(ref_prefix):
-        target = named.get(_unescape(ref[len(ref_prefix) :]))
-        found = _own_values(target, prop, ref_prefix, named, depth + 1)
-        if found is not None:
-            return found
-    properties = schema.get("properties")
-    own = properties.get(prop) if isinstance(properties, dict) else None
-    if isinstance(own, dict) and str(own.get("$ref", "")).startswith(ref_prefix):
-        own = named.get(_unescape(own["$ref"][len(ref_prefix) :]), own)
-    if isinstance(own, dict):
-        values = own["enum"] if isinstance(own.get("enum"), list) else [own.get("const")]
-        if ("enum" in own or "const" in own) and all(_is_tag(v) for v in values):
-            return set(values)
-    parts = schema.get("allOf")
-    for part in parts if isinstance(parts, list) else []:
-        found = _own_values(part, prop, ref_prefix, named, depth + 1)
-        if found is not None:
-            return found
-    members = schema.get("oneOf") or schema.get("anyOf")
-    if isinstance(members, list) and members:
-        values = [_own_values(m, prop, ref_prefix, named, depth + 1) for m in members]
-        if all(v is not None for v in values):
-            return set().union(*(v for v in values if v is not None))
-    return None
 
 
 def _is_tag(value: Any) -> bool:

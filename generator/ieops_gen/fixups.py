@@ -396,19 +396,37 @@ class Fixups:
             return []
         unnamed: list[tuple[int, str]] = []
         for index, branch in enumerate(branches):
-            own = self.flat_properties(self.target(branch), 0)[0].get(prop)
-            own = self.target(own)
-            values = (
-                [own["const"]]
-                if isinstance(own, dict) and "const" in own
-                else own.get("enum")
-                if isinstance(own, dict)
-                else None
-            )
-            for value in values if isinstance(values, list) else ():
+            target = self.target(branch)
+            if isinstance(target, dict) and (target.get("oneOf") or target.get("anyOf")):
+                continue  # a union's own members carry its tags: no model of it has one
+            for value in self.tag_values(target, prop) or ():
                 if isinstance(value, str) and value not in mapped and value not in self.schemas:
                     unnamed.append((index, value))
         return unnamed
+
+    def tag_values(self, schema: Any, prop: str, depth: int = 0) -> list[Any] | None:
+        """The values ``schema`` holds its property ``prop`` to (its ``const`` or ``enum``,
+        through ``$ref``, ``allOf`` parts and every member of a union), or ``None`` where it
+        leaves the property free: a discriminated branch's own tags, read once for the
+        models (:meth:`unnamed_tags`) and for the JSON Schema check (``checks.py``)."""
+        schema = self.target(schema)
+        if not isinstance(schema, dict) or depth > 16:
+            return None
+        own = self.target(self.flat_properties(schema, depth)[0].get(prop))
+        if isinstance(own, dict) and "const" in own:
+            return [own["const"]]
+        if isinstance(own, dict) and isinstance(own.get("enum"), list):
+            return list(own["enum"])
+        members = schema.get("oneOf") or schema.get("anyOf")
+        if not isinstance(members, list) or not members:
+            return None
+        values: list[Any] = []
+        for member in members:
+            found = self.tag_values(member, prop, depth + 1)
+            if found is None:
+                return None
+            values += [v for v in found if v not in values]
+        return values
 
     def declare_required(self, schema: dict[str, Any], at: str) -> None:
         """A required name ``properties`` does not declare becomes a property of any value

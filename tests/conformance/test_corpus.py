@@ -23,17 +23,10 @@ from .roundtrip import roundtrip
 pytestmark = [pytest.mark.conformance, pytest.mark.timeout(7200 if corpus.soak() else 900)]
 
 # Known failures, found by this harness and shown in docs/conformance.md: they xfail with
-# the reason. Most fixes belong to the generator or the model layer; the outcome table is
-# the regression gate (a document that starts or stops failing changes it).
-_BASES = (
-    "allOf of two bases that declare one field with different types: mypy --strict refuses"
-    " the subclass"
-)
-_MODELS = "values valid for the schema that the models refuse or serialise differently"
-KNOWN: dict[str, str] = {
-    "specs/kubeflow-model-registry/model-registry.yaml": _BASES,
-    "specs/chroma/openapi.json": _MODELS,
-}
+# the reason. None are left (kubeflow's allOf bases and chroma's model gaps were fixed, and
+# both pass, chroma in the soak); the outcome table is the regression gate (a document that
+# starts or stops failing changes it).
+KNOWN: dict[str, str] = {}
 
 # The inference specs schemathesis fuzzes (and our own in schemas/).
 FUZZ = (

@@ -69,9 +69,10 @@ class _Builder:
         return node
 
     def rewrite_target(self, target: str) -> str:
-        """A discriminator mapping's target, a component's ``$ref`` or bare name, renamed
-        (letta's ``letta__schemas__letta_message__ToolReturn``: kept, it named no model,
-        and the models' JSON Schema check held the branch to a tag no value carries)."""
+        """A discriminator mapping's target, a component's ``$ref`` or bare name, renamed as
+        the ``$ref``s are. Left as written (letta's ``letta__schemas__letta_message__
+        ToolReturn``), it named no model, and the models' JSON Schema check held the branch
+        to a tag no value carries."""
         if not target.startswith("#") and target in self.renamed:
             return "#/components/schemas/" + jp.escape(self.renamed[target])
         match = refs.SCHEMA_REF.match(target)

@@ -6,7 +6,8 @@ schema is translated first (``$ref``s inlined, 3.0 ``nullable`` as a ``null`` ty
 the ``false`` schema: the drawn values never recurse, and stay valid. A schema with no
 ``type`` is drawn as the models read it: ``properties`` make an object, ``items`` an array.
 Objects and arrays are drawn a little past the sizes they name (``_bounded``); a ``oneOf``
-under a bound is still checked exactly as the schema reads it.
+under a bound is still checked exactly as the schema reads it, and nothing under a ``not``
+or an ``if`` is bounded.
 
 Checking: every response body and SSE event is validated against the *bundled*
 ``openapi.json`` with ``openapi-schema-validator``'s OAS 3.0 or OAS 3.1 dialect (a real JSON
@@ -177,10 +178,13 @@ def _convert(
             own = key in ("additionalProperties", "additionalItems") or (
                 key == "items" and "contains" not in node
             )
+            # a bound under ``not`` widens what the schema admits, under ``if`` it moves
+            # values from ``then`` to ``else``: nothing below either is bounded
+            inner = reading._replace(bounded=False) if key in ("not", "if") else reading
             if isinstance(value, list):
-                out[key] = [_convert(doc, v, reading, stack, depth + 1, own) for v in value]
+                out[key] = [_convert(doc, v, inner, stack, depth + 1, own) for v in value]
             else:
-                out[key] = _convert(doc, value, reading, stack, depth + 1, own)
+                out[key] = _convert(doc, value, inner, stack, depth + 1, own)
         elif key in ("allOf", "anyOf", "oneOf") and isinstance(value, list):
             member_alone = alone and key != "allOf" and set(node) <= _UNION_BESIDE
             out[key] = [_convert(doc, v, reading, stack, depth + 1, member_alone) for v in value]

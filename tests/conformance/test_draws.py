@@ -184,3 +184,18 @@ def test_a_one_of_is_drawn_exclusive_as_the_schema_reads_it(
     transcription and translation operations."""
     value = data.draw(strategy(_DOC, schema))
     jsonschema.validate(value, schema)
+
+
+@pytest.mark.parametrize("keyword", ["not", "if"])
+def test_nothing_under_a_not_or_an_if_is_bounded(keyword: str) -> None:
+    """A bound narrows what it is set on: under ``not`` it widens what the schema admits,
+    and under ``if`` it moves values from ``then`` to ``else``; drawn so, a value may break
+    the schema (an array of five under ``not: {items..., maxItems: 3}`` read as 3)."""
+    inner = {"type": "object", "properties": {"x": {"type": "array"}}, "required": ["x"]}
+    schema = {
+        "type": "object",
+        keyword: inner,
+        **({"then": {"required": ["y"]}} if keyword == "if" else {}),
+    }
+    drawn = drawable(_DOC, schema)[keyword]
+    assert "maxItems" not in drawn["properties"]["x"] and "maxProperties" not in drawn, drawn

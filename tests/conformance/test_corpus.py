@@ -55,6 +55,13 @@ def test_document(rel: str, built: dict[str, Built]) -> None:
     if report is not None and report.fuzz is not None:
         SCHEMATHESIS[rel] = report.fuzz.summary()
         row.gated = report.fuzz.gated
+    if b is not None and corpus.soak():  # no table: the figures go to the log (-rA, -s)
+        print(
+            f"{rel}: {row.outcome}; {row.operations} operations ({len(row.skipped)} skipped),"
+            f" {row.forms} forms, {row.cases} cases, {len(row.mismatches)} mismatches,"
+            f" {row.rejected} model rejections, {len(row.undrawable)} forms not driven;"
+            f" schemathesis: {SCHEMATHESIS.get(rel, '-')}"
+        )
     if b is None and not doc.selected:
         pytest.skip(f"not under CONFORMANCE_ONLY={os.environ.get('CONFORMANCE_ONLY')}")
     if b is None:

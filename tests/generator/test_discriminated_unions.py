@@ -19,9 +19,8 @@ from typing import Any
 import jsonschema
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import TypeAdapter
-
 from ieops_gen.names import class_name
+from pydantic import TypeAdapter
 
 from tests.support.generated import models_of
 

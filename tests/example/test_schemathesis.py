@@ -19,6 +19,7 @@ import os
 from pathlib import Path
 
 import pytest
+from ieops_gen.validate import HTTP_METHODS
 
 from tests.conformance.fuzz import fuzz_url
 from tests.support.worker import WorkerProcess, running_worker
@@ -26,7 +27,6 @@ from tests.support.worker import WorkerProcess, running_worker
 from .conftest import PYTHONPATH, ROOT, _free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
-_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 
 def _fuzz(worker: WorkerProcess, name: str) -> None:
@@ -39,7 +39,7 @@ def _fuzz(worker: WorkerProcess, name: str) -> None:
         f"{method.upper()} {path}"
         for path, item in doc["paths"].items()
         for method, operation in item.items()
-        if method in _METHODS and "x-ieops-websocket" not in operation
+        if method in HTTP_METHODS and "x-ieops-websocket" not in operation
     }
     count = int(os.environ.get("EXAMPLE_FUZZ_EXAMPLES", "20"))
     report = fuzz_url(doc, worker.url, driven, count)

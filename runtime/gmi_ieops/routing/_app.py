@@ -166,7 +166,8 @@ class Server:
             if not app.metrics:
                 _logger.warning("IEOPS_METRICS is on but %s", metrics.MISSING)
         seen: set[tuple[str, str]] = set()
-        for path, route in sorted(self.resolved_routes(), key=lambda item: concrete_first(item[0])):
+        resolved = sorted(self.resolved_routes(), key=lambda item: concrete_first(item[0]))
+        for path, route in resolved:
             key = (path, "WS" if route.kind is RouterKind.WS else route.method.value)
             if key in seen:
                 raise ValueError(f"two routes for {key[1]} {path}")
@@ -174,7 +175,7 @@ class Server:
             routes.append(self._route(path, route))
         routes.extend(
             self._upgrade_twin(path, route)
-            for path, route in self.resolved_routes()
+            for path, route in resolved
             if route.kind is RouterKind.WS and (path, "GET") not in seen
         )
         _explicit_head(routes, seen)

@@ -62,6 +62,11 @@ def test_document(rel: str, built: dict[str, Built]) -> None:
             f" {row.rejected} model rejections, {len(row.undrawable)} forms not driven;"
             f" schemathesis: {SCHEMATHESIS.get(rel, '-')}"
         )
+        for line in row.undrawable:
+            print(f"  not driven: {line}")
+        for op in report.ops if report is not None else ():
+            if op.rejected:
+                print(f"  refused by the models: {op.label} [{op.form}] ×{op.rejected}")
     if b is None and not doc.selected:
         pytest.skip(f"not under CONFORMANCE_ONLY={os.environ.get('CONFORMANCE_ONLY')}")
     if b is None:

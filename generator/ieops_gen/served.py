@@ -21,6 +21,11 @@ otherwise it refuses values the server takes, or is no valid document at all.
   is dropped (LoRAX's ``top_p``: draft 4 refuses it). The models read either; a 3.0
   validator refused the document, so schemathesis drew no request for nine TGI
   operations;
+- a schema with no ``type`` whose ``properties`` or ``items`` the models read as an
+  object or an array is served with that ``type`` (OpenAI's
+  ``POST /conversations/{id}/items`` body: JSON Schema admits ``null`` and numbers there,
+  the models refuse them), except under keywords only the models' JSON Schema check reads
+  (``not``, ``if``, ``contains``, ...), where a ``type`` would change what they admit;
 - a name repeated in ``required`` or a value in ``enum`` is written once (invokeai
   repeats ``type`` in 112 schemas, Portkey ``azure-openai`` in a provider enum) and,
   after 3.0, draft 2019-09's ``$recursiveAnchor: true`` is dropped (OpenAI's
@@ -35,6 +40,7 @@ import json
 from typing import Any, TypeGuard
 
 from . import fixups, refs
+from . import pointer as jp
 
 
 def read_as_the_models_do(doc: dict[str, Any]) -> None:
@@ -45,8 +51,10 @@ def read_as_the_models_do(doc: dict[str, Any]) -> None:
     reader = fixups.Fixups(schemas if isinstance(schemas, dict) else {}, [], {})
     v30 = str(doc.get("openapi", "")).startswith("3.0")
     # the parts' copies are taken last, from components already rewritten
-    for node, _ in list(refs.objects(doc)):
+    for node, at in list(refs.objects(doc)):
         _in_own_draft(node, v30)
+        if "type" not in node and "$ref" not in node and not _checked_only(at):
+            _type_as_read(node)
         if "type" in node and reader.contradicting_type(node) is not None:
             del node["type"]
         if isinstance(node.get("discriminator"), dict):
@@ -85,6 +93,48 @@ def _in_own_draft(schema: dict[str, Any], v30: bool) -> None:
             del schema[exclusive]
             if value and _is_number(schema.get(inclusive)):
                 schema[exclusive] = schema.pop(inclusive)
+
+
+_CHECKED_ONLY = frozenset(
+    {
+        "not",
+        "if",
+        "then",
+        "else",
+        "contains",
+        "propertyNames",
+        "dependentSchemas",
+        "dependencies",
+        "unevaluatedItems",
+        "unevaluatedProperties",
+        "additionalItems",
+    }
+)
+"""Keywords whose schemas the models leave to their JSON Schema check."""
+
+
+def _checked_only(pointer: str) -> bool:
+    """Whether the schema at ``pointer`` lies under a keyword of :data:`_CHECKED_ONLY`
+    (a token that names a property, a path or a component is no keyword)."""
+    names = False
+    for token in jp.split(pointer):
+        if names:
+            names = False
+        elif token in _CHECKED_ONLY:
+            return True
+        else:
+            names = token in refs.NAME_MAPS
+    return False
+
+
+def _type_as_read(schema: dict[str, Any]) -> None:
+    """The ``type`` datamodel-code-generator gives a typeless schema, written out."""
+    if isinstance(schema.get("properties"), dict):
+        schema["type"] = "object"
+    elif isinstance(schema.get("items"), (dict, bool)) or isinstance(
+        schema.get("prefixItems"), list
+    ):
+        schema["type"] = "array"
 
 
 def _is_number(value: Any) -> TypeGuard[float]:

@@ -440,11 +440,18 @@ class Fixups:
         """
         props = schema.get("properties")
         extra = schema.get("additionalProperties", True)
-        if not isinstance(props, dict) or extra is False:
+        if not isinstance(props, dict):
             return
         if any(k in schema for k in ("allOf", "anyOf", "oneOf", "patternProperties")):
             return
         missing = [n for n in schema["required"] if isinstance(n, str) and n not in props]
+        if missing and extra is False:
+            self.warnings.append(
+                f"{jp.join(at, 'required')}: {', '.join(map(repr, missing))} required but "
+                "not declared, and additionalProperties: false forbids it: the schema "
+                "admits no value"
+            )
+            return
         for name in missing:
             props[name] = copy.deepcopy(extra) if isinstance(extra, dict) else {}
         if missing:

@@ -390,12 +390,16 @@ class Document:
         return rep
 
     def none_accepted(self, plan: dict[str, Any]) -> str:
-        """Why no case was drawn: the request body's schema admits no value at all (a
-        ``type`` that contradicts every ``oneOf`` member, closed ``allOf`` members that
-        forbid each other's properties; the generator warns), else a model gap."""
+        """Why no case was drawn: the request body's or the answer's schema admits no value
+        at all (a ``type`` that contradicts every ``oneOf`` member, closed ``allOf`` members
+        that forbid each other's properties, a closed object requiring a name it does not
+        declare; the generator warns), else a model gap."""
         schema = plan.get("body_schema")
         if schema is not None and S.admits_nothing(self.doc, schema):
             return "its request body's schema admits no JSON value"
+        at = plan.get("answer_at")
+        if "answer" in plan and at and S.admits_nothing(self.doc, S.pointer(self.doc, "#" + at)):
+            return f"its answer's schema ({at}) admits no JSON value"
         return "no schema-valid example the models accept"
 
     def prepare(self, cm: Any, form: str) -> dict[str, Any]:

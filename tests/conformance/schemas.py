@@ -326,11 +326,29 @@ def _typed_members(node: Any, depth: int = 0) -> Any:
     if not isinstance(node, dict) or depth > _MAX_DEPTH:
         return node
     out = {k: _typed_members(v, depth + 1) for k, v in node.items()}
+    if _requires_what_it_forbids(out):
+        return False
     if "type" in out:
         for key in ("oneOf", "anyOf"):
             if isinstance(out.get(key), list):
                 out[key] = [{"allOf": [{"type": out["type"]}, m]} for m in out[key]]
     return out
+
+
+def _requires_what_it_forbids(node: dict[str, Any]) -> bool:
+    """A closed object (``additionalProperties: false``, nothing else naming properties)
+    requiring a name it does not declare: Hugging Face's resource groups require ``repos``
+    (canonicalish sees it only where every property is plain)."""
+    if node.get("additionalProperties") is not False or not isinstance(node.get("required"), list):
+        return False
+    if _CONJUNCTS & set(node) or "patternProperties" in node:
+        return False
+    declared = node.get("properties")
+    # a typeless one admits every other type, unless properties make it an object (as drawn)
+    if node.get("type") != "object" and not (isinstance(declared, dict) and "type" not in node):
+        return False
+    names = declared if isinstance(declared, dict) else {}
+    return any(isinstance(name, str) and name not in names for name in node["required"])
 
 
 def strategy(doc: dict[str, Any], schema: Any, **kwargs: Any) -> st.SearchStrategy[Any]:

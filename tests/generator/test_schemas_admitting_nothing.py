@@ -218,3 +218,26 @@ def test_models_with_a_json_schema_check_read_them_as_meant(tmp_path: Path, vers
     models.Thread.model_validate({"status": {"type": "locked"}, "tags": ["a"]})
     models.Embed.model_validate({"input": ["a", "b"]})
     models.Embed.model_validate({"input": "a"})
+
+
+@pytest.mark.parametrize("typed", [True, False])
+def test_a_closed_object_requiring_a_name_it_does_not_declare_is_said(
+    tmp_path: Path, typed: bool
+) -> None:
+    """Hugging Face's resource groups require ``repos``, declare no such property and close
+    the object: no answer is valid. The generator said nothing (it warns where the object
+    is open, and declares the name); the sweep called it a model gap."""
+    field: dict[str, Any] = {
+        "properties": {"a": {"type": "string"}},
+        "required": ["a", "repos"],
+        "additionalProperties": False,
+    }
+    if typed:
+        field["type"] = "object"
+    (warning,) = _warnings(tmp_path, field, about="admits no value")
+    assert "/components/schemas/Request/properties/input/required: 'repos'" in warning
+    assert "additionalProperties: false" in warning
+    from tests.conformance.schemas import admits_nothing
+
+    assert admits_nothing(_document({}), field)
+    assert not admits_nothing(_document({}), {**field, "required": ["a"]})

@@ -3,8 +3,9 @@
 :class:`Fixups` cleans every schema :mod:`.build` hands to the models: keys that are not
 schema keywords (some extensions are code instructions to datamodel-code-generator),
 examples, defaults that would not type-check as Python defaults, ``allOf`` bases whose
-fields would clash in a subclass, long enum members and field names. Each change that
-loses something the document said is a warning.
+fields would clash in a subclass, long enum members and field names; a ``pattern`` is
+spelled for Python's and Rust's engines as ECMA-262 reads it (:mod:`.ecma_regex`). Each
+change that loses something the document said is a warning.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import copy
 import json
 from typing import Any
 
-from . import names, refs
+from . import ecma_regex, names, refs
 from . import pointer as jp
 
 SCHEMA_KEYWORDS = frozenset(
@@ -197,6 +198,8 @@ class Fixups:
                 f"(validating it needs {NEEDS_PACKAGE[schema['format']]})"
             )
             del schema["format"]
+        if isinstance(schema.get("pattern"), str):
+            schema["pattern"] = ecma_regex.as_ecma_reads(schema["pattern"])
         if isinstance(schema.get("required"), list):  # a repeated name means the same
             schema["required"] = list(dict.fromkeys(schema["required"]))
             self.declare_required(schema, at)

@@ -16,20 +16,25 @@ document ``required`` reads ``readOnly``/``writeOnly`` by direction, as OAS 3.0 
 required readOnly property is required in a response only, a writeOnly one in a request only
 (the library's neutral 3.0 validator skips both everywhere, which made a ``oneOf`` of a big
 and a small shape ambiguous). Their presence is not checked: "SHOULD NOT be sent" is no
-violation, and the draws, like the models, ignore both keywords.
+violation, and the draws, like the models, ignore both keywords. A ``pattern`` is drawn
+and checked as ECMA-262 reads it (``\\d`` is ``[0-9]``; the library's ``re`` takes any
+Unicode digit): checked by jsonschema-rs' engine, drawn with the classes spelled out.
 """
 
 from __future__ import annotations
 
 import base64
 import copy
+import re
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import jsonschema
+import jsonschema_rs
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 from hypothesis_jsonschema._canonicalise import FALSEY, canonicalish
+from ieops_gen.ecma_regex import as_ecma_reads
 from jsonschema.validators import extend
 from openapi_schema_validator import OAS30Validator, OAS31Validator
 from openapi_schema_validator import _keywords as oas_keywords
@@ -211,6 +216,8 @@ def _convert(
             "maxContains",
         ):
             continue
+        elif key == "pattern" and isinstance(value, str):
+            out[key] = as_ecma_reads(value)  # drawn by Python's re, as ECMA-262 reads it
         elif key == "format":
             if value in _FORMATS:
                 out[key] = value
@@ -433,7 +440,7 @@ class Checker:
         validator = self._validators.get((pointer_to_schema, request))
         if validator is None:
             ref = {"$ref": DOC_URI + "#" + pointer_to_schema}
-            cls = (_OAS30_REQUEST if request else _OAS30_RESPONSE) if self.v30 else OAS31Validator
+            cls = (_OAS30_REQUEST if request else _OAS30_RESPONSE) if self.v30 else _OAS31
             validator = cls(ref, registry=self.registry)
             self._validators[(pointer_to_schema, request)] = validator
         found: Iterator[jsonschema.ValidationError] = validator.iter_errors(instance)
@@ -446,10 +453,29 @@ class Checker:
         return out
 
 
+def _ecma_pattern(validator: Any, pattern: Any, instance: Any, schema: Any) -> Iterator[Any]:
+    """``pattern`` as ECMA-262 reads it (``\\d`` is ``[0-9]``), by an ECMA engine
+    (jsonschema-rs'): the library matches with Python's ``re``, whose ``\\d`` takes any
+    Unicode digit, and would pass an answer every other validator refuses."""
+    if not validator.is_type(instance, "string"):
+        return
+    try:
+        matches = jsonschema_rs.is_valid({"pattern": pattern}, instance)
+    except ValueError:  # no ECMA-262 pattern (the served document's own check reports it)
+        matches = re.search(pattern, instance) is not None
+    if not matches:
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
 # 3.0 ``required`` by direction (the library's OAS30Read/WriteValidator also refuse a readOnly
 # property in a request and a writeOnly one in a response: a SHOULD NOT, not checked here).
-_OAS30_RESPONSE = extend(OAS30Validator, validators={"required": oas_keywords.read_required})
-_OAS30_REQUEST = extend(OAS30Validator, validators={"required": oas_keywords.write_required})
+_OAS30_RESPONSE = extend(
+    OAS30Validator, validators={"required": oas_keywords.read_required, "pattern": _ecma_pattern}
+)
+_OAS30_REQUEST = extend(
+    OAS30Validator, validators={"required": oas_keywords.write_required, "pattern": _ecma_pattern}
+)
+_OAS31 = extend(OAS31Validator, validators={"pattern": _ecma_pattern})
 
 
 def _nullable_anywhere(node: Any) -> Any:

@@ -379,8 +379,10 @@ class _Builder:
             op.urlencoded = True
             op.form_styles = files.form_styles(form)
             op.body_model = self.model_for(form.get("schema"), hint + "Request")
+            self.drop_unread(op, content)
             return True
         if media is None and self.file_body(op, content, hint):
+            self.drop_unread(op, content)
             return True
         if media is None:
             self.skip(
@@ -397,7 +399,27 @@ class _Builder:
         if form is not None and _same(form.get("schema"), content[media].get("schema")):
             op.urlencoded = True  # the same schema as a form too: chosen by Content-Type
             op.form_styles = files.form_styles(form)
+        self.drop_unread(op, content)
         return True
+
+    def drop_unread(self, op: Operation, content: dict[str, Any]) -> None:
+        """The request body's media types the route does not read (JSON wins; a form of
+        another schema; a form beside multipart), said and left out of the served
+        document: OpenAI's ``POST /images/edits`` listed ``multipart/form-data`` beside
+        JSON, so a client or fuzzer that sent it got a 415 for a body the document
+        offered."""
+        unread = [m for m in content if not files.reads(op, m)]
+        if not unread:
+            return
+        read = ", ".join(m for m in content if m not in unread)
+        message = (
+            f"request body {', '.join(unread)} ignored: the route reads {read} "
+            "(docs/files.md), and the served document lists only what it reads"
+        )
+        at = jp.join(op.pointer, "requestBody", "content")
+        self.warnings.append(str(self.bundle.problem(at, message)))
+        for media in unread:
+            del content[media]
 
     def file_body(self, op: Operation, content: dict[str, Any], hint: str) -> bool:
         """A multipart or binary request body (media.py); False when it is neither."""

@@ -10,15 +10,19 @@
 
 JSON always wins when a body offers it too; an ``application/x-www-form-urlencoded`` body
 of an object schema is the body model read from a form (:func:`urlencoded_entry`), and
-accepted besides JSON when both give the same schema. See docs/files.md.
+accepted besides JSON when both give the same schema; what the route does not read
+(:func:`reads`) is left out of the served document. See docs/files.md.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import names, refs
+
+if TYPE_CHECKING:
+    from .ir import Operation
 
 MULTIPART = "multipart/form-data"
 URLENCODED = "application/x-www-form-urlencoded"
@@ -53,6 +57,19 @@ def base(media: str) -> str:
 def _is_json(media: str) -> bool:
     b = base(media)
     return b == "application/json" or b.endswith("+json") or b == "*/*"
+
+
+def reads(op: Operation, media: str) -> bool:
+    """Whether the route of ``op`` reads a request body sent as ``media`` (the runtime's
+    ``Content-Type`` checks)."""
+    kind = base(media)
+    if op.body_kind == "json":
+        return _is_json(media) or (op.urlencoded and kind == URLENCODED)
+    if op.body_kind == "urlencoded":
+        return kind == URLENCODED
+    if op.body_kind == "form":
+        return kind == MULTIPART
+    return kind in op.body_media
 
 
 def json_media(content: dict[str, Any]) -> str | None:

@@ -408,7 +408,9 @@ class _Builder:
         document: OpenAI's ``POST /images/edits`` listed ``multipart/form-data`` beside
         JSON, so a client or fuzzer that sent it got a 415 for a body the document
         offered."""
-        unread = [m for m in content if not files.reads(op, m)]
+        unread = [
+            m for m in content if not files.reads(m, op.body_kind, op.urlencoded, op.body_media)
+        ]
         if not unread:
             return
         read = ", ".join(m for m in content if m not in unread)

@@ -17,12 +17,9 @@ accepted besides JSON when both give the same schema; what the route does not re
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import names, refs
-
-if TYPE_CHECKING:
-    from .ir import Operation
 
 MULTIPART = "multipart/form-data"
 URLENCODED = "application/x-www-form-urlencoded"
@@ -59,17 +56,18 @@ def _is_json(media: str) -> bool:
     return b == "application/json" or b.endswith("+json") or b == "*/*"
 
 
-def reads(op: Operation, media: str) -> bool:
-    """Whether the route of ``op`` reads a request body sent as ``media`` (the runtime's
-    ``Content-Type`` checks)."""
+def reads(media: str, body_kind: str, urlencoded: bool, binary: list[str]) -> bool:
+    """Whether a route whose body is ``body_kind`` (an operation's: also read from a form
+    where ``urlencoded``, as one of ``binary`` media types where binary) reads a request
+    body sent as ``media`` (the runtime's ``Content-Type`` checks)."""
     kind = base(media)
-    if op.body_kind == "json":
-        return _is_json(media) or (op.urlencoded and kind == URLENCODED)
-    if op.body_kind == "urlencoded":
+    if body_kind == "json":
+        return _is_json(media) or (urlencoded and kind == URLENCODED)
+    if body_kind == "urlencoded":
         return kind == URLENCODED
-    if op.body_kind == "form":
+    if body_kind == "form":
         return kind == MULTIPART
-    return kind in op.body_media
+    return kind in binary
 
 
 def json_media(content: dict[str, Any]) -> str | None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any, NamedTuple
@@ -453,6 +454,12 @@ class Checker:
         return out
 
 
+@functools.cache
+def _ecma_validator(pattern: str) -> Any:
+    """One compiled jsonschema-rs validator per pattern (each string is checked by it)."""
+    return jsonschema_rs.validator_for({"pattern": pattern})
+
+
 def _ecma_pattern(validator: Any, pattern: Any, instance: Any, schema: Any) -> Iterator[Any]:
     """``pattern`` as ECMA-262 reads it (``\\d`` is ``[0-9]``), by an ECMA engine
     (jsonschema-rs'): the library matches with Python's ``re``, whose ``\\d`` takes any
@@ -460,7 +467,7 @@ def _ecma_pattern(validator: Any, pattern: Any, instance: Any, schema: Any) -> I
     if not validator.is_type(instance, "string"):
         return
     try:
-        matches = jsonschema_rs.is_valid({"pattern": pattern}, instance)
+        matches = _ecma_validator(pattern).is_valid(instance)
     except ValueError:  # no ECMA-262 pattern (the served document's own check reports it)
         matches = re.search(pattern, instance) is not None
     if not matches:

@@ -19,9 +19,8 @@ from typing import Any
 import jsonschema_rs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
-from tests.support.generated import models_of
+from tests.support.generated import models_of, takes
 
 _NUMBER = itertools.count()
 
@@ -54,9 +53,5 @@ def test_a_pattern_admits_in_the_models_what_ecma_262_admits(
     served = json.loads((root / name / name / "openapi.json").read_text())
     assert served["components"]["schemas"]["Value"]["properties"]["s"]["pattern"] == pattern
     for text in texts:
-        try:
-            models.Value.model_validate({"s": text})
-            taken = True
-        except ValidationError:
-            taken = False
+        taken = takes(models.Value, {"s": text})
         assert taken == jsonschema_rs.is_valid(field, text), (pattern, text)

@@ -19,10 +19,9 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
 from tests.conformance.schemas import Checker
-from tests.support.generated import models_of
+from tests.support.generated import models_of, takes
 
 _NUMBER = itertools.count()
 
@@ -101,11 +100,7 @@ def test_a_typeless_schema_is_served_as_the_type_the_models_read(
     as_written = Checker(json.loads(json.dumps(doc)))
     own = served["components"]["schemas"]["Holder"]["properties"]["v"]
     for value in values:
-        try:
-            models.Holder.model_validate({"v": value})
-            taken = True
-        except ValidationError:
-            taken = False
+        taken = takes(models.Holder, {"v": value})
         valid = not checker.errors("/components/schemas/Holder", {"v": value})
         assert valid == taken, (version, schema, own, value)
         if "not" in schema:  # the check, which reads the served reading, keeps the meaning

@@ -11,6 +11,7 @@ from typing import Any
 
 from ieops_gen.pipeline import run
 from ieops_gen.write import write_tree
+from pydantic import BaseModel, ValidationError
 
 
 def models_of(root: Path, name: str, doc: dict[str, Any] | str) -> ModuleType:
@@ -24,3 +25,13 @@ def models_of(root: Path, name: str, doc: dict[str, Any] | str) -> ModuleType:
         return importlib.import_module(f"{name}.{name}.models")
     finally:
         sys.path.remove(str(root))
+
+
+def takes(model: type[BaseModel], value: Any) -> bool:
+    """Whether ``model`` validates ``value`` (the models' side of "admits what the served
+    document admits")."""
+    try:
+        model.model_validate(value)
+    except ValidationError:
+        return False
+    return True

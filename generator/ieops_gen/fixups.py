@@ -203,6 +203,8 @@ class Fixups:
         if isinstance(schema.get("required"), list):  # a repeated name means the same
             schema["required"] = list(dict.fromkeys(schema["required"]))
             self.declare_required(schema, at)
+        if "type" not in schema and "$ref" not in schema and not checked_only(at):
+            type_as_read(schema)  # spelled out: in a union, nullable was lost without it
         _name_long_enum_members(schema)
         if isinstance(schema.get("properties"), dict):
             for key in schema["properties"]:
@@ -213,13 +215,9 @@ class Fixups:
                     self.aliases[key] = self.long_fields.unique(short)
         if schema.get("type") == "array" and "items" not in schema and "prefixItems" not in schema:
             schema["items"] = {}
-        if isinstance(schema.get("allOf"), list):
-            self.warn_closed_parts(schema, at)
-            self.flatten_conflicting_bases(schema, at)
-        if isinstance(schema.get("allOf"), list):
-            self.drop_redefined(schema["allOf"], at)
-            self.drop_inherited_required(schema, at)
-            _share_required(schema)
+        over_union = isinstance(schema.get("allOf"), list) and self.union_part(schema) is not None
+        if isinstance(schema.get("allOf"), list) and not over_union:
+            self.read_parts(schema, at)
         if isinstance(schema.get("discriminator"), dict):
             self.drop_optional_discriminator(schema, at)
         if isinstance(schema.get("discriminator"), dict):
@@ -243,6 +241,95 @@ class Fixups:
             if isinstance(schema.get(key), dict):
                 for name, sub in schema[key].items():
                     self.clean(sub, jp.join(at, key, name), depth + 1)
+        if over_union:  # its parts cleaned where the document has them, then each member's
+            self.distribute(schema, at)
+
+    def read_parts(
+        self, schema: dict[str, Any], at: str, labels: list[str] | None = None, said: bool = True
+    ) -> None:
+        """The ``allOf`` parts as one class: closures said, clashing bases flattened,
+        redeclared and inherited names dropped, required names shared (``labels`` name the
+        parts where the document does not have them in this order: :meth:`distribute`)."""
+        if said:
+            self.warn_closed_parts(schema, at)
+        self.flatten_conflicting_bases(schema, at)
+        if isinstance(schema.get("allOf"), list):
+            self.drop_redefined(schema["allOf"], at, labels)
+            self.drop_inherited_required(schema, at)
+            _share_required(schema)
+
+    def union_part(
+        self, schema: dict[str, Any]
+    ) -> tuple[int, str, list[Any], dict[str, Any]] | None:
+        """The first ``allOf`` part of ``schema`` that is a union (``anyOf`` or ``oneOf``,
+        inline or by ``$ref``, with no discriminator): its index, keyword, members and
+        other keywords; ``None`` when there is none, or the schema is a union itself."""
+        if any(key in schema for key in (*UNIONS, "discriminator")):
+            return None
+        for index, part in enumerate(schema["allOf"]):
+            union = self.target(part)
+            if not isinstance(union, dict) or "discriminator" in union:
+                continue
+            keys = [key for key in UNIONS if isinstance(union.get(key), list) and union[key]]
+            if len(keys) == 1:
+                rest = {k: v for k, v in union.items() if k != keys[0] and k not in _OUTER}
+                return index, keys[0], union[keys[0]], rest
+        return None
+
+    def distributed(
+        self, schema: dict[str, Any]
+    ) -> tuple[str, list[tuple[dict[str, Any], list[str]]]] | None:
+        """``schema`` read over its first union part: ``allOf: [anyOf: [A, B], C]`` is
+        ``anyOf: [allOf: [A, C], allOf: [B, C]]``, the same values (and for ``oneOf``).
+        Each alternative is a copy of the schema whose ``allOf`` has the member in the
+        union's place, with the pointer (relative to the schema) of each of its parts.
+
+        datamodel-code-generator reads an ``allOf`` over a union so, one class per member
+        with the other parts as bases; so written, each member's ``allOf`` is read as one
+        object like any other (closures, redeclared and required names), not only as the
+        bases' order happens to merge them (Hugging Face's discussions)."""
+        found = self.union_part(schema)
+        if found is None:
+            return None
+        index, key, members, rest = found
+        alternatives: list[tuple[dict[str, Any], list[str]]] = []
+        for number, member in enumerate(members):
+            alternative = {k: copy.deepcopy(v) for k, v in schema.items() if k not in _OUTER}
+            labels = [f"allOf/{i}" for i in range(len(schema["allOf"]))]
+            alternative["allOf"][index] = copy.deepcopy(member)
+            labels[index] = f"allOf/{index}/{key}/{number}"
+            if rest:
+                alternative["allOf"].append(copy.deepcopy(rest))
+                labels.append(f"allOf/{index}")
+            alternatives.append((alternative, labels))
+        return key, alternatives
+
+    @staticmethod
+    def spread(schema: dict[str, Any], key: str, alternatives: list[dict[str, Any]]) -> None:
+        """``schema`` rewritten, in place, as the union of its ``alternatives``."""
+        for name in [name for name in schema if name not in _OUTER]:
+            del schema[name]
+        schema[key] = alternatives
+
+    def distribute(self, schema: dict[str, Any], at: str) -> None:
+        """``schema`` rewritten as :meth:`distributed` reads it, each alternative's parts
+        read as one class (:meth:`read_parts`); a closed part is said once, at its pointer."""
+        read = self.distributed(schema)
+        if read is None:
+            return
+        key, alternatives = read
+        closures: list[tuple[str, list[str], set[str]]] = []
+        for alternative, labels in alternatives:
+            required = set(self.flat_properties(alternative, 0)[1])
+            for label, refused in self.closed_parts(alternative):
+                named = label if label == "itself" else labels[int(label.removeprefix("allOf/"))]
+                closures.append((named, refused, required))
+            if self.union_part(alternative) is not None:
+                self.distribute(alternative, at)
+            else:
+                self.read_parts(alternative, at, labels, said=False)
+        self._say_closed(at, closures)
+        self.spread(schema, key, [alternative for alternative, _ in alternatives])
 
     def warn_closed_parts(self, schema: dict[str, Any], at: str) -> None:
         """An ``allOf`` part (or the schema itself) closed by ``additionalProperties:
@@ -254,10 +341,14 @@ class Fixups:
         author meant (``unevaluatedProperties: false`` says it, :mod:`.served`); said at
         the pointer."""
         required = set(self.flat_properties(schema, 0)[1])
+        self._say_closed(at, [(*found, required) for found in self.closed_parts(schema)])
+
+    def _say_closed(self, at: str, closures: list[tuple[str, list[str], set[str]]]) -> None:
+        """One warning for the closed parts found (label, names refused, names required)."""
         # the part that refuses a required name first: no value is valid for the schema
-        found = sorted(self.closed_parts(schema), key=lambda f: not required & set(f[1]))
+        found = sorted(closures, key=lambda f: not f[2] & set(f[1]))
         if found:
-            name, refused = found[0]
+            name, refused, required = found[0]
             shown = ", ".join(repr(n) for n in refused)
             effect = (
                 "no value is valid for the schema"
@@ -464,7 +555,7 @@ class Fixups:
                 f"properties does not declare it: a required field of {kind}"
             )
 
-    def drop_redefined(self, parts: list[Any], at: str) -> None:
+    def drop_redefined(self, parts: list[Any], at: str, labels: list[str] | None = None) -> None:
         """In ``allOf: [$ref Parent, {properties: ...}]``, keep the parent's property types.
 
         A part that redeclares a property its referenced parent already has would make the
@@ -484,7 +575,8 @@ class Fixups:
                 for name in sorted(inherited & set(part["properties"])):
                     del part["properties"][name]
                     self.warnings.append(
-                        f"{at}/allOf/{index}/properties/{jp.escape(name)}: redeclares an "
+                        f"{at}/{labels[index] if labels else f'allOf/{index}'}/properties/"
+                        f"{jp.escape(name)}: redeclares an "
                         "inherited property; the parent's declaration is used"
                     )
 
@@ -750,6 +842,61 @@ _TYPING = frozenset(
     }
 )  # fmt: skip
 """Keywords that give a schema a Python type; a member with none of them is ``Any``."""
+
+CHECKED_ONLY = frozenset(
+    {
+        "not",
+        "if",
+        "then",
+        "else",
+        "contains",
+        "propertyNames",
+        "dependentSchemas",
+        "dependencies",
+        "unevaluatedItems",
+        "unevaluatedProperties",
+        "additionalItems",
+    }
+)
+"""Keywords whose schemas the models leave to their JSON Schema check."""
+
+
+def checked_only(pointer: str) -> bool:
+    """Whether the schema at ``pointer`` lies under a keyword of :data:`CHECKED_ONLY`
+    (a token that names a property, a path or a component is no keyword)."""
+    names = False
+    for token in jp.split(pointer):
+        if names:
+            names = False
+        elif token in CHECKED_ONLY:
+            return True
+        else:
+            names = token in refs.NAME_MAPS
+    return False
+
+
+def type_as_read(schema: dict[str, Any]) -> None:
+    """The ``type`` datamodel-code-generator gives a typeless schema, written out."""
+    if isinstance(schema.get("properties"), dict):
+        schema["type"] = "object"
+    elif isinstance(schema.get("items"), (dict, bool)) or isinstance(
+        schema.get("prefixItems"), list
+    ):
+        schema["type"] = "array"
+
+
+UNIONS = ("anyOf", "oneOf")
+
+_OUTER = frozenset(
+    {
+        "title", "description", "default", "deprecated", "readOnly", "writeOnly",
+        "externalDocs", "nullable", "$schema", "$id", "$anchor", "$comment", "$defs",
+        "definitions",
+    }
+)  # fmt: skip
+"""Keywords of an ``allOf`` over a union that stay on the whole when it is distributed:
+annotations, identifiers and definitions, said once (``nullable`` admits ``null`` beside
+the union)."""
 
 _META = frozenset(
     {

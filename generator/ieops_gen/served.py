@@ -11,7 +11,10 @@ otherwise it refuses values the server takes, or is no valid document at all.
   requires are opened, a referenced one as an inline copy (the component, used alone,
   stays closed), and the whole is closed to every part's properties with
   ``unevaluatedProperties: false`` (3.1 and later; a 3.0 document cannot say it, and the
-  whole is left open there): AssemblyAI's ``TranscriptParams``;
+  whole is left open there): AssemblyAI's ``TranscriptParams``; an ``allOf`` over a union
+  part so closed is read over each member, ``anyOf: [allOf: [A, C], allOf: [B, C]]``,
+  each closed as one (Hugging Face's discussions; in 3.0, where the members are opened
+  and overlap, a ``oneOf`` so read is served as an ``anyOf``);
 - a branch's tag value that the discriminator's ``mapping`` lacks and that names no
   schema is mapped to its branch, where the branch is a ``$ref`` (OpenAI's ChatKit
   statuses);
@@ -40,7 +43,6 @@ import json
 from typing import Any, TypeGuard
 
 from . import fixups, refs
-from . import pointer as jp
 
 
 def read_as_the_models_do(doc: dict[str, Any]) -> None:
@@ -53,8 +55,8 @@ def read_as_the_models_do(doc: dict[str, Any]) -> None:
     # the parts' copies are taken last, from components already rewritten
     for node, at in list(refs.objects(doc)):
         _in_own_draft(node, v30)
-        if "type" not in node and "$ref" not in node and not _checked_only(at):
-            _type_as_read(node)
+        if "type" not in node and "$ref" not in node and not fixups.checked_only(at):
+            fixups.type_as_read(node)
         if "type" in node and reader.contradicting_type(node) is not None:
             del node["type"]
         if isinstance(node.get("discriminator"), dict):
@@ -95,53 +97,28 @@ def _in_own_draft(schema: dict[str, Any], v30: bool) -> None:
                 schema[exclusive] = schema.pop(inclusive)
 
 
-_CHECKED_ONLY = frozenset(
-    {
-        "not",
-        "if",
-        "then",
-        "else",
-        "contains",
-        "propertyNames",
-        "dependentSchemas",
-        "dependencies",
-        "unevaluatedItems",
-        "unevaluatedProperties",
-        "additionalItems",
-    }
-)
-"""Keywords whose schemas the models leave to their JSON Schema check."""
-
-
-def _checked_only(pointer: str) -> bool:
-    """Whether the schema at ``pointer`` lies under a keyword of :data:`_CHECKED_ONLY`
-    (a token that names a property, a path or a component is no keyword)."""
-    names = False
-    for token in jp.split(pointer):
-        if names:
-            names = False
-        elif token in _CHECKED_ONLY:
-            return True
-        else:
-            names = token in refs.NAME_MAPS
-    return False
-
-
-def _type_as_read(schema: dict[str, Any]) -> None:
-    """The ``type`` datamodel-code-generator gives a typeless schema, written out."""
-    if isinstance(schema.get("properties"), dict):
-        schema["type"] = "object"
-    elif isinstance(schema.get("items"), (dict, bool)) or isinstance(
-        schema.get("prefixItems"), list
-    ):
-        schema["type"] = "array"
-
-
 def _is_number(value: Any) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _close_as_one(reader: fixups.Fixups, schema: dict[str, Any], closes: bool) -> None:
+def _close_as_one(reader: fixups.Fixups, schema: dict[str, Any], closes: bool) -> bool:
+    """Whether ``schema``'s ``allOf`` was closed as one (see the module); over a union
+    part, each member's ``allOf`` (:meth:`.fixups.Fixups.distributed`)."""
+    read = reader.distributed(schema)
+    if read is not None:
+        key, alternatives = read
+        closed = [_close_as_one(reader, alternative, closes) for alternative, _ in alternatives]
+        if not any(closed):
+            return False
+        for alternative, _ in alternatives:  # the copies' own schemas, as any other
+            for node, _ in list(refs.objects(alternative)):
+                if node is not alternative and isinstance(node.get("allOf"), list):
+                    _close_as_one(reader, node, closes)
+        # opened and left open (3.0), members overlap that closed did not: at least
+        # what the models take is admitted
+        key = key if closes else "anyOf"
+        reader.spread(schema, key, [alternative for alternative, _ in alternatives])
+        return True
     found = reader.closed_parts(schema)
     for label, _ in found:
         if label == "itself":
@@ -156,3 +133,4 @@ def _close_as_one(reader: fixups.Fixups, schema: dict[str, Any], closes: bool) -
         del target["additionalProperties"]
     if found and closes:
         schema["unevaluatedProperties"] = False
+    return bool(found)

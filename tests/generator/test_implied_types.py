@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.conformance.schemas import Checker
@@ -37,6 +37,8 @@ _KEYWORDS: dict[str, Any] = {
     "pattern": "^a",
     "nullable": True,
 }
+
+_NULLABLE_ITEMS = {"items": {"type": "integer"}, "nullable": True}
 
 _VALUES = st.sampled_from(
     [
@@ -84,6 +86,9 @@ def _typeless(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
 
 @settings(max_examples=40, database=None, suppress_health_check=list(HealthCheck), deadline=None)
 @given(case=_typeless(), values=st.lists(_VALUES, min_size=1, max_size=8))
+# a typeless member of a union lost its 3.0 `nullable` in the models (`str | list[int]`),
+# which the served document admits: the models' copy now spells the type out too
+@example(case=("3.0.3", {"anyOf": [{"type": "string"}, _NULLABLE_ITEMS]}), values=[None])
 def test_a_typeless_schema_is_served_as_the_type_the_models_read(
     tmp_path_factory: Any, case: tuple[str, dict[str, Any]], values: list[Any]
 ) -> None:

@@ -218,6 +218,8 @@ class Fixups:
         over_union = isinstance(schema.get("allOf"), list) and self.union_part(schema) is not None
         if isinstance(schema.get("allOf"), list) and not over_union:
             self.read_parts(schema, at)
+        if isinstance(schema.get("oneOf"), list):
+            self.warn_overlapping_members(schema, at)
         if isinstance(schema.get("discriminator"), dict):
             self.drop_optional_discriminator(schema, at)
         if isinstance(schema.get("discriminator"), dict):
@@ -330,6 +332,35 @@ class Fixups:
                 self.read_parts(alternative, at, labels, said=False)
         self._say_closed(at, closures)
         self.spread(schema, key, [alternative for alternative, _ in alternatives])
+
+    def warn_overlapping_members(self, schema: dict[str, Any], at: str) -> None:
+        """A ``oneOf`` of objects each of whose values is valid for another member too
+        (open, requiring nothing, declaring their shared properties alike): only a value
+        carrying a property its member does not declare is valid for one member alone,
+        and the models keep only the properties a member declares, so nothing they send
+        or take is valid (Deepgram's ``GetModelV1Response``, Portkey's MCP workspaces:
+        two all-optional shapes). Said at the pointer; read as written (exclusivity is
+        enforced), as ``anyOf`` would say what the authors likely mean."""
+        members = [self.target(m) for m in schema["oneOf"]]
+        if len(members) < 2 or not all(_plain_object(m) for m in members):
+            return
+        pairs: list[tuple[int, int]] = []
+        for index, member in enumerate(members):
+            other = next(
+                (o for o, m in enumerate(members) if o != index and _admits_all_of(m, member)),
+                None,
+            )
+            if other is None:
+                return
+            pairs.append((index, other))
+        index, other = pairs[0]
+        self.warnings.append(
+            f"{at}/oneOf: every value member {index} declares is valid for member {other} too "
+            "(open, requiring nothing, the shared properties alike), so only a value carrying a "
+            "property its member does not declare is valid for one member alone; the models "
+            "keep only the properties a member declares, so no value they send is valid for "
+            "the schema (anyOf would admit them)"
+        )
 
     def warn_closed_parts(self, schema: dict[str, Any], at: str) -> None:
         """An ``allOf`` part (or the schema itself) closed by ``additionalProperties:
@@ -883,6 +914,46 @@ def type_as_read(schema: dict[str, Any]) -> None:
         schema.get("prefixItems"), list
     ):
         schema["type"] = "array"
+
+
+_PLAIN_OBJECT = frozenset(
+    {
+        "type", "properties", "required", "additionalProperties", "title", "description",
+        "nullable", "deprecated", "readOnly", "writeOnly", "example", "examples",
+    }
+)  # fmt: skip
+"""What an object member may say for :func:`_admits_all_of` to read it."""
+
+
+def _plain_object(schema: Any) -> bool:
+    """An object schema of properties alone (no other bounds on what it admits)."""
+    return (
+        isinstance(schema, dict)
+        and set(schema) <= _PLAIN_OBJECT
+        and schema.get("type", "object") == "object"
+        and isinstance(schema.get("properties"), dict)
+    )
+
+
+def _admits_all_of(schema: dict[str, Any], other: dict[str, Any]) -> bool:
+    """Whether plain object ``schema`` admits every object of ``other``'s properties alone:
+    open, requiring nothing, declaring each property they share as ``other`` does."""
+    if schema.get("additionalProperties", True) is not True or schema.get("required"):
+        return False
+    shared = set(schema["properties"]) & set(other["properties"])
+    return all(
+        _shape(schema["properties"][name]) == _shape(other["properties"][name]) for name in shared
+    )
+
+
+def _shape(schema: Any) -> str:
+    """``schema`` without its annotations, as text to compare."""
+    if isinstance(schema, dict):
+        schema = {k: v for k, v in schema.items() if k not in _ANNOTATIONS}
+    return json.dumps(schema, sort_keys=True, default=str)
+
+
+_ANNOTATIONS = frozenset({"title", "description", "example", "examples", "deprecated"})
 
 
 UNIONS = ("anyOf", "oneOf")

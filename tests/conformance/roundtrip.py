@@ -398,8 +398,15 @@ class Document:
         if schema is not None and S.admits_nothing(self.doc, schema):
             return "its request body's schema admits no JSON value"
         at = plan.get("answer_at")
-        if "answer" in plan and at and S.admits_nothing(self.doc, S.pointer(self.doc, "#" + at)):
+        answer = S.pointer(self.doc, "#" + at) if "answer" in plan and at else None
+        if answer is not None and S.admits_nothing(self.doc, answer):
             return f"its answer's schema ({at}) admits no JSON value"
+        if answer is not None and S.overlaps_where_kept(self.doc, answer):
+            # the generator warns: the models keep only declared properties
+            return (
+                f"its answer's schema ({at}) is a oneOf whose members overlap on every value "
+                "the models keep"
+            )
         return "no schema-valid example the models accept"
 
     def prepare(self, cm: Any, form: str) -> dict[str, Any]:
@@ -631,6 +638,10 @@ class Document:
                     event = self.model(op.event_model)
                     answer = [event.model_validate(e) for e in drawn]
                 elif op.response_model and plan["form"] != "download":
+                    if plan.get("answer_at") and self.checker.errors(plan["answer_at"], drawn):
+                        # as for a body: drawn from a draft-7 reading, refused by the
+                        # schema's own dialect (``unevaluatedProperties``): no case, no gap
+                        reject()
                     answer = self.model(op.response_model).model_validate(drawn)
                 else:  # a binary or text response
                     answer = drawn

@@ -359,6 +359,38 @@ def _requires_what_it_forbids(node: dict[str, Any]) -> bool:
     return any(isinstance(name, str) and name not in names for name in node["required"])
 
 
+def overlaps_where_kept(doc: dict[str, Any], schema: Any) -> bool:
+    """Whether ``schema`` is a ``oneOf`` of objects each of whose values, carrying only the
+    properties its member declares (all the models keep), is valid for another member too:
+    that one open, requiring nothing, declaring their shared properties alike (Deepgram's
+    model object). Only an undeclared property tells them apart, so no answer the models
+    send is valid."""
+    schema = deref(doc, schema)
+    members = schema.get("oneOf") if isinstance(schema, dict) else None
+    if not isinstance(members, list) or len(members) < 2:
+        return False
+    shapes = [deref(doc, m) for m in members]
+    if not all(isinstance(m, dict) and isinstance(m.get("properties"), dict) for m in shapes):
+        return False
+    if any(set(m) - _PLAIN or m.get("type", "object") != "object" for m in shapes):
+        return False
+
+    def covers(wide: dict[str, Any], narrow: dict[str, Any]) -> bool:
+        if wide.get("additionalProperties", True) is not True or wide.get("required"):
+            return False
+        shared = set(wide["properties"]) & set(narrow["properties"])
+        return all(
+            drawable(doc, wide["properties"][n]) == drawable(doc, narrow["properties"][n])
+            for n in shared
+        )
+
+    return all(any(covers(o, m) for o in shapes if o is not m) for m in shapes)
+
+
+_PLAIN = {"type", "properties", "required", "additionalProperties", "nullable"} | _ANNOTATIONS
+"""What a ``oneOf`` member may say for :func:`overlaps_where_kept` to read it."""
+
+
 def strategy(doc: dict[str, Any], schema: Any, **kwargs: Any) -> st.SearchStrategy[Any]:
     """Values valid for ``schema`` (an OpenAPI schema inside ``doc``)."""
     schema = schema if schema is not None else {}

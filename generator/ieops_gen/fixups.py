@@ -337,23 +337,20 @@ class Fixups:
         """A ``oneOf`` of objects each of whose values is valid for another member too
         (open, requiring nothing, declaring their shared properties alike): only a value
         carrying a property its member does not declare is valid for one member alone,
-        and the models keep only the properties a member declares, so nothing they send
-        or take is valid (Deepgram's ``GetModelV1Response``, Portkey's MCP workspaces:
-        two all-optional shapes). Said at the pointer; read as written (exclusivity is
-        enforced), as ``anyOf`` would say what the authors likely mean."""
+        and the models keep only the properties a member declares, so no value they send
+        is valid (Deepgram's ``GetModelV1Response``, Portkey's MCP workspaces: two
+        all-optional shapes). Said at the pointer; read as written (exclusivity is
+        enforced), where ``anyOf`` would say what the authors likely mean."""
         members = [self.target(m) for m in schema["oneOf"]]
         if len(members) < 2 or not all(_plain_object(m) for m in members):
             return
-        pairs: list[tuple[int, int]] = []
-        for index, member in enumerate(members):
-            other = next(
-                (o for o, m in enumerate(members) if o != index and _admits_all_of(m, member)),
-                None,
-            )
-            if other is None:
-                return
-            pairs.append((index, other))
-        index, other = pairs[0]
+        covering = [
+            [o for o, wide in enumerate(members) if o != i and _admits_all_of(wide, member)]
+            for i, member in enumerate(members)
+        ]
+        if not all(covering):
+            return
+        index, other = 0, covering[0][0]
         self.warnings.append(
             f"{at}/oneOf: every value member {index} declares is valid for member {other} too "
             "(open, requiring nothing, the shared properties alike), so only a value carrying a "
@@ -605,9 +602,9 @@ class Fixups:
             ):
                 for name in sorted(inherited & set(part["properties"])):
                     del part["properties"][name]
+                    label = labels[index] if labels else f"allOf/{index}"
                     self.warnings.append(
-                        f"{at}/{labels[index] if labels else f'allOf/{index}'}/properties/"
-                        f"{jp.escape(name)}: redeclares an "
+                        f"{at}/{label}/properties/{jp.escape(name)}: redeclares an "
                         "inherited property; the parent's declaration is used"
                     )
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from ieops_gen.pipeline import run
 from ieops_gen.write import write_tree
-from pydantic import BaseModel, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 
 def models_of(root: Path, name: str, doc: dict[str, Any] | str) -> ModuleType:
@@ -27,11 +27,11 @@ def models_of(root: Path, name: str, doc: dict[str, Any] | str) -> ModuleType:
         sys.path.remove(str(root))
 
 
-def takes(model: type[BaseModel], value: Any) -> bool:
-    """Whether ``model`` validates ``value`` (the models' side of "admits what the served
-    document admits")."""
+def takes(model: Any, value: Any) -> bool:
+    """Whether ``model`` (a class, or the alias of a union of them) validates ``value``
+    (the models' side of "admits what the served document admits")."""
     try:
-        model.model_validate(value)
+        TypeAdapter(model).validate_python(value)
     except ValidationError:
         return False
     return True

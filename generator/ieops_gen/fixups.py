@@ -321,6 +321,7 @@ class Fixups:
             return
         key, alternatives = read
         closures: list[tuple[str, list[str], set[str]]] = []
+        start = len(self.warnings)
         for alternative, labels in alternatives:
             required = set(self.flat_properties(alternative, 0)[1])
             for label, refused in self.closed_parts(alternative):
@@ -330,6 +331,8 @@ class Fixups:
                 self.distribute(alternative, at)
             else:
                 self.read_parts(alternative, at, labels, said=False)
+        # a part beside the union is read once per member: said once
+        self.warnings[start:] = list(dict.fromkeys(self.warnings[start:]))
         self._say_closed(at, closures)
         self.spread(schema, key, [alternative for alternative, _ in alternatives])
 
@@ -588,7 +591,9 @@ class Fixups:
 
         A part that redeclares a property its referenced parent already has would make the
         generated subclass override the field with another type, which mypy rejects; the
-        instance must satisfy the parent's declaration anyway.
+        instance must satisfy the parent's declaration anyway. Where the part needs the
+        name (:func:`_still_said`) it stays declared, as any value, which
+        datamodel-code-generator types as the parent does.
         """
         inherited: set[str] = set()
         for part in parts:
@@ -600,8 +605,12 @@ class Fixups:
                 and "$ref" not in part
                 and isinstance(part.get("properties"), dict)
             ):
-                for name in sorted(inherited & set(part["properties"])):
-                    del part["properties"][name]
+                declared = part["properties"]
+                for name in sorted(inherited & set(declared)):
+                    if _still_said(part, name):
+                        declared[name] = {}
+                    else:
+                        del declared[name]
                     label = labels[index] if labels else f"allOf/{index}"
                     self.warnings.append(
                         f"{at}/{label}/properties/{jp.escape(name)}: redeclares an "
@@ -974,6 +983,17 @@ _META = frozenset(
     }
 )  # fmt: skip
 """Keywords that do not change a field's Python type: bases may differ in them."""
+
+
+def _still_said(part: dict[str, Any], name: str) -> bool:
+    """Whether an ``allOf`` part must keep declaring ``name``, a property a parent declares:
+    the part requires it (a name required but not declared was dropped with the ``required``
+    in a union member's model), or it is the part's last property and the part is closed
+    (the emptied part vanished from a union member's model, its closure with it). Elsewhere
+    the name is dropped: kept as any value beside several parents, it was typed ``Any``."""
+    if isinstance(part.get("required"), list) and name in part["required"]:
+        return True
+    return part.get("additionalProperties") is False and len(part["properties"]) == 1
 
 
 def _share_required(schema: dict[str, Any]) -> None:

@@ -137,6 +137,8 @@ class _Builder:
         self.warn_error_bodies()
         error_format = self.error_format(operations)
         served.read_as_the_models_do(self.doc)  # the models have taken their copies
+        formats = {op.pointer: op.error_format or error_format for op in operations}
+        declared_errors.declare_unsaid(self.doc, formats)
         title = str(info.get("title", self.module))
         return Service(
             module=self.module,

@@ -15,6 +15,7 @@ bodies").
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -23,6 +24,7 @@ from typing import Any
 
 from . import checks, refs
 from . import media as files
+from . import pointer as jp
 
 RUNTIME_ERRORS: tuple[tuple[int, str], ...] = (
     (400, "invalid_json"),
@@ -151,6 +153,81 @@ def fit(
     if all(shape is None for shape in fitted.shapes.values()):
         fitted.shapes = {}
     return fitted
+
+
+_ENVELOPE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["message", "type", "trace_id"],
+    "properties": {
+        "message": {"type": "string"},
+        "type": {"type": "string"},
+        "trace_id": {"type": "string"},
+        "details": {},
+    },
+}
+
+
+def _openai_schema(v30: bool) -> dict[str, Any]:
+    param = {"type": "string", "nullable": True} if v30 else {"type": ["string", "null"]}
+    error = {
+        "type": "object",
+        "required": ["message", "type", "param", "code"],
+        "properties": {
+            "message": {"type": "string"},
+            "type": {"type": "string"},
+            "param": param,
+            "code": {"type": "string"},
+        },
+    }
+    return {"type": "object", "required": ["error"], "properties": {"error": error}}
+
+
+def declare_unsaid(doc: dict[str, Any], formats: dict[str, str]) -> None:
+    """Declare, in the served ``doc``, the errors the runtime answers where the operation
+    says nothing: ``4XX`` and ``5XX`` in the runtime's format, for each class with a
+    runtime error (a malformed body, a failed validation, an overload, ...) that lands
+    under no key the operation declares (the status, its class, ``default`` beside a
+    success). ``formats`` maps each served operation's pointer to its error format.
+
+    A client or fuzzer reading the served document then knows every answer: schemathesis
+    found Ollama's and LoRAX's 400s undeclared; FastAPI declares its 422 so."""
+    names = set((doc.get("components") or {}).get("responses") or {})
+    made: dict[str, str] = {}  # format -> the component it is declared by
+    for pointer, format_name in formats.items():
+        try:
+            raw = refs.deref(doc, jp.resolve(doc, jp.split(pointer)))
+        except KeyError:  # under a $ref'd path item: what that says is served as it is
+            continue
+        responses = raw.get("responses") if isinstance(raw, dict) else None
+        if not isinstance(responses, dict):
+            continue
+        keys = [str(k) for k in responses if _error_key(str(k), responses)]
+        for family in ("4", "5"):
+            sent = [s for s, _ in RUNTIME_ERRORS if str(s)[0] == family]
+            if f"{family}XX" in responses or all(_picks(s, keys) for s in sent):
+                continue
+            if format_name not in made:
+                made[format_name] = _unique("IeopsError", names)
+            responses[f"{family}XX"] = {"$ref": f"#/components/responses/{made[format_name]}"}
+    if not made:
+        return
+    v30 = str(doc.get("openapi", "")).startswith("3.0")
+    declared = doc.setdefault("components", {}).setdefault("responses", {})
+    for format_name, name in sorted(made.items(), key=lambda item: item[1]):
+        schema = _openai_schema(v30) if format_name == "openai" else _ENVELOPE_SCHEMA
+        declared[name] = {
+            "description": "An error the server answers itself (gmi-ieops' runtime)",
+            "content": {"application/json": {"schema": copy.deepcopy(schema)}},
+        }
+
+
+def _unique(base: str, taken: set[str]) -> str:
+    name, number = base, 1
+    while name in taken:
+        number += 1
+        name = f"{base}{number}"
+    taken.add(name)
+    return name
 
 
 def _component(response: Any, schema: Any) -> str | None:

@@ -187,10 +187,13 @@ def declare_unsaid(doc: dict[str, Any], formats: dict[str, str]) -> None:
     says nothing: ``4XX`` and ``5XX`` in the runtime's format, for each class with a
     runtime error (a malformed body, a failed validation, an overload, ...) that lands
     under no key the operation declares (the status, its class, ``default`` beside a
-    success). ``formats`` maps each served operation's pointer to its error format.
+    success); and the JSON form of an error declared as an event stream alone
+    (:func:`_declare_json`). ``formats`` maps each served operation's pointer to its error
+    format.
 
     A client or fuzzer reading the served document then knows every answer: schemathesis
-    found Ollama's and LoRAX's 400s undeclared; FastAPI declares its 422 so."""
+    found Ollama's and LoRAX's 400s undeclared (FastAPI declares its 422 so), and TGI's
+    JSON 422 where ``/generate_stream`` declares an event stream."""
     names = set((doc.get("components") or {}).get("responses") or {})
     made: dict[str, str] = {}  # format -> the component it is declared by
     for pointer, format_name in formats.items():
@@ -202,6 +205,8 @@ def declare_unsaid(doc: dict[str, Any], formats: dict[str, str]) -> None:
         if not isinstance(responses, dict):
             continue
         keys = [str(k) for k in responses if _error_key(str(k), responses)]
+        for key in keys:
+            _declare_json(refs.deref(doc, responses[key]))
         for family in ("4", "5"):
             sent = [s for s, _ in RUNTIME_ERRORS if str(s)[0] == family]
             if f"{family}XX" in responses or all(_picks(s, keys) for s in sent):
@@ -219,6 +224,17 @@ def declare_unsaid(doc: dict[str, Any], formats: dict[str, str]) -> None:
             "description": "An error the server answers itself (gmi-ieops' runtime)",
             "content": {"application/json": {"schema": copy.deepcopy(schema)}},
         }
+
+
+def _declare_json(response: Any) -> None:
+    """An error response declared as an event stream alone gets its JSON form too: the
+    runtime answers an error before the stream begins as JSON in that body."""
+    content = response.get("content") if isinstance(response, dict) else None
+    if not isinstance(content, dict):
+        return
+    media, schema = _body_schema(content)
+    if media is None and schema is not None:
+        content["application/json"] = {"schema": copy.deepcopy(schema)}
 
 
 def _unique(base: str, taken: set[str]) -> str:
@@ -331,12 +347,20 @@ def _picks(status: int, keys: list[str]) -> str | None:
 def _json_schema(doc: dict[str, Any], response: Any) -> Any:
     response = refs.deref(doc, response)
     content = response.get("content") if isinstance(response, dict) else None
-    if not isinstance(content, dict):
-        return None
+    return _body_schema(content)[1] if isinstance(content, dict) else None
+
+
+def _body_schema(content: dict[str, Any]) -> tuple[str | None, Any]:
+    """(its JSON media type, or ``None``, and the schema) of an error response's body: its
+    JSON one, else its event stream's item. TGI's ``/generate_stream`` declares its errors
+    as ``text/event-stream`` alone: an error before the stream begins is answered as JSON
+    in that body (and the served document says so, :func:`declare_unsaid`)."""
     media = files.json_media(content)
-    entry = content.get(media) if media is not None else None
-    schema = entry.get("schema") if isinstance(entry, dict) else None
-    return schema if isinstance(schema, (dict, bool)) else None
+    entry = content.get(media if media is not None else files.SSE)
+    schema = None
+    if isinstance(entry, dict):
+        schema = entry.get("schema") if media else entry.get("itemSchema", entry.get("schema"))
+    return media, schema if isinstance(schema, (dict, bool)) else None
 
 
 def _validator(

@@ -67,6 +67,11 @@ def test_document(rel: str, built: dict[str, Built]) -> None:
         for op in report.ops if report is not None else ():
             if op.rejected:
                 print(f"  refused by the models: {op.label} [{op.form}] ×{op.rejected}")
+            if op.dropped:
+                print(
+                    f"  undeclared properties dropped, the body then refused (documented):"
+                    f" {op.label} [{op.form}] ×{op.dropped}"
+                )
     if b is None and not doc.selected:
         pytest.skip(f"not under CONFORMANCE_ONLY={os.environ.get('CONFORMANCE_ONLY')}")
     if b is None:

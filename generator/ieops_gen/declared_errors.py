@@ -155,33 +155,6 @@ def fit(
     return fitted
 
 
-_ENVELOPE_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["message", "type", "trace_id"],
-    "properties": {
-        "message": {"type": "string"},
-        "type": {"type": "string"},
-        "trace_id": {"type": "string"},
-        "details": {},
-    },
-}
-
-
-def _openai_schema(v30: bool) -> dict[str, Any]:
-    param = {"type": "string", "nullable": True} if v30 else {"type": ["string", "null"]}
-    error = {
-        "type": "object",
-        "required": ["message", "type", "param", "code"],
-        "properties": {
-            "message": {"type": "string"},
-            "type": {"type": "string"},
-            "param": param,
-            "code": {"type": "string"},
-        },
-    }
-    return {"type": "object", "required": ["error"], "properties": {"error": error}}
-
-
 def declare_unsaid(doc: dict[str, Any], formats: dict[str, str]) -> None:
     """Declare, in the served ``doc``, the errors the runtime answers where the operation
     says nothing: ``4XX`` and ``5XX`` in the runtime's format, for each class with a
@@ -216,13 +189,14 @@ def declare_unsaid(doc: dict[str, Any], formats: dict[str, str]) -> None:
             responses[f"{family}XX"] = {"$ref": f"#/components/responses/{made[format_name]}"}
     if not made:
         return
+    from gmi_ieops.typed import error_schema
+
     v30 = str(doc.get("openapi", "")).startswith("3.0")
     declared = doc.setdefault("components", {}).setdefault("responses", {})
     for format_name, name in sorted(made.items(), key=lambda item: item[1]):
-        schema = _openai_schema(v30) if format_name == "openai" else _ENVELOPE_SCHEMA
         declared[name] = {
             "description": "An error the server answers itself (gmi-ieops' runtime)",
-            "content": {"application/json": {"schema": copy.deepcopy(schema)}},
+            "content": {"application/json": {"schema": error_schema(format_name, v30)}},
         }
 
 

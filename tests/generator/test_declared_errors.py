@@ -230,7 +230,7 @@ def test_every_error_the_runtime_answers_is_declared_by_the_served_document(
     whose body nothing fits is a warning, and skipped); schemathesis found Ollama's and
     LoRAX's 400s undeclared, and TGI's stream errors declared as an event stream alone."""
     v30 = version.startswith("3.0")
-    openai = declared_errors._openai_schema(v30)
+    openai = FORMATS["openai"].schema(v30)
     paths: dict[str, Any] = {}
     for index, (keys, (body, media)) in enumerate(declared):
         responses: dict[str, Any] = {"200": {"description": "ok"}}

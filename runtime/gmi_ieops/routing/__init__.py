@@ -13,6 +13,7 @@ from ._responses import (
     ErrorField,
     ErrorType,
     error_body,
+    error_schema,
     format_error_response,
 )
 from ._runtime import RouteRuntime
@@ -46,6 +47,7 @@ __all__ = [
     "WebSocketSession",
     "api_router",
     "error_body",
+    "error_schema",
     "format_error_response",
     "kind_of",
     "load_openapi",

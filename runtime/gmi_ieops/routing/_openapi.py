@@ -12,17 +12,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from ._definitions import RouterDef, RouterKind
-
-_ERROR_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["message", "type", "trace_id"],
-    "properties": {
-        "message": {"type": "string"},
-        "type": {"type": "string"},
-        "trace_id": {"type": "string"},
-        "details": {},
-    },
-}
+from ._responses import SEED
 
 
 def build_openapi(title: str, version: str, routes: list[tuple[str, RouterDef]]) -> dict[str, Any]:
@@ -83,7 +73,7 @@ def build_openapi(title: str, version: str, routes: list[tuple[str, RouterDef]])
         method = "get" if route.kind is RouterKind.WS else route.method.value.lower()
         paths.setdefault(path, {})[method] = operation
     components = dict(schemas.get("$defs", {}))
-    components["Error"] = _ERROR_SCHEMA
+    components["Error"] = SEED.schema()
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version},

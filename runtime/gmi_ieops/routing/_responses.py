@@ -294,6 +294,20 @@ class ErrorFormat:
             body["details"] = info.details
         return body
 
+    def schema(self, v30: bool = False) -> dict[str, Any]:
+        """The JSON Schema of :meth:`body`'s values (OpenAPI 3.0's spelling with ``v30``),
+        for the documents that declare these errors."""
+        return {
+            "type": "object",
+            "required": ["message", "type", "trace_id"],
+            "properties": {
+                "message": {"type": "string"},
+                "type": {"type": "string"},
+                "trace_id": {"type": "string"},
+                "details": {},
+            },
+        }
+
     def encode(self, info: ErrorInfo, trace_id: str | None) -> bytes:
         """The JSON bytes of an error response's body."""
         return to_json(self.body(info, trace_id), inf_nan_mode="null", fallback=str)
@@ -375,6 +389,20 @@ class OpenAIErrorFormat(ErrorFormat):
                 "code": info.error_type,
             }
         }
+
+    def schema(self, v30: bool = False) -> dict[str, Any]:
+        param = {"type": "string", "nullable": True} if v30 else {"type": ["string", "null"]}
+        error = {
+            "type": "object",
+            "required": ["message", "type", "param", "code"],
+            "properties": {
+                "message": {"type": "string"},
+                "type": {"type": "string"},
+                "param": param,
+                "code": {"type": "string"},
+            },
+        }
+        return {"type": "object", "required": ["error"], "properties": {"error": error}}
 
     def frame(self, info: ErrorInfo, trace_id: str | None) -> bytes:
         return b"data: " + self.encode(info, trace_id) + b"\n\n"
@@ -482,6 +510,13 @@ def _fill(shape: Any, info: ErrorInfo, trace_id: str) -> Any:
 
 FORMATS: dict[str, ErrorFormat] = {f.name: f for f in (ErrorFormat(), OpenAIErrorFormat())}
 SEED = FORMATS[DEFAULT]
+
+
+def error_schema(format_name: str, v30: bool = False) -> dict[str, Any]:
+    """The JSON Schema of the error bodies the runtime writes in format ``format_name``
+    (``"ieops"``, the seed's envelope, or ``"openai"``): what ``ieops-gen`` declares in a
+    served document where an operation says nothing of them."""
+    return FORMATS[format_name].schema(v30)
 
 
 def error_format(name: str | ErrorFormat | None) -> ErrorFormat:

@@ -434,6 +434,7 @@ class _Builder:
             rest, parts = files.split_form(self.doc, entry, taken)
             op.body_kind = "form"
             op.form_files = parts
+            op.form_closed = files.closed_form(self.doc, entry)
             if rest is not None:
                 op.body_model = self.model_for(rest, hint + "Form")
             return True

@@ -74,6 +74,7 @@ class Operation:
     body_kind: Literal["json", "form", "binary", "urlencoded"] = "json"
     """``urlencoded``: the client sends the body model form-encoded (the spec offers no JSON)."""
     form_files: list[files.FileField] = field(default_factory=list)
+    form_closed: bool = False  # a part the form does not declare is refused (422)
     body_media: list[str] = field(default_factory=list)
     urlencoded: bool = False
     """The server also reads the body model from ``application/x-www-form-urlencoded``."""

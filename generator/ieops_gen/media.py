@@ -234,12 +234,32 @@ def split_form(
     kept = [r for r in required if r in fields]
     if kept:
         rest["required"] = kept
+    if closed_form(doc, entry):
+        rest["additionalProperties"] = False
     return rest, files
+
+
+def closed_form(doc: dict[str, Any], entry: dict[str, Any]) -> bool:
+    """Whether a form body admits no part it does not declare: its schema (or an ``allOf``
+    part of it, read as the models read one object) says ``additionalProperties: false``
+    (OpenAI's ``POST /audio/voice_consents``: an undeclared part was taken, and dropped)."""
+    return _closed(doc, entry.get("schema"), 0)
+
+
+def _closed(doc: dict[str, Any], schema: Any, depth: int) -> bool:
+    schema = refs.deref(doc, schema)
+    if not isinstance(schema, dict) or depth > 16:
+        return False
+    if schema.get("additionalProperties") is False:
+        return True
+    parts = schema.get("allOf")
+    return isinstance(parts, list) and any(_closed(doc, part, depth + 1) for part in parts)
 
 
 __all__ = [
     "FileField",
     "binary_media",
+    "closed_form",
     "form_media",
     "form_styles",
     "is_text",

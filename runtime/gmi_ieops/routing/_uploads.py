@@ -68,10 +68,13 @@ class FilePart:
 
 @dataclass(frozen=True)
 class FormSpec:
-    """A ``multipart/form-data`` body: typed fields (a model) and file parts."""
+    """A ``multipart/form-data`` body: typed fields (a model) and file parts; ``closed``:
+    a part it does not declare is refused (422), as ``additionalProperties: false`` says,
+    else drained and dropped."""
 
     fields_model: type[BaseModel] | None = None
     files: tuple[FilePart, ...] = ()
+    closed: bool = False
 
 
 @dataclass(frozen=True)
@@ -393,6 +396,21 @@ class _Form:
                 return
             self._media = media
             self._spool = _spool(self.limits)
+        elif self.spec.closed and self._name not in self._field_names():
+            self._fail(
+                RequestError(
+                    422,
+                    "validation_error",
+                    f"part {self._name!r} is not declared, and the form admits no other",
+                    details=[
+                        {
+                            "loc": ["body", self._name],
+                            "msg": "Extra inputs are not permitted",
+                            "type": "extra_forbidden",
+                        }
+                    ],
+                )
+            )
         elif self._filename is None or self._name in self._field_names():
             self._text = bytearray()
         # else: a file nobody asked for: drained, counted against the total, not kept

@@ -515,8 +515,8 @@ SEED = FORMATS[DEFAULT]
 def error_schema(format_name: str, v30: bool = False) -> dict[str, Any]:
     """The JSON Schema of the error bodies the runtime writes in format ``format_name``
     (``"ieops"``, the seed's envelope, or ``"openai"``): what ``ieops-gen`` declares in a
-    served document where an operation says nothing of them."""
-    return FORMATS[format_name].schema(v30)
+    served document where an operation says nothing of them; an unknown name is refused."""
+    return error_format(format_name).schema(v30)
 
 
 def error_format(name: str | ErrorFormat | None) -> ErrorFormat:

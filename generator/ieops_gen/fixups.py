@@ -636,12 +636,7 @@ class Fixups:
         for part in refs:
             props, required = self.flat_properties(self.target(part), 0)
             for name, sub in props.items():
-                shape = (
-                    {k: v for k, v in sub.items() if k not in _META}
-                    if isinstance(sub, dict)
-                    else sub
-                )
-                declared = (json.dumps(shape, sort_keys=True, default=str), name in required)
+                declared = (_shape(sub, _META), name in required)
                 if seen.setdefault(name, declared) != declared:
                     conflicts.add(name)
         if not conflicts:
@@ -868,9 +863,13 @@ def _own_class(member: Any) -> bool:
 
 
 _ANNOTATIONS = frozenset(
-    {"description", "examples", "example", "deprecated", "$comment", "readOnly", "writeOnly"}
-)
-"""Keywords that change neither a member's Python type nor whether it becomes a class."""
+    {
+        "title", "description", "examples", "example", "deprecated", "$comment", "readOnly",
+        "writeOnly",
+    }
+)  # fmt: skip
+"""Keywords that change neither what a schema admits, nor a member's Python type, nor
+whether it becomes a class."""
 
 _TYPING = frozenset(
     {
@@ -952,14 +951,11 @@ def _admits_all_of(schema: dict[str, Any], other: dict[str, Any]) -> bool:
     )
 
 
-def _shape(schema: Any) -> str:
-    """``schema`` without its annotations, as text to compare."""
+def _shape(schema: Any, ignored: frozenset[str] = _ANNOTATIONS) -> str:
+    """``schema`` without the ``ignored`` keywords, as text to compare."""
     if isinstance(schema, dict):
-        schema = {k: v for k, v in schema.items() if k not in _ANNOTATIONS}
+        schema = {k: v for k, v in schema.items() if k not in ignored}
     return json.dumps(schema, sort_keys=True, default=str)
-
-
-_ANNOTATIONS = frozenset({"title", "description", "example", "examples", "deprecated"})
 
 
 UNIONS = ("anyOf", "oneOf")

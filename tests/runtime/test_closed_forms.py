@@ -12,6 +12,8 @@ import httpx
 import pytest
 from gmi_ieops.handler import RouterDef, Server, UploadFile
 from gmi_ieops.typed import FilePart, FormSpec
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict
 
 from tests.conformance.serving import serving
@@ -100,3 +102,32 @@ def test_an_open_form_drops_what_it_does_not_declare(http: httpx.Client) -> None
     files = {**RECORDING, "other": ("b.bin", b"1", "application/octet-stream")}
     r = http.post("/open", data={"name": "n", "extra": "x"}, files=files)
     assert r.json() == {"fields": ["name"], "file": "a.wav"}, r.text
+
+
+_NAMES = st.text(
+    st.characters(codec="utf-8", exclude_characters='"\\\r\n', exclude_categories=["Cs", "Cc"]),
+    min_size=1,
+    max_size=12,
+).filter(lambda name: name not in ("name", "recording"))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(extra=_NAMES, as_file=st.booleans(), first=st.booleans())
+def test_a_closed_form_refuses_any_undeclared_part(
+    http: httpx.Client, extra: str, as_file: bool, first: bool
+) -> None:
+    """Any name, as a text or a file part, before or after the declared parts of its kind:
+    a 422 naming it; the next request on the connection is answered."""
+    data: dict[str, str] = {}
+    files: dict[str, tuple[str, bytes, str]] = {}
+    if as_file:
+        files[extra] = ("x.bin", b"1", "application/octet-stream")
+    else:
+        data[extra] = "x"
+    declared_data, declared_files = {"name": "n"}, dict(RECORDING)
+    data = {**data, **declared_data} if first else {**declared_data, **data}
+    files = {**files, **declared_files} if first else {**declared_files, **files}
+    r = http.post("/closed", data=data, files=files)
+    assert r.status_code == 422, r.text
+    assert r.json()["details"][0]["loc"] == ["body", extra]
+    assert http.post("/closed", data={"name": "n"}, files=RECORDING).status_code == 200

@@ -312,6 +312,10 @@ class _Form:
         self.spec = spec
         self.limits = limits
         self.file_parts = {part.name: part for part in spec.files}
+        model = spec.fields_model  # the wire names of its fields, read once per form
+        self.field_names = (
+            {info.alias or name for name, info in model.model_fields.items()} if model else set()
+        )
         self.total = 0
         self.parts = 0
         self.error: RequestError | None = None
@@ -396,7 +400,7 @@ class _Form:
                 return
             self._media = media
             self._spool = _spool(self.limits)
-        elif self.spec.closed and self._name not in self._field_names():
+        elif self.spec.closed and self._name not in self.field_names:
             self._fail(
                 RequestError(
                     422,
@@ -411,15 +415,9 @@ class _Form:
                     ],
                 )
             )
-        elif self._filename is None or self._name in self._field_names():
+        elif self._filename is None or self._name in self.field_names:
             self._text = bytearray()
         # else: a file nobody asked for: drained, counted against the total, not kept
-
-    def _field_names(self) -> set[str]:
-        model = self.spec.fields_model
-        if model is None:
-            return set()
-        return {info.alias or name for name, info in model.model_fields.items()}
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
         if self._skip:
